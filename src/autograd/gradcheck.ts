@@ -1,0 +1,72 @@
+// Central finite differences in float64 against the tape's analytic gradients.
+import { Tensor } from '../tensor/tensor.js';
+import { backward } from './engine.js';
+import { noGrad, Var } from './variable.js';
+
+export interface GradcheckResult {
+  maxAbsError: number;
+  maxRelError: number;
+  /** Which input and flat index gave the largest relative error. */
+  worst: { input: number; index: number; analytic: number; numeric: number } | null;
+  ok: boolean;
+}
+
+export interface GradcheckOptions {
+  eps?: number;
+  atol?: number;
+  rtol?: number;
+  /** Seed gradient for the output (default: a fixed pseudo-random tensor, so every output element matters). */
+  seed?: Tensor;
+}
+
+/** A deterministic seed with varied, non-zero entries. */
+function defaultSeed(shape: readonly number[]): Tensor {
+  const t = Tensor.zeros(shape, 'float64');
+  for (let i = 0; i < t.size; i++) t.data[i] = Math.sin(1.7 * i + 0.3) + 0.1;
+  return t;
+}
+
+/**
+ * Checks d⟨seed, f(inputs)⟩/d input against (f(x+ε) − f(x−ε)) / 2ε for every element of
+ * every input. Inputs must be float64 Vars; those with requiresGrad are checked.
+ */
+export function gradcheck(f: (...xs: Var[]) => Var, inputs: Var[], opts: GradcheckOptions = {}): GradcheckResult {
+  const eps = opts.eps ?? 1e-6, atol = opts.atol ?? 1e-6, rtol = opts.rtol ?? 1e-4;
+  for (const v of inputs) if (v.dtype !== 'float64') throw new TypeError(`gradcheck: inputs must be float64, got ${v.toString()}`);
+  for (const v of inputs) v.grad = null;
+  const out = f(...inputs);
+  const seed = opts.seed ?? defaultSeed(out.shape);
+  backward([out], [seed]);
+  const objective = (): number =>
+    noGrad(() => {
+      const y = f(...inputs).value.data;
+      let s = 0;
+      for (let i = 0; i < y.length; i++) s += seed.data[i]! * y[i]!;
+      return s;
+    });
+  let maxAbs = 0, maxRel = 0, ok = true;
+  let worst: GradcheckResult['worst'] = null;
+  inputs.forEach((v, k) => {
+    if (!v.requiresGrad) return;
+    const x = v.value.data;
+    for (let i = 0; i < x.length; i++) {
+      const x0 = x[i]!;
+      x[i] = x0 + eps;
+      const plus = objective();
+      x[i] = x0 - eps;
+      const minus = objective();
+      x[i] = x0;
+      const numeric = (plus - minus) / (2 * eps);
+      const analytic = v.grad ? v.grad.data[i]! : 0;
+      const abs = Math.abs(analytic - numeric);
+      const rel = abs / Math.max(Math.abs(analytic), Math.abs(numeric), 1e-12);
+      if (!(abs <= atol + rtol * Math.abs(numeric))) ok = false;
+      if (abs > maxAbs || Number.isNaN(abs)) maxAbs = Number.isNaN(abs) ? NaN : abs;
+      if (rel > maxRel || worst === null) {
+        maxRel = Math.max(maxRel, rel);
+        worst = { input: k, index: i, analytic, numeric };
+      }
+    }
+  });
+  return { maxAbsError: maxAbs, maxRelError: maxRel, worst, ok };
+}

@@ -1,0 +1,11 @@
+export { Var, noGrad, isGradEnabled, record, record1, type Node } from './variable.js';
+export { backward, accumulateGrad } from './engine.js';
+export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
+export { add, sub, mul, scale, neg, sigmoid, tanh, relu, exp, log } from './ops/elementwise.js';
+export { sum, mean, reshape } from './ops/reduce.js';
+export { matmul, type MatmulOptions } from './ops/matmul.js';
+export { embedding } from './ops/embedding.js';
+export { concat, split } from './ops/concat.js';
+export { softmaxCrossEntropy, sigmoidBinaryCrossEntropy } from './ops/losses.js';
+export { lstmSequence, lstmCell, type LstmWeights } from './ops/lstm.js';
+export { gruCell, type GruWeights } from './ops/gru.js';

@@ -1,0 +1,117 @@
+// Elementwise ops. Binary ops broadcast the smaller operand over the leading
+// axes of the larger one when its shape is a suffix of the other's (a bias [N]
+// added to every row of [M,N]); its gradient then sums over those axes.
+import { Tensor } from '../../tensor/tensor.js';
+import { fmt, ShapeError, type Shape } from '../../tensor/shape.js';
+import { record1, type Var } from '../variable.js';
+import { sameDtype } from './check.js';
+
+function isSuffix(small: Shape, big: Shape): boolean {
+  if (small.length > big.length) return false;
+  const off = big.length - small.length;
+  return small.every((d, i) => d === big[off + i]);
+}
+
+/** The broadcast shape of a and b, or an error naming the op and both shapes. */
+function broadcastShape(op: string, a: Var, b: Var): Shape {
+  if (isSuffix(b.shape, a.shape)) return a.shape;
+  if (isSuffix(a.shape, b.shape)) return b.shape;
+  throw new ShapeError(`${op}: shapes ${fmt(a.shape)} and ${fmt(b.shape)} do not broadcast (one must be a trailing part of the other)`);
+}
+
+/** Sums g (of the broadcast shape) down to `shape` by adding the repeated blocks. */
+function reduceTo(g: Tensor, shape: Shape): Tensor {
+  if (g.shape.length === shape.length) return g;
+  const out = Tensor.zeros(shape, g.dtype);
+  const n = out.size, src = g.data, dst = out.data;
+  if (n === 0) return out;
+  for (let i = 0; i < src.length; i++) dst[i % n] = dst[i % n]! + src[i]!;
+  return out;
+}
+
+type Fn2 = (x: number, y: number) => number;
+
+function binary(op: string, a: Var, b: Var, f: Fn2, backward: (g: Tensor, out: Tensor) => [Tensor | null, Tensor | null]): Var {
+  sameDtype(op, a, b);
+  const shape = broadcastShape(op, a, b);
+  const out = Tensor.zeros(shape, a.dtype);
+  const x = a.value.data, y = b.value.data, o = out.data;
+  const nx = x.length, ny = y.length;
+  for (let i = 0; i < o.length; i++) o[i] = f(x[i % nx]!, y[i % ny]!);
+  return record1(op, [a, b], out, (g) => {
+    const [ga, gb] = backward(g, out);
+    return [ga && reduceTo(ga, a.shape), gb && reduceTo(gb, b.shape)];
+  });
+}
+
+/** Elementwise product of g with the (broadcast) values of v. */
+function timesBroadcast(g: Tensor, v: Var, sign = 1): Tensor {
+  const out = Tensor.zeros(g.shape, g.dtype);
+  const gv = g.data, vv = v.value.data, o = out.data, n = vv.length;
+  for (let i = 0; i < o.length; i++) o[i] = sign * gv[i]! * vv[i % n]!;
+  return out;
+}
+
+function negated(g: Tensor): Tensor {
+  const out = Tensor.zeros(g.shape, g.dtype);
+  for (let i = 0; i < out.size; i++) out.data[i] = -g.data[i]!;
+  return out;
+}
+
+export function add(a: Var, b: Var): Var {
+  return binary('add', a, b, (x, y) => x + y, (g) => [g, g]);
+}
+
+export function sub(a: Var, b: Var): Var {
+  return binary('sub', a, b, (x, y) => x - y, (g) => [g, negated(g)]);
+}
+
+export function mul(a: Var, b: Var): Var {
+  return binary('mul', a, b, (x, y) => x * y, (g) => [timesBroadcast(g, b), timesBroadcast(g, a)]);
+}
+
+type Fn1 = (x: number) => number;
+
+/** y = f(x) with dy/dx given in terms of x and y. */
+function unary(op: string, a: Var, f: Fn1, dfdx: (x: number, y: number) => number): Var {
+  const out = Tensor.zeros(a.shape, a.dtype);
+  const x = a.value.data, y = out.data;
+  for (let i = 0; i < y.length; i++) y[i] = f(x[i]!);
+  return record1(op, [a], out, (g) => {
+    const gx = Tensor.zeros(a.shape, a.dtype);
+    for (let i = 0; i < y.length; i++) gx.data[i] = g.data[i]! * dfdx(x[i]!, y[i]!);
+    return [gx];
+  });
+}
+
+export function scale(a: Var, c: number): Var {
+  return unary('scale', a, (x) => c * x, () => c);
+}
+
+export function neg(a: Var): Var {
+  return unary('neg', a, (x) => -x, () => -1);
+}
+
+export function sigmoid(a: Var): Var {
+  return unary('sigmoid', a, (x) => 1 / (1 + Math.exp(-x)), (_x, y) => y * (1 - y));
+}
+
+export function tanh(a: Var): Var {
+  return unary('tanh', a, Math.tanh, (_x, y) => 1 - y * y);
+}
+
+export function relu(a: Var): Var {
+  return unary('relu', a, (x) => (x > 0 ? x : 0), (x) => (x > 0 ? 1 : 0));
+}
+
+export function exp(a: Var): Var {
+  return unary('exp', a, Math.exp, (_x, y) => y);
+}
+
+export function log(a: Var): Var {
+  const x = a.value.data;
+  for (let i = 0; i < x.length; i++) {
+    if (!(x[i]! >= 0)) throw new RangeError(`log: input ${fmt(a.shape)} has ${x[i]} at index ${i}; log needs values >= 0`);
+  }
+  return unary('log', a, Math.log, (x) => 1 / x);
+}

@@ -1,0 +1,29 @@
+import { Tensor } from '../../tensor/tensor.js';
+import { fmt, ShapeError } from '../../tensor/shape.js';
+import { record1, type Var } from '../variable.js';
+import { expectRank } from './check.js';
+
+/** Rows of `weight` [V,d] picked by `ids` → [n,d]. Backward scatter-adds into the picked rows. */
+export function embedding(weight: Var, ids: Int32Array | readonly number[]): Var {
+  expectRank('embedding', weight, 2, 'weight');
+  const [V, d] = [weight.shape[0]!, weight.shape[1]!];
+  const n = ids.length;
+  for (let r = 0; r < n; r++) {
+    const id = ids[r]!;
+    if (!Number.isInteger(id) || id < 0 || id >= V) {
+      throw new ShapeError(`embedding: id ${id} at position ${r} is outside the vocabulary [0, ${V}) of weight ${fmt(weight.shape)}`);
+    }
+  }
+  const out = Tensor.zeros([n, d], weight.dtype);
+  const w = weight.value.data, o = out.data;
+  for (let r = 0; r < n; r++) o.set(w.subarray(ids[r]! * d, ids[r]! * d + d), r * d);
+  return record1('embedding', [weight], out, (g) => {
+    const gw = Tensor.zeros(weight.shape, weight.dtype);
+    const gd = gw.data;
+    for (let r = 0; r < n; r++) {
+      const src = r * d, dst = ids[r]! * d;
+      for (let j = 0; j < d; j++) gd[dst + j] = gd[dst + j]! + g.data[src + j]!;
+    }
+    return [gw];
+  });
+}

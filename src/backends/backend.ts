@@ -1,0 +1,82 @@
+// The kernels a backend provides. Kernels work on flat arrays and know no
+// gradients: autograd (src/autograd) defines each op's backward once, in terms
+// of these kernels, so a WebGPU kernel can replace a CPU one without touching it.
+import type { FloatArray } from '../tensor/dtype.js';
+import { cpuBackend } from './cpu/index.js';
+
+/** Shapes of one LSTM layer run over a chunk of T steps with batch B. */
+export interface LstmDims {
+  T: number;
+  B: number;
+  /** input width */
+  D: number;
+  /** hidden width */
+  H: number;
+}
+
+/** Everything one LSTM layer's forward over a chunk reads and writes (time-major rows: row t*B+b). */
+export interface LstmForwardArgs extends LstmDims {
+  x: FloatArray; // [T*B, D]
+  h0: FloatArray; // [B, H]
+  c0: FloatArray; // [B, H]
+  wih: FloatArray; // [4H, D]
+  whh: FloatArray; // [4H, H]
+  bih: FloatArray; // [4H]
+  bhh: FloatArray; // [4H]
+  /** out: activated gates i,f,g,o per row [T*B, 4H] (saved for backward) */
+  gates: FloatArray;
+  /** out: cell states c_t [T*B, H] */
+  cs: FloatArray;
+  /** out: hidden states h_t [T*B, H] */
+  hs: FloatArray;
+}
+
+export interface LstmBackwardArgs extends LstmDims {
+  x: FloatArray;
+  h0: FloatArray;
+  c0: FloatArray;
+  wih: FloatArray;
+  whh: FloatArray;
+  gates: FloatArray;
+  cs: FloatArray;
+  hs: FloatArray;
+  /** gradient arriving at every h_t [T*B, H] (the final h_T's extra seed already added to its rows) */
+  dhs: FloatArray;
+  /** gradient arriving at the final c_T [B, H] */
+  dcT: FloatArray;
+  /** outs (overwritten): */
+  dx: FloatArray | null; // [T*B, D]
+  dh0: FloatArray | null; // [B, H]
+  dc0: FloatArray | null; // [B, H]
+  /** outs (accumulated into): */
+  dwih: FloatArray | null;
+  dwhh: FloatArray | null;
+  dbih: FloatArray | null;
+  dbhh: FloatArray | null;
+}
+
+export interface Backend {
+  readonly name: string;
+  /**
+   * C = op(A)·op(B) (C += … when `accumulate`), with op(A) [M,K] and op(B) [K,N].
+   * `transA`: A is stored [K,M]; `transB`: B is stored [N,K].
+   */
+  matmul(a: FloatArray, b: FloatArray, c: FloatArray, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean): void;
+  /** One LSTM layer over a whole chunk (gate order i, f, g, o; two biases, as torch.nn.LSTM). */
+  lstmForward(args: LstmForwardArgs): void;
+  lstmBackward(args: LstmBackwardArgs): void;
+}
+
+let current: Backend = cpuBackend;
+
+/** The backend the ops dispatch to (the CPU reference unless setBackend chose another). */
+export function backend(): Backend {
+  return current;
+}
+
+/** Selects the backend for all later ops; returns the previous one. */
+export function setBackend(b: Backend): Backend {
+  const previous = current;
+  current = b;
+  return previous;
+}

@@ -1,0 +1,11 @@
+import type { Backend } from '../backend.js';
+import { lstmBackwardCpu, lstmForwardCpu } from './lstm.js';
+import { matmulCpu } from './matmul.js';
+
+/** The reference backend: plain TypeScript loops over flat arrays. */
+export const cpuBackend: Backend = {
+  name: 'cpu',
+  matmul: matmulCpu,
+  lstmForward: lstmForwardCpu,
+  lstmBackward: lstmBackwardCpu,
+};
