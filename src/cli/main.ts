@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// The synthgrad command line: train, eval, sample, gradcheck, demo.
+import { Command } from 'commander';
+import { trainCommand } from './train-command.js';
+import { evalCommand, sampleCommand } from './eval-command.js';
+import { gradcheckCommand } from './gradcheck-command.js';
+import { demoCommand } from './demo-command.js';
+import { reportAndExit } from './errors.js';
+
+const program = new Command();
+program
+  .name('synthgrad')
+  .description(
+    'A pure-TypeScript autodiff engine for studying synthetic gradients (DNI) in recurrent networks:\n' +
+      'LSTM language models trained with truncated BPTT, synthetic gradients at every truncation point,\n' +
+      'and SGDR warm restarts that alternate between synthetic and real gradients.',
+  )
+  .showHelpAfterError('(run with --help for the options)');
+
+trainCommand(program.command('train'));
+evalCommand(program.command('eval'));
+sampleCommand(program.command('sample'));
+gradcheckCommand(program.command('gradcheck'));
+demoCommand(program.command('demo'));
+
+program.parseAsync(process.argv).catch(reportAndExit);

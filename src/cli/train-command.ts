@@ -1,0 +1,113 @@
+// `synthgrad train`: config file + flags → resolved config → run directory.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { applyFlags, ConfigError, configToJson, resolveConfig, TRAIN_FLAGS, type RunConfig } from '../train/config.js';
+import { loadConfigFile, nodePath } from '../train/config-file.js';
+import { runTraining, type RunResult } from '../train/run.js';
+import { selectBackend } from './backend-select.js';
+
+export function trainCommand(cmd: Command): Command {
+  cmd
+    .description('train a model; writes config.json, metrics.jsonl, checkpoint.safetensors and curves.svg to --out')
+    .option('--config <file>', 'run configuration (JSON, CONFIG.md); options given here win over it')
+    .option('--out <dir>', 'run directory [runs/<task>-<date>-<time>]')
+    .option('--resume <dir>', 'continue the run in <dir> from its checkpoint (its config.json; --steps/--epochs may extend it)');
+  for (const f of TRAIN_FLAGS) cmd.option(f.spec, f.help);
+  cmd.addHelpText(
+    'after',
+    `
+Every option is a shortcut for one key of the run configuration (CONFIG.md); the command line wins.
+On the command line alone, a single charlm text file holds out its last 5% for validation and 5% for test
+(--split none: no hold-out); in a config file, "split": null (the default) means no hold-out.
+
+Exit codes: 0 done, 2 bad option/config/data/checkpoint (nothing was run), 3 non-finite loss or gradient
+(the last good checkpoint is kept), 130/143 interrupted by SIGINT/SIGTERM after writing a checkpoint.
+
+Examples:
+  synthgrad train --task charlm --data tinyshakespeare.txt --hidden 256 --epochs 1 --out runs/shakespeare
+  synthgrad train --task charlm --data input.txt --policy alternating --synth linear --restart-t0 1 --epochs 4
+  synthgrad train --config run.json --init init.safetensors --steps 40 --out runs/check
+  synthgrad train --resume runs/shakespeare --epochs 2`,
+  );
+  cmd.action(async (opts: Record<string, unknown>) => {
+    const { cfg, configJson, outDir, resume } = resolveTrainOptions(opts);
+    const backend = await selectBackend(cfg.backend);
+    process.stderr.write(`${backend.line}\n`);
+    const json = { ...configJson, backend_used: backend.name, adapter: backend.adapter };
+    let signal: NodeJS.Signals | null = null;
+    const onSignal = (s: NodeJS.Signals) => {
+      if (signal) process.exit(s === 'SIGINT' ? 130 : 143); // a second signal: leave now
+      signal = s;
+      process.stderr.write(`\n${s}: finishing the current step and writing a checkpoint (again to quit at once)\n`);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.stderr.write(`${resume ? 'resuming' : 'training'} ${cfg.task} → ${outDir}\n`);
+    const result = await runTraining(cfg, {
+      outDir,
+      resume,
+      log: (l) => process.stderr.write(`${l}\n`),
+      progress: process.stderr,
+      stopRequested: () => signal,
+      configJson: json,
+    });
+    printSummary(result, outDir);
+    if (result.nonFinite) {
+      process.stderr.write(`synthgrad: stopped: ${result.nonFinite.message}. The last good checkpoint is ${path.join(outDir, 'checkpoint.safetensors')}; lower --lr, set --clip, or use --on-nan skip.\n`);
+      process.exit(3);
+    }
+    if (result.stopped) process.exit(result.stopped === 'SIGINT' ? 130 : 143);
+  });
+  return cmd;
+}
+
+function printSummary(r: RunResult, outDir: string): void {
+  const lines = [`steps ${r.steps}  last loss ${r.lastLoss.toFixed(4)}  time ${r.seconds.toFixed(1)} s`];
+  if (r.valid) lines.push(`valid loss ${r.valid.loss.toFixed(4)}  ppl ${r.valid.ppl.toFixed(2)}  bpc ${r.valid.bpc.toFixed(3)}`);
+  if (r.test) lines.push(`test  loss ${r.test.loss.toFixed(4)}  ppl ${r.test.ppl.toFixed(2)}  bpc ${r.test.bpc.toFixed(3)}`);
+  if (r.copy) lines.push(`copy curriculum: N ${r.copy.N}${r.copy.R > 1 ? ` R ${r.copy.R}` : ''}, best solved N ${r.copy.bestN}, recent bit errors/sequence ${r.copy.recentError.toFixed(3)}`);
+  lines.push(`run directory: ${outDir} (config.json, metrics.jsonl, checkpoint.safetensors, curves.svg)`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+function defaultOutDir(task: string): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  return path.join('runs', `${task}-${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`);
+}
+
+/** Resolves the command line into a validated config, before any work starts. */
+export function resolveTrainOptions(opts: Record<string, unknown>): { cfg: RunConfig; configJson: object; outDir: string; resume: boolean } {
+  let raw: object = {};
+  let baseDir = process.cwd();
+  let source = 'command line';
+  const resumeDir = typeof opts.resume === 'string' ? opts.resume : null;
+  if (resumeDir) {
+    if (opts.config) throw new ConfigError('option --resume: cannot be combined with --config (a resumed run uses its own config.json)', undefined, '--resume');
+    const file = path.join(resumeDir, 'config.json');
+    if (!fs.existsSync(path.join(resumeDir, 'checkpoint.safetensors'))) {
+      throw new ConfigError(`option --resume: ${resumeDir} has no checkpoint.safetensors to resume from`, undefined, '--resume');
+    }
+    ({ raw, baseDir } = loadConfigFile(file));
+    source = file;
+    const allowed = new Set(['steps', 'epochs', 'resume', 'out', 'trainInReal']);
+    for (const [k, v] of Object.entries(opts)) {
+      if (v !== undefined && !allowed.has(k)) {
+        throw new ConfigError(`option --${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: a resumed run keeps its configuration; only --steps or --epochs may change`);
+      }
+    }
+  } else if (typeof opts.config === 'string') {
+    ({ raw, baseDir } = loadConfigFile(opts.config));
+    source = opts.config;
+  }
+  const merged = applyFlags(raw, opts, { cwd: process.cwd(), path: nodePath }) as Record<string, unknown>;
+  // The command line's convenience default: a single charlm file holds out 5% + 5%.
+  if (!resumeDir && !opts.config && opts.split === undefined && merged.task === 'charlm' && typeof merged.data === 'string') {
+    const p = path.resolve(baseDir, merged.data);
+    if (fs.existsSync(p) && fs.statSync(p).isFile()) merged.split = { valid: 0.05, test: 0.05 };
+  }
+  const cfg = resolveConfig(merged, { baseDir, source, path: nodePath });
+  const outDir = resumeDir ?? (typeof opts.out === 'string' ? opts.out : defaultOutDir(cfg.task));
+  return { cfg, configJson: configToJson(cfg, outDir, {}, nodePath), outDir, resume: resumeDir !== null };
+}

@@ -1,0 +1,184 @@
+// Synthetic-gradient predictors M_φ : R^S → R^S (ALGORITHM.md §4).
+// Names follow PyTorch modules so --init and checkpoints speak state_dict.
+import * as ag from '../autograd/index.js';
+import { noGrad, Var } from '../autograd/variable.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { DType } from '../tensor/dtype.js';
+import type { Rng } from '../tensor/rng.js';
+import { ParamSet, type ParamSpec } from './params.js';
+
+export type SynthKind = 'linear' | 'mlp' | 'elementwise';
+
+export interface SynthOptions {
+  kind: SynthKind;
+  /** mlp: widths of the hidden ReLU layers */
+  hidden: number[];
+  /** elementwise: GRU units m */
+  units: number;
+  /** elementwise: σ of the multiplicative input noise N(1, σ²) */
+  noise: number;
+}
+
+/** Which persistent state a prediction reads (only the elementwise kind has one). */
+export type SynthCall = 'next' | 'previous';
+
+export interface Synthesizer {
+  readonly kind: SynthKind;
+  readonly params: ParamSet;
+  /**
+   * M_φ(s) for s [B,S]. `call` says whether s is the new s_k (ĝ_k) or the
+   * incoming s_{k−1} (the prediction trained against δ_{k−1}); `rng` draws the
+   * elementwise kind's training noise (null: no noise).
+   */
+  predict(s: Var, call: SynthCall, rng: Rng | null): Var;
+  /** Moves the persistent state past s_k at the end of a step (no-op when stateless). */
+  advance(sK: Tensor): void;
+  /** Zeroes the persistent state (start of an epoch). */
+  resetState(batch: number): void;
+  /** The persistent state, for a checkpoint (empty when stateless). */
+  stateTensors(): Map<string, Tensor>;
+  loadState(tensors: Map<string, Tensor>): void;
+}
+
+/** Initialises weights U(−r, r), then zeroes the last layer so the first ĝ are zero and training starts as BPTT. */
+function initSynth(params: ParamSet, rng: Rng, r: number, zeroed: string[]): void {
+  params.initUniform(rng, r);
+  for (const name of zeroed) params.get(name).value.data.fill(0);
+}
+
+class FeedForwardSynth implements Synthesizer {
+  readonly params: ParamSet;
+  private readonly layers: number;
+
+  constructor(readonly kind: 'linear' | 'mlp', S: number, hidden: number[], dtype: DType) {
+    const widths = kind === 'linear' ? [S, S] : [S, ...hidden, S];
+    this.layers = widths.length - 1;
+    const specs: ParamSpec[] = [];
+    for (let i = 0; i < this.layers; i++) {
+      const prefix = kind === 'linear' ? 'synthesizer' : `synthesizer.${2 * i}`; // nn.Sequential: Linear at even indices, ReLU between
+      specs.push({ name: `${prefix}.weight`, shape: [widths[i + 1]!, widths[i]!] }, { name: `${prefix}.bias`, shape: [widths[i + 1]!] });
+    }
+    this.params = new ParamSet(specs, dtype);
+  }
+
+  private prefix(i: number): string {
+    return this.kind === 'linear' ? 'synthesizer' : `synthesizer.${2 * i}`;
+  }
+
+  init(rng: Rng, r: number): void {
+    const last = this.prefix(this.layers - 1);
+    initSynth(this.params, rng, r, [`${last}.weight`, `${last}.bias`]);
+  }
+
+  predict(s: Var): Var {
+    let x = s;
+    for (let i = 0; i < this.layers; i++) {
+      const p = this.prefix(i);
+      x = ag.add(ag.matmul(x, this.params.get(`${p}.weight`), { transB: true }), this.params.get(`${p}.bias`));
+      if (i < this.layers - 1) x = ag.relu(x);
+    }
+    return x;
+  }
+
+  advance(): void {}
+  resetState(): void {}
+  stateTensors(): Map<string, Tensor> {
+    return new Map();
+  }
+  loadState(): void {}
+}
+
+/**
+ * The Shang & Zhang variant: each coordinate of s is its own sequence through
+ * Linear(1→m), a GRU with m units whose state persists across calls, and
+ * Linear(m→1). `hPrev` is the state before s_{k−1}, `hCur` the state before s_k.
+ */
+class ElementwiseSynth implements Synthesizer {
+  readonly kind = 'elementwise' as const;
+  readonly params: ParamSet;
+  private hPrev: Tensor;
+  private hCur: Tensor;
+
+  constructor(private readonly S: number, private readonly m: number, private readonly noise: number, dtype: DType) {
+    this.params = new ParamSet(
+      [
+        { name: 'synthesizer.inp.weight', shape: [m, 1] },
+        { name: 'synthesizer.inp.bias', shape: [m] },
+        { name: 'synthesizer.gru.weight_ih', shape: [3 * m, m] },
+        { name: 'synthesizer.gru.weight_hh', shape: [3 * m, m] },
+        { name: 'synthesizer.gru.bias_ih', shape: [3 * m] },
+        { name: 'synthesizer.gru.bias_hh', shape: [3 * m] },
+        { name: 'synthesizer.out.weight', shape: [1, m] },
+        { name: 'synthesizer.out.bias', shape: [1] },
+      ],
+      dtype,
+    );
+    this.hPrev = Tensor.zeros([0, m], dtype);
+    this.hCur = Tensor.zeros([0, m], dtype);
+  }
+
+  init(rng: Rng, r: number): void {
+    initSynth(this.params, rng, r, ['synthesizer.out.weight', 'synthesizer.out.bias']);
+  }
+
+  private run(s: Var, h: Tensor, rng: Rng | null): { out: Var; hNext: Var } {
+    const B = s.shape[0]!;
+    let x = ag.reshape(s, [B * this.S, 1]);
+    if (rng && this.noise > 0) {
+      const n = Tensor.zeros(x.shape, x.dtype);
+      for (let i = 0; i < n.size; i++) n.data[i] = rng.normal(1, this.noise);
+      x = ag.mul(x, new Var(n));
+    }
+    const p = this.params;
+    const u = ag.add(ag.matmul(x, p.get('synthesizer.inp.weight'), { transB: true }), p.get('synthesizer.inp.bias'));
+    const state = h.shape[0] === B * this.S ? h : Tensor.zeros([B * this.S, this.m], s.dtype);
+    const hNext = ag.gruCell(u, new Var(state), {
+      wih: p.get('synthesizer.gru.weight_ih'),
+      whh: p.get('synthesizer.gru.weight_hh'),
+      bih: p.get('synthesizer.gru.bias_ih'),
+      bhh: p.get('synthesizer.gru.bias_hh'),
+    });
+    const y = ag.add(ag.matmul(hNext, p.get('synthesizer.out.weight'), { transB: true }), p.get('synthesizer.out.bias'));
+    return { out: ag.reshape(y, [B, this.S]), hNext };
+  }
+
+  predict(s: Var, call: SynthCall, rng: Rng | null): Var {
+    return this.run(s, call === 'next' ? this.hCur : this.hPrev, rng).out;
+  }
+
+  advance(sK: Tensor): void {
+    const next = noGrad(() => this.run(new Var(sK), this.hCur, null).hNext.value);
+    this.hPrev = this.hCur;
+    this.hCur = next;
+  }
+
+  resetState(batch: number): void {
+    this.hPrev = Tensor.zeros([batch * this.S, this.m], this.params.dtype);
+    this.hCur = Tensor.zeros([batch * this.S, this.m], this.params.dtype);
+  }
+
+  stateTensors(): Map<string, Tensor> {
+    return new Map([
+      ['synth_state.h_prev', this.hPrev],
+      ['synth_state.h_cur', this.hCur],
+    ]);
+  }
+
+  loadState(tensors: Map<string, Tensor>): void {
+    const a = tensors.get('synth_state.h_prev'), b = tensors.get('synth_state.h_cur');
+    if (!a || !b) throw new Error('checkpoint lacks the elementwise synthesizer state (synth_state.h_prev, synth_state.h_cur)');
+    this.hPrev = a;
+    this.hCur = b;
+  }
+}
+
+export function createSynthesizer(opts: SynthOptions, S: number, rng: Rng, initRange: number, dtype: DType = 'float32'): Synthesizer {
+  if (opts.kind === 'elementwise') {
+    const s = new ElementwiseSynth(S, opts.units, opts.noise, dtype);
+    s.init(rng, initRange);
+    return s;
+  }
+  const s = new FeedForwardSynth(opts.kind, S, opts.hidden, dtype);
+  s.init(rng, initRange);
+  return s;
+}

@@ -1,0 +1,118 @@
+// Optimizers over a flat parameter buffer (ALGORITHM.md §5, torch semantics).
+import { allocate, type FloatArray } from '../tensor/dtype.js';
+import type { ParamSet } from '../models/params.js';
+
+export interface Optimizer {
+  /** One update of `params.data` from `params.grad` with learning rate `lr`. */
+  step(lr: number): void;
+  /** Named state buffers and scalars, for a checkpoint. */
+  stateBuffers(): Map<string, FloatArray>;
+  stateScalars(): Record<string, number>;
+  loadState(buffers: Map<string, FloatArray>, scalars: Record<string, number>): void;
+}
+
+function loadBuffer(into: FloatArray, from: FloatArray | undefined, name: string): void {
+  if (!from || from.length !== into.length) throw new Error(`optimizer state ${name}: expected ${into.length} values, got ${from?.length ?? 'none'}`);
+  into.set(from);
+}
+
+/** torch.optim.Adam: coupled L2 weight decay, bias-corrected moments. */
+export class Adam implements Optimizer {
+  readonly m: FloatArray;
+  readonly v: FloatArray;
+  t = 0;
+
+  constructor(private readonly params: ParamSet, private readonly beta1 = 0.9, private readonly beta2 = 0.999, private readonly eps = 1e-8, private readonly weightDecay = 0) {
+    this.m = allocate(params.dtype, params.size);
+    this.v = allocate(params.dtype, params.size);
+  }
+
+  step(lr: number): void {
+    this.t += 1;
+    const { data: p, grad: g } = this.params;
+    const { m, v, beta1: b1, beta2: b2, eps, weightDecay: wd } = this;
+    const bc1 = 1 - Math.pow(b1, this.t);
+    const sqrtBc2 = Math.sqrt(1 - Math.pow(b2, this.t));
+    const stepSize = lr / bc1;
+    for (let i = 0; i < p.length; i++) {
+      const gi = wd !== 0 ? g[i]! + wd * p[i]! : g[i]!;
+      m[i] = b1 * m[i]! + (1 - b1) * gi;
+      v[i] = b2 * v[i]! + (1 - b2) * gi * gi;
+      // θ ← θ − lr·m̂/(√v̂ + ε), written as torch does: (lr/bc1)·m / (√v/√bc2 + ε)
+      p[i] = p[i]! - (stepSize * m[i]!) / (Math.sqrt(v[i]!) / sqrtBc2 + eps);
+    }
+  }
+
+  stateBuffers(): Map<string, FloatArray> {
+    return new Map([
+      ['exp_avg', this.m],
+      ['exp_avg_sq', this.v],
+    ]);
+  }
+
+  stateScalars(): Record<string, number> {
+    return { step: this.t };
+  }
+
+  loadState(buffers: Map<string, FloatArray>, scalars: Record<string, number>): void {
+    loadBuffer(this.m, buffers.get('exp_avg'), 'exp_avg');
+    loadBuffer(this.v, buffers.get('exp_avg_sq'), 'exp_avg_sq');
+    this.t = scalars.step ?? 0;
+  }
+}
+
+/** torch.optim.SGD: dampening 0, no Nesterov; the momentum buffer starts at the first gradient. */
+export class Sgd implements Optimizer {
+  readonly buf: FloatArray;
+  private started = false;
+
+  constructor(private readonly params: ParamSet, private readonly momentum = 0, private readonly weightDecay = 0) {
+    this.buf = allocate(params.dtype, momentum > 0 ? params.size : 0);
+  }
+
+  step(lr: number): void {
+    const { data: p, grad: g } = this.params;
+    const { buf, momentum: mu, weightDecay: wd } = this;
+    for (let i = 0; i < p.length; i++) {
+      let d = wd !== 0 ? g[i]! + wd * p[i]! : g[i]!;
+      if (mu > 0) {
+        buf[i] = this.started ? mu * buf[i]! + d : d;
+        d = buf[i]!;
+      }
+      p[i] = p[i]! - lr * d;
+    }
+    this.started = true;
+  }
+
+  stateBuffers(): Map<string, FloatArray> {
+    return this.momentum > 0 ? new Map([['momentum_buffer', this.buf]]) : new Map();
+  }
+
+  stateScalars(): Record<string, number> {
+    return { started: this.started ? 1 : 0 };
+  }
+
+  loadState(buffers: Map<string, FloatArray>, scalars: Record<string, number>): void {
+    if (this.momentum > 0) loadBuffer(this.buf, buffers.get('momentum_buffer'), 'momentum_buffer');
+    this.started = scalars.started === 1;
+  }
+}
+
+/** Global L2 norm of a gradient buffer, summed in float64. */
+export function globalNorm(g: FloatArray): number {
+  let s = 0;
+  for (let i = 0; i < g.length; i++) s += g[i]! * g[i]!;
+  return Math.sqrt(s);
+}
+
+/**
+ * torch.nn.utils.clip_grad_norm_: scales g by clip/(norm + 1e-6) when that is below 1.
+ * Returns the norm before clipping (pass it in when already computed).
+ */
+export function clipGradNorm(g: FloatArray, clip: number | null, norm = globalNorm(g)): number {
+  if (clip !== null && clip > 0) {
+    const coef = clip / (norm + 1e-6);
+    if (coef < 1) for (let i = 0; i < g.length; i++) g[i] = g[i]! * coef;
+  }
+  return norm;
+}

@@ -1,0 +1,227 @@
+// The training step of ALGORITHM.md §3–§4, for the language-model tasks.
+// One call of `step()` is one optimizer step on one chunk:
+//   forward → ĝ_k = M_φ(s_k) → one backward with both seeds → δ_{k−1}
+//   → synthesizer step → clip → model step.
+import { backward } from '../autograd/engine.js';
+import * as ag from '../autograd/index.js';
+import { noGrad, Var } from '../autograd/variable.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Rng } from '../tensor/rng.js';
+import type { LstmLm } from '../models/lstm-lm.js';
+import type { Synthesizer } from '../models/synthesizers.js';
+import { Adam, clipGradNorm, globalNorm, Sgd, type Optimizer } from './optimizers.js';
+import type { ParamSet } from '../models/params.js';
+import { lrForStep, modeForStep, type Mode, type StepPosition } from './schedule.js';
+import type { RunConfig } from './config.js';
+import type { StepRecord } from './curves.js';
+
+/** A token stream laid out by batchify: data[t·B + b] is step t of batch row b. */
+export interface Batched {
+  data: Int32Array;
+  B: number;
+  L: number;
+}
+
+export function chunksPerEpoch(L: number, T: number): number {
+  return Math.ceil((L - 1) / T);
+}
+
+/** Frobenius norm of a tensor, in float64. */
+export function norm(t: Tensor): number {
+  let s = 0;
+  for (let i = 0; i < t.size; i++) s += t.data[i]! * t.data[i]!;
+  return Math.sqrt(s);
+}
+
+export function createOptimizer(cfg: RunConfig['optimizer'], params: ParamSet): Optimizer {
+  return cfg.name === 'adam'
+    ? new Adam(params, cfg.betas[0], cfg.betas[1], cfg.eps, cfg.weight_decay)
+    : new Sgd(params, cfg.momentum, cfg.weight_decay);
+}
+
+/** What a task gives the trainer: where each step stands, and the chunk's forward. */
+export interface ChunkSource {
+  /** The model whose parameters the optimizer updates. */
+  readonly params: ParamSet;
+  /** S, the width of the state vector s. */
+  readonly stateSize: number;
+  /** Batch rows B. */
+  readonly batch: number;
+  /** Where step `step` stands (called once per step, in order). */
+  position(step: number): StepPosition;
+  /**
+   * Forward of step `step`'s chunk from sPrev [B,S]. `loss` is null when the chunk
+   * has no supervised position (a copy task's input phase): then only a synthetic
+   * seed, if any, drives the backward.
+   */
+  forward(step: number, sPrev: Var): { loss: Var | null; sK: Var; len: number };
+}
+
+export function lmChunkSource(model: LstmLm, train: Batched, T: number): ChunkSource {
+  const C = chunksPerEpoch(train.L, T);
+  const { B } = train;
+  return {
+    params: model.params,
+    stateSize: model.stateSize,
+    batch: B,
+    position: (step) => ({ step, epoch: Math.floor(step / C), chunk: step % C, chunksPerEpoch: C }),
+    forward: (step, sPrev) => {
+      const start = (step % C) * T;
+      const len = Math.min(T, train.L - 1 - start);
+      const inputs = train.data.subarray(start * B, (start + len) * B);
+      const targets = train.data.subarray((start + 1) * B, (start + 1 + len) * B);
+      return { ...model.forwardChunk(inputs, targets, len, B, sPrev), len };
+    },
+  };
+}
+
+/** A step whose loss or gradient is not finite; nothing was updated. */
+export class NonFiniteError extends Error {
+  constructor(readonly step: number, readonly mode: Mode, readonly policy: string, what: string) {
+    super(`step ${step}: ${what} is not finite (policy ${policy}, ${mode} mode); no parameter was updated by this step`);
+    this.name = 'NonFiniteError';
+  }
+}
+
+export class Trainer {
+  readonly source: ChunkSource;
+  readonly synth: Synthesizer | null;
+  readonly opt: Optimizer;
+  readonly synthOpt: Adam | null;
+  readonly cfg: RunConfig;
+  /** RNG for everything random during training (the elementwise synthesizer's noise). */
+  readonly rng: Rng;
+  /** Optimizer steps completed. */
+  step = 0;
+  /** s_{k−1}: the state carried into the next chunk (values only). */
+  sPrev: Tensor;
+
+  constructor(cfg: RunConfig, source: ChunkSource, synth: Synthesizer | null, rng: Rng) {
+    this.cfg = cfg;
+    this.source = source;
+    this.synth = synth;
+    this.rng = rng;
+    this.opt = createOptimizer(cfg.optimizer, source.params);
+    const sc = cfg.synthesizer;
+    this.synthOpt = synth && sc ? new Adam(synth.params, sc.betas[0], sc.betas[1], sc.eps, sc.weight_decay) : null;
+    this.sPrev = Tensor.zeros([source.batch, source.stateSize], source.params.dtype);
+  }
+
+  /**
+   * One optimizer step on the next chunk; returns its metrics record. A non-finite
+   * loss or gradient throws NonFiniteError before anything is updated.
+   */
+  stepOnce(): StepRecord {
+    const cfg = this.cfg;
+    const params = this.source.params;
+    const pos = this.source.position(this.step);
+    const B = this.source.batch;
+    if (pos.chunk === 0) {
+      // the recurrent state (and the synthesizer's own) is reset at the start of an epoch
+      this.sPrev = Tensor.zeros([B, this.source.stateSize], params.dtype);
+      this.synth?.resetState(B);
+    }
+    const lr = lrForStep(cfg.optimizer.lr, cfg.schedule, pos);
+    const mode: Mode = this.synth ? modeForStep(cfg.policy, cfg.schedule, pos) : 'real';
+    const lambda = cfg.synthesizer?.scale ?? 0;
+
+    // 1. forward from s_{k−1}; sPrev is a leaf so that δ_{k−1} = ∂/∂s_{k−1} arrives in sPrev.grad
+    params.zeroGrad();
+    const sPrev = new Var(this.sPrev, true, 'sPrev');
+    const { loss, sK, len } = this.source.forward(this.step, sPrev);
+
+    // 2. ĝ_k = M_φ(s_k), a constant: no gradient reaches φ from here
+    let gHat: Tensor | null = null;
+    if (mode === 'synthetic' && this.synth) {
+      gHat = noGrad(() => this.synth!.predict(sK.detach(), 'next', this.noiseRng()).value);
+    }
+
+    // 3. one backward with two seeds: ∂/∂L_k = 1 and ∂/∂s_k = λ·ĝ_k (per batch row, not divided by B or T')
+    const roots: Var[] = [], seeds: (Tensor | number)[] = [];
+    if (loss) roots.push(loss), seeds.push(1);
+    if (gHat) {
+      const seed = gHat.clone();
+      for (let i = 0; i < seed.size; i++) seed.data[i] = lambda * seed.data[i]!;
+      roots.push(sK), seeds.push(seed);
+    }
+    if (roots.length > 0) backward(roots, seeds);
+
+    // 4. the bootstrapped target δ_{k−1} = ∂L_k/∂s_{k−1} + (∂s_k/∂s_{k−1})ᵀ λ ĝ_k
+    const delta = sPrev.grad ?? Tensor.zeros(this.sPrev.shape, this.sPrev.dtype);
+    const lossValue = loss ? loss.item() : 0;
+    const gradNorm = globalNorm(params.grad);
+    if (!Number.isFinite(lossValue)) throw new NonFiniteError(pos.step, mode, cfg.policy.name, `the loss (${lossValue})`);
+    if (!Number.isFinite(gradNorm)) throw new NonFiniteError(pos.step, mode, cfg.policy.name, `the gradient norm (${gradNorm})`);
+
+    // 5. train the synthesizer on (s_{k−1}, δ_{k−1}): ℓ_SG = (1/B) Σ_b ‖M_φ(s_{k−1,b}) − δ_{k−1,b}‖²
+    let sgLoss: number | null = null;
+    const trainSynth = this.synth && (mode === 'synthetic' || cfg.synthesizer!.train_in_real);
+    if (trainSynth) sgLoss = this.synthesizerStep(this.sPrev, delta);
+
+    // 6. clip (grad_norm is logged before clipping, synthetic part included) and step the model
+    clipGradNorm(params.grad, cfg.clip, gradNorm);
+    this.opt.step(lr);
+
+    // s_k carried to the next chunk is the forward value computed with the pre-update parameters
+    this.synth?.advance(sK.value);
+    this.sPrev = sK.value;
+    this.step += 1;
+    return {
+      step: pos.step,
+      epoch: pos.epoch,
+      chunk: pos.chunk,
+      chunk_len: len,
+      loss: lossValue,
+      lr,
+      mode,
+      sg_loss: sgLoss,
+      grad_norm: gradNorm,
+      delta_norm: norm(delta),
+      ghat_norm: gHat ? norm(gHat) : null,
+    };
+  }
+
+  /** Passes over a step whose loss or gradient was not finite (on_nan = skip): no update, the state restarts from zeros. */
+  skipStep(): void {
+    this.sPrev = Tensor.zeros(this.sPrev.shape, this.sPrev.dtype);
+    this.step += 1;
+  }
+
+  /** The elementwise synthesizer's input noise is drawn only while training. */
+  private noiseRng(): Rng | null {
+    return this.synth?.kind === 'elementwise' ? this.rng : null;
+  }
+
+  /** One Adam step of φ on ℓ_SG against the constant target δ; returns ℓ_SG before the update. */
+  private synthesizerStep(sPrevValue: Tensor, delta: Tensor): number {
+    const synth = this.synth!;
+    synth.params.zeroGrad();
+    const B = sPrevValue.shape[0]!;
+    const pred = synth.predict(new Var(sPrevValue), 'previous', this.noiseRng());
+    const err = ag.sub(pred, new Var(delta));
+    const lSG = ag.scale(ag.sum(ag.mul(err, err)), 1 / B);
+    backward([lSG]);
+    this.synthOpt!.step(this.cfg.synthesizer!.lr);
+    return lSG.item();
+  }
+}
+
+/** Mean loss per token over a whole split, state carried across chunks, no parameter change (§7). */
+export function evaluateLm(model: LstmLm, data: Batched, T: number): { loss: number; ppl: number; bpc: number; tokens: number } {
+  return noGrad(() => {
+    const { B, L } = data;
+    let s = new Var(Tensor.zeros([B, model.stateSize], model.params.dtype));
+    let total = 0, tokens = 0;
+    for (let start = 0; start < L - 1; start += T) {
+      const len = Math.min(T, L - 1 - start);
+      const inputs = data.data.subarray(start * B, (start + len) * B);
+      const targets = data.data.subarray((start + 1) * B, (start + 1 + len) * B);
+      const { loss, sK } = model.forwardChunk(inputs, targets, len, B, s);
+      total += loss.item() * len * B;
+      tokens += len * B;
+      s = sK;
+    }
+    const loss = total / tokens;
+    return { loss, ppl: Math.exp(loss), bpc: loss / Math.LN2, tokens };
+  });
+}
