@@ -30,13 +30,15 @@
 //   split     [null]   only for charlm; missing `valid` / `test` are 0.
 //   synthesizer.betas [[0.9, 0.999]], eps [1e-8] (as the model's Adam).
 //
-// A setting that does not apply to the rest of the configuration (momentum for
-// Adam, betas/eps for SGD, policy.warmup unless policy "dni",
+// Optimizer, schedule, policy and synthesizer settings that do not apply
+// (momentum for Adam, betas/eps for SGD, policy.warmup unless policy "dni",
 // policy.first_mode unless "alternating", synthesizer.hidden unless kind
 // "mlp", units / noise unless "elementwise", schedule.fractional with unit
-// "step", schedule.t_mult with cycles, split unless charlm, data and tied for
-// copy tasks, the copy block for language-model tasks) may be given only with
-// its default value; anything else is an error rather than a silent no-op.
+// "step", schedule.t_mult with cycles) are accepted and ignored, so one config
+// template serves every policy. Settings of another task (split unless
+// charlm, data and tied for copy tasks, the copy block for language-model
+// tasks) may be given only with their default value: anything else is an
+// error rather than a silent no-op.
 // configToJson leaves such settings out (so a config.json never carries a
 // stale, meaningless value).
 //
@@ -157,6 +159,7 @@ const ALL_PATHS: readonly string[] = [
 const DEFAULT_BETAS: [number, number] = [0.9, 0.999];
 const DEFAULT_EPS = 1e-8;
 const MAX_SEED = 2 ** 32;
+const MAX_LAYERS = 1000;
 
 /** Copy-task defaults (see the comment at the top). */
 export function copyDefaults(task: Task): CopyConfig {
@@ -224,6 +227,8 @@ function suggest(prefix: string, key: string, known: readonly string[]): string 
     if (d < bestD) { bestD = d; best = k; }
   }
   if (best !== undefined && bestD <= Math.max(2, Math.floor(s.length / 3))) return full(best);
+  // A known key that the unknown one starts with, or the other way round ("embedding" → "embed").
+  for (const k of known) if (Math.min(k.length, s.length) >= 3 && (s.startsWith(k) || k.startsWith(s))) return full(k);
   return undefined;
 }
 
@@ -382,6 +387,15 @@ class Section {
     return new Section(this.ctx, this.path(k), v, known);
   }
 
+  /**
+   * A setting that does not apply here (momentum with Adam, warmup without dni, …):
+   * accepted and ignored, as torch ignores an unused argument, so a generic config
+   * template works for every policy; configToJson leaves it out.
+   */
+  ignoredUnlessApplies<T>(_k: string, _actual: T, def: T, _why: string): T {
+    return def;
+  }
+
   /** Fail when a setting that does not apply is given with a non-default value. */
   onlyDefault(k: string, actual: unknown, def: unknown, why: string): void {
     if (this.has(k) && !sameJson(actual, def)) {
@@ -419,68 +433,28 @@ export function resolveConfig(raw: unknown, opts: ResolveOptions): RunConfig {
   if (!isObj(raw)) {
     throw new ConfigError(`${opts.source}: the configuration must be a JSON object, not ${showValue(raw)}`);
   }
+  // Phase 1: every key on its own (unknown keys, types, ranges), in the order
+  // of CONFIG.md. Phase 2: the combinations.
   const top = new Section(ctx, '', raw, TOP_KEYS);
-
   for (const k of RECORDED_KEYS) {
     top.value<string | null>(k, null, 'a string or null (recorded by the trainer)', (v) => v === null || typeof v === 'string');
   }
 
   const task = top.choice('task', TASKS, undefined);
   const isLM = LM_TASKS.includes(task);
-
-  // -- model shape
+  const dataGiven = top.pathOrNull('data');
+  const splitSec = top.section('split', SPLIT_KEYS, true);
+  const split = splitSec === null ? null : { valid: splitSec.nonNegNum('valid', 0), test: splitSec.nonNegNum('test', 0) };
   const hiddenRaw = top.value<number | number[]>('hidden', undefined,
     'a positive integer or a non-empty list of positive integers', (v) => isPosInt(v) || posIntList(v));
-  let hidden: number[];
-  let layers: number;
-  if (Array.isArray(hiddenRaw)) {
-    hidden = [...hiddenRaw];
-    layers = top.posInt('layers', hidden.length);
-    if (layers !== hidden.length) {
-      throw ctx.error('layers', `${showValue(layers)} is not allowed: "hidden" lists ${hidden.length} width(s), ` +
-        `one per layer (give one width in "hidden" to repeat it over the layers)`);
-    }
-  } else {
-    layers = top.posInt('layers', 1);
-    hidden = Array.from({ length: layers }, () => hiddenRaw);
-  }
+  const layers = top.value<number>('layers', Array.isArray(hiddenRaw) ? hiddenRaw.length : 1,
+    `a positive integer <= ${MAX_LAYERS}`, (v) => isPosInt(v) && v <= MAX_LAYERS);
+  const hidden = Array.isArray(hiddenRaw) ? [...hiddenRaw] : Array.from({ length: layers }, () => hiddenRaw);
   const embed = isLM ? top.posInt('embed') : top.posInt('embed', hidden[0]!);
-  if (!isLM) top.onlyDefault('embed', embed, hidden[0], `task "${task}" uses no embedding`);
   const tied = top.bool('tied', false);
-  if (!isLM) top.onlyDefault('tied', tied, false, `tied weights need a language-model task (charlm, wordlm), not "${task}"`);
-  if (tied && hidden[hidden.length - 1] !== embed) {
-    throw ctx.error('tied', `true is not allowed: tied weights need the last hidden width ` +
-      `(${hidden[hidden.length - 1]}) to equal "embed" (${embed})`);
-  }
   const batch = top.posInt('batch');
   const bptt = top.posInt('bptt');
 
-  // -- data
-  const dataGiven = top.pathOrNull('data');
-  if (isLM && dataGiven === null) {
-    throw ctx.missing('data', task === 'charlm'
-      ? 'a text file, or a folder with train.txt [valid.txt, test.txt]'
-      : 'a folder with train.txt, valid.txt, test.txt');
-  }
-  if (!isLM) top.onlyDefault('data', dataGiven, null, `task "${task}" generates its own data`);
-  const data = dataGiven === null ? null : paths.resolve(opts.baseDir, dataGiven);
-
-  let split: { valid: number; test: number } | null = null;
-  const splitSec = top.section('split', SPLIT_KEYS, true);
-  if (splitSec !== null) {
-    if (task !== 'charlm') {
-      throw ctx.error('split', `${showValue(raw['split'])} is not allowed: a split applies to task "charlm" only ` +
-        `(task is "${task}"); use null`);
-    }
-    const valid = splitSec.nonNegNum('valid', 0);
-    const test = splitSec.nonNegNum('test', 0);
-    if (!(valid + test < 1)) {
-      throw ctx.bad('split', raw['split'], 'fractions "valid" and "test" that sum to less than 1');
-    }
-    split = { valid, test };
-  }
-
-  // -- optimizer
   const optSec = top.section('optimizer', OPTIMIZER_KEYS, false)!;
   const optimizer: OptimizerConfig = {
     name: optSec.choice('name', ['adam', 'sgd'] as const, 'adam'),
@@ -490,70 +464,34 @@ export function resolveConfig(raw: unknown, opts: ResolveOptions): RunConfig {
     weight_decay: optSec.nonNegNum('weight_decay', 0),
     momentum: optSec.value('momentum', 0, 'a number >= 0 and < 1', (v) => isNum(v) && v >= 0 && v < 1),
   };
-  if (optimizer.name === 'adam') {
-    optSec.onlyDefault('momentum', optimizer.momentum, 0, 'momentum applies to "sgd" only');
-  } else {
-    optSec.onlyDefault('betas', optimizer.betas, DEFAULT_BETAS, 'betas apply to "adam" only');
-    optSec.onlyDefault('eps', optimizer.eps, DEFAULT_EPS, 'eps applies to "adam" only');
-  }
-
   const clipRaw = top.value<number | null>('clip', null, 'a number >= 0 or null (0 and null: no clipping)',
     (v) => v === null || (isNum(v) && v >= 0));
   const clip = clipRaw === 0 ? null : clipRaw;
 
-  // -- schedule
   let schedule: ScheduleConfig | null = null;
   const schSec = top.section('schedule', SCHEDULE_KEYS, true);
   if (schSec !== null) {
-    const eta_max = schSec.posNum('eta_max', optimizer.lr);
-    const eta_min = schSec.nonNegNum('eta_min', 0);
-    if (eta_min > eta_max) {
-      throw ctx.bad('schedule.eta_min', eta_min, `a number <= schedule.eta_max (${showValue(eta_max)})`);
-    }
-    const t0 = schSec.posIntOrNull('t0');
-    const t_mult = schSec.value('t_mult', 1, 'a number >= 1', (v) => isNum(v) && v >= 1);
-    const cycles = schSec.value<number[] | null>('cycles', null,
-      'null or a non-empty list of positive integers (cycle lengths)', (v) => v === null || posIntList(v));
-    if (t0 === null && cycles === null) {
-      throw ctx.missing('schedule.t0',
-        'a positive integer (the first cycle length), or else "schedule.cycles" (--restart-cycles)');
-    }
-    if (t0 !== null && cycles !== null) {
-      throw ctx.error('schedule.cycles', `${showValue(cycles)} is not allowed together with "schedule.t0" ` +
-        `(${t0}): give t0 [and t_mult] or cycles, not both`);
-    }
-    if (cycles !== null) schSec.onlyDefault('t_mult', t_mult, 1, '"cycles" replaces t0 and t_mult');
-    const unit = schSec.choice('unit', ['epoch', 'step'] as const, 'epoch');
-    const fractional = schSec.bool('fractional', false);
-    if (unit === 'step') schSec.onlyDefault('fractional', fractional, false, 'fractional applies to unit "epoch" only');
-    schedule = { eta_max, eta_min, t0, t_mult, cycles: cycles === null ? null : [...cycles], unit, fractional };
+    schedule = {
+      eta_max: schSec.posNum('eta_max', optimizer.lr),
+      eta_min: schSec.nonNegNum('eta_min', 0),
+      t0: schSec.posIntOrNull('t0'),
+      t_mult: schSec.value('t_mult', 1, 'a number >= 1', (v) => isNum(v) && v >= 1),
+      cycles: schSec.value<number[] | null>('cycles', null,
+        'null or a non-empty list of positive integers (cycle lengths)', (v) => v === null || posIntList(v)),
+      unit: schSec.choice('unit', ['epoch', 'step'] as const, 'epoch'),
+      fractional: schSec.bool('fractional', false),
+    };
+    if (schedule.cycles !== null) schedule.cycles = [...schedule.cycles];
   }
 
-  // -- policy
   const polSec = top.section('policy', POLICY_KEYS, false)!;
-  const polName = polSec.choice('name', ['bptt', 'dni', 'alternating'] as const, 'bptt');
   const policy: PolicyConfig = {
-    name: polName,
+    name: polSec.choice('name', ['bptt', 'dni', 'alternating'] as const, 'bptt'),
     warmup: polSec.nonNegInt('warmup', 0),
     first_mode: polSec.choice('first_mode', ['real', 'synthetic'] as const, 'real'),
     unit: polSec.choice('unit', ['epoch', 'step'] as const, schedule?.unit ?? 'epoch'),
   };
-  if (polName !== 'dni') polSec.onlyDefault('warmup', policy.warmup, 0, 'warmup applies to policy "dni" only');
-  if (polName !== 'alternating') {
-    polSec.onlyDefault('first_mode', policy.first_mode, 'real', 'first_mode applies to policy "alternating" only');
-  }
-  if (polName === 'alternating') {
-    if (schedule === null) {
-      throw ctx.error('policy.name', `"alternating" is not allowed without a schedule: it toggles the gradient ` +
-        `mode at every warm restart; give "schedule" (e.g. --restart-t0)`);
-    }
-    if (policy.unit !== schedule.unit) {
-      throw ctx.error('policy.unit', `${showValue(policy.unit)} is not allowed: policy "alternating" switches ` +
-        `at the schedule's restarts, so its unit is the schedule's unit (${showValue(schedule.unit)})`);
-    }
-  }
 
-  // -- synthesizer
   let synthesizer: SynthesizerConfig | null = null;
   const synSec = top.section('synthesizer', SYNTH_KEYS, true);
   const S = 2 * hidden.reduce((a, b) => a + b, 0);
@@ -562,7 +500,7 @@ export function resolveConfig(raw: unknown, opts: ResolveOptions): RunConfig {
     const hRaw = synSec.value<number | number[]>('hidden', [S],
       'a positive integer or a non-empty list of positive integers (the mlp hidden widths)',
       (v) => isPosInt(v) || posIntList(v));
-    const synth: SynthesizerConfig = {
+    synthesizer = {
       kind,
       scale: synSec.nonNegNum('scale', 0.1),
       lr: synSec.posNum('lr', 1e-3),
@@ -574,38 +512,15 @@ export function resolveConfig(raw: unknown, opts: ResolveOptions): RunConfig {
       noise: synSec.nonNegNum('noise', 0.5),
       train_in_real: synSec.bool('train_in_real', true),
     };
-    if (kind !== 'mlp') synSec.onlyDefault('hidden', synth.hidden, [S], 'hidden applies to kind "mlp" only');
-    if (kind !== 'elementwise') {
-      synSec.onlyDefault('units', synth.units, 50, 'units applies to kind "elementwise" only');
-      synSec.onlyDefault('noise', synth.noise, 0.5, 'noise applies to kind "elementwise" only');
-    }
-    synthesizer = synth;
-  }
-  if (polName !== 'bptt' && synthesizer === null) {
-    throw ctx.error('policy.name', `${showValue(polName)} is not allowed without a synthesizer: give ` +
-      `"synthesizer": {} for the default linear one (or --synth linear)`);
   }
 
-  // -- run length
   const steps = top.posIntOrNull('steps');
   const epochs = top.posIntOrNull('epochs');
-  if (steps === null && epochs === null) {
-    throw new ConfigError(`${opts.source}: the run length is missing: give "steps" (optimizer steps) or ` +
-      `"epochs" (whole epochs) (--steps / --epochs)`, 'steps');
-  }
-  if (steps !== null && epochs !== null) {
-    const f = ctx.flagOf('steps') ?? ctx.flagOf('epochs');
-    throw new ConfigError(`${f !== undefined ? `option ${f}` : opts.source}: config keys "steps" (${steps}) and ` +
-      `"epochs" (${epochs}) are both given: give one of the two`, 'steps', f);
-  }
-
-  // -- the rest
   const backend = top.choice('backend', ['cpu', 'webgpu', 'auto'] as const, 'cpu');
   const seed = top.value('seed', 0, 'an integer >= 0 and < 2^32',
     (v) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) < MAX_SEED);
   const init_range = top.nonNegNum('init_range', 0.1);
   const initGiven = top.pathOrNull('init');
-  const init = initGiven === null ? null : paths.resolve(opts.baseDir, initGiven);
 
   const evSec = top.section('eval', EVAL_KEYS, false)!;
   const evalCfg: EvalConfig = { batch: evSec.posInt('batch', 10), every: evSec.posIntOrNull('every') };
@@ -620,6 +535,110 @@ export function resolveConfig(raw: unknown, opts: ResolveOptions): RunConfig {
     threshold: cpSec.posNum('threshold', cdef.threshold),
     sequences: cpSec.posInt('sequences', cdef.sequences),
   };
+  const threads = top.posIntOrNull('threads');
+  const on_nan = top.choice('on_nan', ['stop', 'skip'] as const, 'stop');
+
+  // Phase 2: combinations.
+
+  // -- data
+  if (isLM && dataGiven === null) {
+    throw ctx.missing('data', task === 'charlm'
+      ? 'a text file, or a folder with train.txt [valid.txt, test.txt]'
+      : 'a folder with train.txt, valid.txt, test.txt');
+  }
+  if (!isLM) top.onlyDefault('data', dataGiven, null, `task "${task}" generates its own data`);
+  if (split !== null) {
+    if (task !== 'charlm') {
+      throw ctx.error('split', `${showValue(raw['split'])} is not allowed: a split applies to task "charlm" only ` +
+        `(task is "${task}"); use null`);
+    }
+    if (!(split.valid + split.test < 1)) {
+      throw ctx.bad('split', raw['split'], 'fractions "valid" and "test" that sum to less than 1');
+    }
+  }
+
+  // -- model shape
+  if (Array.isArray(hiddenRaw) && layers !== hidden.length) {
+    throw ctx.error('layers', `${showValue(layers)} is not allowed: "hidden" lists ${hidden.length} width(s), ` +
+      `one per layer (give one width in "hidden" to repeat it over the layers)`);
+  }
+  if (!isLM) {
+    top.onlyDefault('embed', embed, hidden[0], `task "${task}" uses no embedding`);
+    top.onlyDefault('tied', tied, false, `tied weights need a language-model task (charlm, wordlm), not "${task}"`);
+  }
+  if (tied && hidden[hidden.length - 1] !== embed) {
+    throw ctx.error('tied', `true is not allowed: tied weights need the last hidden width ` +
+      `(${hidden[hidden.length - 1]}) to equal "embed" (${embed})`);
+  }
+
+  // -- optimizer
+  if (optimizer.name === 'adam') {
+    optimizer.momentum = optSec.ignoredUnlessApplies('momentum', optimizer.momentum, 0, 'momentum applies to "sgd" only');
+  } else {
+    optimizer.betas = optSec.ignoredUnlessApplies('betas', optimizer.betas, [DEFAULT_BETAS[0], DEFAULT_BETAS[1]] as [number, number], 'betas apply to "adam" only');
+    optimizer.eps = optSec.ignoredUnlessApplies('eps', optimizer.eps, DEFAULT_EPS, 'eps applies to "adam" only');
+  }
+
+  // -- schedule
+  if (schSec !== null && schedule !== null) {
+    if (schedule.eta_min > schedule.eta_max) {
+      throw ctx.bad('schedule.eta_min', schedule.eta_min, `a number <= schedule.eta_max (${showValue(schedule.eta_max)})`);
+    }
+    if (schedule.t0 === null && schedule.cycles === null) {
+      throw new ConfigError(`${opts.source}: config key "schedule.t0" is missing: a schedule needs "t0" ` +
+        `(the first cycle length; --restart-t0) or "cycles" (the cycle lengths; --restart-cycles)`, 'schedule.t0');
+    }
+    if (schedule.t0 !== null && schedule.cycles !== null) {
+      throw ctx.error('schedule.cycles', `${showValue(schedule.cycles)} is not allowed together with "schedule.t0" ` +
+        `(${schedule.t0}): give t0 [and t_mult] or cycles, not both`);
+    }
+    if (schedule.cycles !== null) schedule.t_mult = schSec.ignoredUnlessApplies('t_mult', schedule.t_mult, 1, '"cycles" replaces t0 and t_mult');
+    if (schedule.unit === 'step') {
+      schedule.fractional = schSec.ignoredUnlessApplies('fractional', schedule.fractional, false, 'fractional applies to unit "epoch" only');
+    }
+  }
+
+  // -- policy
+  if (policy.name !== 'dni') policy.warmup = polSec.ignoredUnlessApplies('warmup', policy.warmup, 0, 'warmup applies to policy "dni" only');
+  if (policy.name !== 'alternating') {
+    policy.first_mode = polSec.ignoredUnlessApplies('first_mode', policy.first_mode, 'real', 'first_mode applies to policy "alternating" only');
+  }
+  if (policy.name !== 'bptt' && synthesizer === null) {
+    throw ctx.error('policy.name', `${showValue(policy.name)} is not allowed without a synthesizer: give ` +
+      `"synthesizer": {} for the default linear one (or --synth linear)`);
+  }
+  if (policy.name === 'alternating') {
+    if (schedule === null) {
+      throw ctx.error('policy.name', `"alternating" is not allowed without a schedule: it toggles the gradient ` +
+        `mode at every warm restart; give "schedule" (e.g. --restart-t0)`);
+    }
+    if (policy.unit !== schedule.unit) {
+      throw ctx.error('policy.unit', `${showValue(policy.unit)} is not allowed: policy "alternating" switches ` +
+        `at the schedule's restarts, so its unit is the schedule's unit (${showValue(schedule.unit)})`);
+    }
+  }
+
+  // -- synthesizer
+  if (synSec !== null && synthesizer !== null) {
+    if (synthesizer.kind !== 'mlp') synthesizer.hidden = synSec.ignoredUnlessApplies('hidden', synthesizer.hidden, [S], 'hidden applies to kind "mlp" only');
+    if (synthesizer.kind !== 'elementwise') {
+      synthesizer.units = synSec.ignoredUnlessApplies('units', synthesizer.units, 50, 'units applies to kind "elementwise" only');
+      synthesizer.noise = synSec.ignoredUnlessApplies('noise', synthesizer.noise, 0.5, 'noise applies to kind "elementwise" only');
+    }
+  }
+
+  // -- run length
+  if (steps === null && epochs === null) {
+    throw new ConfigError(`${opts.source}: the run length is missing: give "steps" (optimizer steps) or ` +
+      `"epochs" (whole epochs) (--steps / --epochs)`, 'steps');
+  }
+  if (steps !== null && epochs !== null) {
+    const f = ctx.flagOf('steps') ?? ctx.flagOf('epochs');
+    throw new ConfigError(`${f !== undefined ? `option ${f}` : opts.source}: config keys "steps" (${steps}) and ` +
+      `"epochs" (${epochs}) are both given: give one of the two`, 'steps', f);
+  }
+
+  // -- copy tasks
   if (isLM) {
     for (const k of COPY_KEYS) {
       cpSec.onlyDefault(k, copy[k], cdef[k], `the copy settings apply to tasks "copy" and "repeat-copy" only`);
@@ -631,12 +650,13 @@ export function resolveConfig(raw: unknown, opts: ResolveOptions): RunConfig {
     if (task === 'copy') cpSec.onlyDefault('repeats_max', copy.repeats_max, 1, 'repeats apply to task "repeat-copy" only');
   }
 
-  const threads = top.posIntOrNull('threads');
-  const on_nan = top.choice('on_nan', ['stop', 'skip'] as const, 'stop');
-
   return {
-    task, data, split, embed, hidden, layers, tied, batch, bptt, optimizer, clip, schedule, policy,
-    synthesizer, steps, epochs, backend, seed, init_range, init, eval: evalCfg, copy, threads, on_nan,
+    task,
+    data: dataGiven === null ? null : paths.resolve(opts.baseDir, dataGiven),
+    split, embed, hidden, layers, tied, batch, bptt, optimizer, clip, schedule, policy,
+    synthesizer, steps, epochs, backend, seed, init_range,
+    init: initGiven === null ? null : paths.resolve(opts.baseDir, initGiven),
+    eval: evalCfg, copy, threads, on_nan,
   };
 }
 

@@ -123,31 +123,9 @@ export class Trainer {
     }
     const lr = lrForStep(cfg.optimizer.lr, cfg.schedule, pos);
     const mode: Mode = this.synth ? modeForStep(cfg.policy, cfg.schedule, pos) : 'real';
-    const lambda = cfg.synthesizer?.scale ?? 0;
 
-    // 1. forward from s_{k−1}; sPrev is a leaf so that δ_{k−1} = ∂/∂s_{k−1} arrives in sPrev.grad
-    params.zeroGrad();
-    const sPrev = new Var(this.sPrev, true, 'sPrev');
-    const { loss, sK, len } = this.source.forward(this.step, sPrev);
-
-    // 2. ĝ_k = M_φ(s_k), a constant: no gradient reaches φ from here
-    let gHat: Tensor | null = null;
-    if (mode === 'synthetic' && this.synth) {
-      gHat = noGrad(() => this.synth!.predict(sK.detach(), 'next', this.noiseRng()).value);
-    }
-
-    // 3. one backward with two seeds: ∂/∂L_k = 1 and ∂/∂s_k = λ·ĝ_k (per batch row, not divided by B or T')
-    const roots: Var[] = [], seeds: (Tensor | number)[] = [];
-    if (loss) roots.push(loss), seeds.push(1);
-    if (gHat) {
-      const seed = gHat.clone();
-      for (let i = 0; i < seed.size; i++) seed.data[i] = lambda * seed.data[i]!;
-      roots.push(sK), seeds.push(seed);
-    }
-    if (roots.length > 0) backward(roots, seeds);
-
-    // 4. the bootstrapped target δ_{k−1} = ∂L_k/∂s_{k−1} + (∂s_k/∂s_{k−1})ᵀ λ ĝ_k
-    const delta = sPrev.grad ?? Tensor.zeros(this.sPrev.shape, this.sPrev.dtype);
+    // steps 1–4: forward, ĝ_k, the two-seed backward, δ_{k−1}
+    const { loss, sK, len, gHat, delta } = this.forwardBackward(mode);
     const lossValue = loss ? loss.item() : 0;
     const gradNorm = globalNorm(params.grad);
     if (!Number.isFinite(lossValue)) throw new NonFiniteError(pos.step, mode, cfg.policy.name, `the loss (${lossValue})`);
@@ -179,6 +157,40 @@ export class Trainer {
       delta_norm: norm(delta),
       ghat_norm: gHat ? norm(gHat) : null,
     };
+  }
+
+  /**
+   * Steps 1–4 of §4 for the next chunk from this.sPrev: leaves the model gradient
+   * (synthetic part included) in params.grad and returns δ_{k−1}.
+   */
+  forwardBackward(mode: Mode): { loss: Var | null; sK: Var; len: number; gHat: Tensor | null; delta: Tensor } {
+    const params = this.source.params;
+    const lambda = this.cfg.synthesizer?.scale ?? 0;
+
+    // 1. forward from s_{k−1}; sPrev is a leaf so that δ_{k−1} = ∂/∂s_{k−1} arrives in sPrev.grad
+    params.zeroGrad();
+    const sPrev = new Var(this.sPrev, true, 'sPrev');
+    const { loss, sK, len } = this.source.forward(this.step, sPrev);
+
+    // 2. ĝ_k = M_φ(s_k), a constant: no gradient reaches φ from here
+    let gHat: Tensor | null = null;
+    if (mode === 'synthetic' && this.synth) {
+      gHat = noGrad(() => this.synth!.predict(sK.detach(), 'next', this.noiseRng()).value);
+    }
+
+    // 3. one backward with two seeds: ∂/∂L_k = 1 and ∂/∂s_k = λ·ĝ_k (per batch row, not divided by B or T')
+    const roots: Var[] = [], seeds: (Tensor | number)[] = [];
+    if (loss) roots.push(loss), seeds.push(1);
+    if (gHat) {
+      const seed = gHat.clone();
+      for (let i = 0; i < seed.size; i++) seed.data[i] = lambda * seed.data[i]!;
+      roots.push(sK), seeds.push(seed);
+    }
+    if (roots.length > 0) backward(roots, seeds);
+
+    // 4. the bootstrapped target δ_{k−1} = ∂L_k/∂s_{k−1} + (∂s_k/∂s_{k−1})ᵀ λ ĝ_k
+    const delta = sPrev.grad ?? Tensor.zeros(this.sPrev.shape, this.sPrev.dtype);
+    return { loss, sK, len, gHat, delta };
   }
 
   /** Passes over a step whose loss or gradient was not finite (on_nan = skip): no update, the state restarts from zeros. */
