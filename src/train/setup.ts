@@ -8,6 +8,7 @@ import { createSynthesizer, type Synthesizer } from '../models/synthesizers.js';
 import type { ParamSet } from '../models/params.js';
 import { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { DType } from '../tensor/dtype.js';
 import { readFileBytes } from '../io/atomic-file.js';
 import { decodeCheckpoint, loadParams, RESUME_PREFIXES } from './checkpoint.js';
 import { CopySource } from './copy-source.js';
@@ -35,7 +36,8 @@ export interface RunSetup {
   aliases: Record<string, string>;
 }
 
-export function setupRun(cfg: RunConfig, log: (line: string) => void = () => {}): RunSetup {
+/** `dtype` float64 is for checks (finite differences); runs use float32. */
+export function setupRun(cfg: RunConfig, log: (line: string) => void = () => {}, dtype: DType = 'float32'): RunSetup {
   const rng = new Rng(cfg.seed);
   let lm: LstmLm | null = null, copyModel: CopyModel | null = null, copySource: CopySource | null = null;
   let source: ChunkSource;
@@ -51,18 +53,18 @@ export function setupRun(cfg: RunConfig, log: (line: string) => void = () => {})
     else if (corpus.valid) log(`note: the validation split (${corpus.valid.length} tokens) is too short for eval batch ${cfg.eval.batch}; no validation`);
     if (corpus.test && corpus.test.length >= 2 * cfg.eval.batch) test = batchify(corpus.test, cfg.eval.batch, 'test');
     trainTokens = corpus.train.length;
-    lm = new LstmLm({ vocab: vocab.length, embed: cfg.embed, hidden: cfg.hidden, tied: cfg.tied });
+    lm = new LstmLm({ vocab: vocab.length, embed: cfg.embed, hidden: cfg.hidden, tied: cfg.tied }, dtype);
     params = lm.params;
     params.initUniform(rng, cfg.init_range);
     source = lmChunkSource(lm, train, cfg.bptt);
   } else {
     const { inWidth, outWidth } = copyWidths(cfg.task, cfg.copy.width);
-    copyModel = new CopyModel(inWidth, outWidth, cfg.hidden);
+    copyModel = new CopyModel(inWidth, outWidth, cfg.hidden, dtype);
     params = copyModel.params;
     params.initUniform(rng, cfg.init_range);
   }
   const stateSize = lm ? lm.stateSize : copyModel!.stateSize;
-  const synth = cfg.synthesizer ? createSynthesizer(cfg.synthesizer, stateSize, rng, cfg.init_range) : null;
+  const synth = cfg.synthesizer ? createSynthesizer(cfg.synthesizer, stateSize, rng, cfg.init_range, dtype) : null;
   if (copyModel) {
     copySource = new CopySource(cfg.task as 'copy' | 'repeat-copy', copyModel, cfg.copy, cfg.batch, cfg.bptt, rng);
     source = copySource;

@@ -1,0 +1,31 @@
+// Small corpora and configs for trainer tests, written to a temp folder.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { resolveConfig, type RunConfig } from '../../src/train/config.js';
+import { Rng } from '../../src/tensor/rng.js';
+
+export function tempDir(prefix = 'synthgrad-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A deterministic English-like text of about `n` characters. */
+export function makeText(n: number, seed = 1): string {
+  const words = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'dog', 'ran', 'to', 'it', 'was', 'good', 'not', 'so', 'bad'];
+  const rng = new Rng(seed);
+  let s = '';
+  while (s.length < n) s += words[rng.int(words.length)]! + (rng.uniform() < 0.1 ? '.\n' : ' ');
+  return s.slice(0, n);
+}
+
+export function writeCorpus(dir: string, n = 1500, name = 'corpus.txt'): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, makeText(n));
+  return file;
+}
+
+/** A tiny charlm config over `data`; `over` is merged at the top level. */
+export function tinyConfig(dir: string, data: string, over: Record<string, unknown> = {}): RunConfig {
+  const raw = { task: 'charlm', data, split: null, embed: 8, hidden: [12], batch: 3, bptt: 5, steps: 10, ...over };
+  return resolveConfig(raw, { baseDir: dir, source: 'test' });
+}
