@@ -30,6 +30,8 @@ export interface RunOptions {
   configJson?: object;
   /** seconds between time-based checkpoints (also written at every epoch end) */
   checkpointSeconds?: number;
+  /** called before every step (custom logging, fault injection in tests) */
+  beforeStep?: (trainer: Trainer, setup: RunSetup) => void;
 }
 
 export interface RunResult {
@@ -192,6 +194,7 @@ export async function runTraining(cfg: RunConfig, opts: RunOptions): Promise<Run
   const every = (opts.checkpointSeconds ?? 60) * 1000;
 
   while (trainer.step < total) {
+    opts.beforeStep?.(trainer, s);
     const pos = s.source.position(trainer.step);
     let rec: StepRecord;
     try {

@@ -1,0 +1,117 @@
+// A crash loses nothing and a resumed run is the same run: kills at random
+// moments (during checkpoint writes too), SIGINT, and a NaN in the middle.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/tensor/rng.js';
+import { decodeCheckpoint } from '../../src/train/checkpoint.js';
+import { runTraining } from '../../src/train/run.js';
+import { tempDir, tinyConfig, writeCorpus } from './helpers.js';
+
+const CLI = path.resolve('dist/src/cli/main.js');
+const dir = tempDir();
+const data = writeCorpus(dir, 1200);
+const trainArgs = (out: string) => [
+  CLI, 'train', '--task', 'charlm', '--data', data, '--split', '0.1,0', '--embed', '8', '--hidden', '16', '--batch', '4', '--bptt', '6',
+  '--policy', 'alternating', '--synth', 'mlp', '--restart-t0', '7', '--restart-unit', 'step', '--steps', '900', '--seed', '3', '--out', out,
+];
+
+function readRun(out: string) {
+  const metrics = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8');
+  const ck = decodeCheckpoint(fs.readFileSync(path.join(out, 'checkpoint.safetensors')), 'ck');
+  const weights = [...ck.tensors].filter(([n]) => !n.startsWith('state.')).map(([n, t]) => [n, Array.from(t.data)]);
+  return { metrics, weights };
+}
+
+function runToEnd(args: string[]): number {
+  const r = spawnSync('node', args, { encoding: 'utf8' });
+  return r.status ?? -1;
+}
+
+/** Starts the CLI and kills it with `signal` after `ms`; resolves to the exit code (or signal). */
+function killAfter(args: string[], ms: number, signal: NodeJS.Signals): Promise<number | string> {
+  return new Promise((resolve) => {
+    const child = spawn('node', args, { stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill(signal), ms);
+    child.on('exit', (code, sig) => {
+      clearTimeout(timer);
+      resolve(code ?? sig ?? -1);
+    });
+  });
+}
+
+describe('interruption and resume', () => {
+  it('an uninterrupted run and a run killed (SIGKILL, SIGINT, SIGTERM) at random moments and resumed give identical metrics and weights', async () => {
+    expect(fs.existsSync(CLI), 'run `npm run build` first (npm test does)').toBe(true);
+    const ref = path.join(dir, 'ref');
+    expect(runToEnd(trainArgs(ref))).toBe(0);
+    const expected = readRun(ref);
+
+    const out = path.join(dir, 'killed');
+    const rng = new Rng(Number(process.env.SYNTHGRAD_KILL_SEED ?? Date.now() % 100000));
+    const signals: NodeJS.Signals[] = ['SIGKILL', 'SIGINT', 'SIGKILL', 'SIGTERM', 'SIGKILL', 'SIGKILL'];
+    let finished = false, interrupted = 0;
+    for (const signal of signals) {
+      const hasCheckpoint = fs.existsSync(path.join(out, 'checkpoint.safetensors'));
+      const args = hasCheckpoint ? [CLI, 'train', '--resume', out] : trainArgs(out);
+      const code = await killAfter(args, 150 + rng.int(900), signal);
+      if (signal === 'SIGINT' && code !== 0) expect(code).toBe(130);
+      if (signal === 'SIGTERM' && code !== 0) expect(code).toBe(143);
+      if (code === 0) {
+        finished = true;
+        break;
+      }
+      interrupted++;
+    }
+    expect(interrupted).toBeGreaterThanOrEqual(2); // the kills did land mid-run
+    if (!finished) {
+      const hasCheckpoint = fs.existsSync(path.join(out, 'checkpoint.safetensors'));
+      expect(runToEnd(hasCheckpoint ? [CLI, 'train', '--resume', out] : trainArgs(out))).toBe(0);
+    }
+    const got = readRun(out);
+    expect(got.metrics).toBe(expected.metrics);
+    expect(got.weights).toEqual(expected.weights);
+  });
+});
+
+describe('numerical faults', () => {
+  it('a NaN stops the run with a message naming the step, policy and mode, and the last good checkpoint survives', async () => {
+    // 300 characters, B 3, T 5: 20 chunks an epoch, so a checkpoint is written after step 19
+    const cfg = tinyConfig(dir, writeCorpus(dir, 300, 'small.txt'), { policy: { name: 'dni' }, synthesizer: {}, steps: 40 });
+    const out = path.join(dir, 'nan');
+    let saved: number[] | null = null;
+    const result = await runTraining(cfg, {
+      outDir: out,
+      beforeStep: (t, s) => {
+        if (t.step === 25) {
+          saved = Array.from(decodeCheckpoint(fs.readFileSync(path.join(out, 'checkpoint.safetensors')), 'ck').tensors.get('decoder.bias')!.data);
+          s.params.get('rnns.0.weight_hh').value.data[3] = NaN; // the fault
+        }
+      },
+    });
+    expect(result.nonFinite).not.toBeNull();
+    expect(result.nonFinite!.message).toMatch(/^step 25: the loss \(NaN\) is not finite \(policy dni, synthetic mode\)/);
+    expect(result.steps).toBe(25);
+    const ck = decodeCheckpoint(fs.readFileSync(path.join(out, 'checkpoint.safetensors')), 'ck');
+    expect(Array.from(ck.tensors.get('decoder.bias')!.data)).toEqual(saved);
+    for (const t of ck.tensors.values()) expect(t.data.every((v) => Number.isFinite(v))).toBe(true);
+    const metrics = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(metrics.filter((r) => !('split' in r)).length).toBe(25);
+  });
+
+  it('on_nan = skip passes over the bad step and goes on', async () => {
+    const cfg = { ...tinyConfig(dir, data, { steps: 12 }), on_nan: 'skip' as const };
+    let bad: number[] = [];
+    const result = await runTraining(cfg, {
+      outDir: path.join(dir, 'skip'),
+      beforeStep: (t, s) => {
+        const w = s.params.get('rnns.0.weight_hh').value.data;
+        if (t.step === 5) (bad = [w[0]!]), (w[0] = NaN);
+        if (t.step === 6) w[0] = bad[0]!; // repaired: later steps are finite again
+      },
+    });
+    expect(result.nonFinite).toBeNull();
+    expect(result.steps).toBe(12);
+  });
+});
