@@ -3,6 +3,20 @@ import { Tensor } from '../tensor/tensor.js';
 import { fmt, sameShape, ShapeError } from '../tensor/shape.js';
 import type { Node, Var } from './variable.js';
 
+/**
+ * Outputs of nodes that a backward has released, with the op that made them. Such a Var
+ * looks like a leaf afterwards (its node is gone), so without this a second backward
+ * through it would silently stop there instead of failing as documented.
+ */
+const released = new WeakMap<Var, string>();
+
+function releasedError(v: Var, where: string): Error {
+  return new Error(
+    `backward: ${where} ${v.toString()} was made by ${released.get(v)} whose graph an earlier backward already released; ` +
+      'recompute the forward pass, or detach() the value to use it as a new leaf',
+  );
+}
+
 /** Nodes reachable from `roots`, each after every node that consumes its outputs. */
 function reverseTopological(roots: Var[]): Node[] {
   const order: Node[] = [];
@@ -59,6 +73,13 @@ export function backward(roots: Var[], seeds?: (Tensor | number)[]): void {
     throw new Error(`backward: ${roots.length} roots but ${seeds.length} seeds`);
   }
   roots.forEach((root, i) => {
+    if (released.has(root)) throw releasedError(root, `root ${i}`);
+  });
+  const nodes = reverseTopological(roots);
+  for (const node of nodes) {
+    for (const input of node.inputs) if (released.has(input)) throw releasedError(input, `input of ${node.op}`);
+  }
+  roots.forEach((root, i) => {
     if (!root.requiresGrad) throw new Error(`backward: root ${i} (${root.toString()}) does not require grad: nothing to differentiate`);
     const s = seeds ? seeds[i]! : 1;
     const seed = typeof s === 'number' ? Tensor.full(root.shape, s, root.dtype) : s;
@@ -68,7 +89,6 @@ export function backward(roots: Var[], seeds?: (Tensor | number)[]): void {
     if (seed.dtype !== root.dtype) throw new Error(`backward: seed ${i} is ${seed.dtype} but its root is ${root.dtype}`);
     accumulateGrad(root, seed);
   });
-  const nodes = reverseTopological(roots);
   const leaves = new Set<Var>(roots.filter((r) => r.isLeaf));
   for (const node of nodes) {
     const gradOutputs = node.outputs.map((o) => o.grad);
@@ -87,6 +107,7 @@ export function backward(roots: Var[], seeds?: (Tensor | number)[]): void {
     for (const o of node.outputs) {
       o.grad = null;
       o.node = null;
+      released.set(o, node.op);
     }
     node.inputs = [];
     node.outputs = [];

@@ -16,7 +16,7 @@ export function demoConfig(policy: 'bptt' | 'dni' | 'alternating', steps: number
     clip: 1,
     schedule: policy === 'alternating' ? { unit: 'step', t0: Math.round(steps / 6) } : null,
     policy: policy === 'bptt' ? { name: 'bptt' } : policy === 'dni' ? { name: 'dni' } : { name: 'alternating', first_mode: 'real' },
-    synthesizer: policy === 'bptt' ? null : { kind: 'linear', scale: 1, lr: 1e-3 },
+    synthesizer: policy === 'bptt' ? null : { kind: 'linear', scale: 0.1, lr: 1e-3 },
     steps,
     seed: 1,
     copy: { width: 8, min_length: 1, max_length: 40, threshold: 0.15 },

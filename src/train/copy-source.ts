@@ -1,4 +1,5 @@
-// The copy / repeat-copy tasks as a chunk source, with the curriculum of §8:
+// The copy / repeat-copy tasks as a chunk source (an "epoch" is one episode of
+// B sequences; chunks never straddle two episodes), with the curriculum of §8:
 // after every episode the bit errors per sequence are recorded; when their mean
 // over the last `CURRICULUM_WINDOW` episodes at the current level is below
 // `copy.threshold`, the level goes up: copy raises N by one; repeat-copy raises
@@ -58,7 +59,10 @@ export class CopySource implements ChunkSource {
   }
 
   position(step: number): StepPosition {
-    return { step, epoch: this.state.episode, chunk: this.state.chunk, chunksPerEpoch: this.chunksOf(this.episode) };
+    // Episodes follow each other in one stream: the state is carried across them
+    // (reset only at step 0), so the future loss always depends on the state and a
+    // synthetic gradient at an episode's last chunk predicts something real.
+    return { step, epoch: this.state.episode, chunk: this.state.chunk, chunksPerEpoch: this.chunksOf(this.episode), resetState: step === 0 };
   }
 
   forward(_step: number, sPrev: Var): { loss: Var | null; sK: Var; len: number } {

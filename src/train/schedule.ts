@@ -55,6 +55,8 @@ export interface StepPosition {
   epoch: number;
   chunk: number;
   chunksPerEpoch: number;
+  /** whether the recurrent state restarts from zeros before this step (LM tasks: at chunk 0 of every epoch) */
+  resetState?: boolean;
 }
 
 /** Units completed before the step, in the given unit. */

@@ -116,7 +116,7 @@ export class Trainer {
     const params = this.source.params;
     const pos = this.source.position(this.step);
     const B = this.source.batch;
-    if (pos.chunk === 0) {
+    if (pos.resetState ?? pos.chunk === 0) {
       // the recurrent state (and the synthesizer's own) is reset at the start of an epoch
       this.sPrev = Tensor.zeros([B, this.source.stateSize], params.dtype);
       this.synth?.resetState(B);
