@@ -1,0 +1,242 @@
+#!/usr/bin/python3
+"""Generate the step-by-step parity fixtures under test/fixtures/parity/.
+
+    /usr/bin/python3 scripts/reference/make_parity_fixtures.py
+
+Deterministic: the corpora are written inline / from a seeded Python RNG, the
+initial weights come from torch.manual_seed, and the reference trainer
+(torch_reference.py, float32, one thread) has no randomness of its own.
+
+For every case it writes test/fixtures/parity/<case>/:
+  config.json             run configuration (CONFIG.md schema, "data" relative
+                          to the case folder, "steps": 40)
+  init.safetensors        initial model + synthesizer weights, F32, U(-0.1, 0.1)
+                          for the model, U(-0.05, 0.05) (non-zero!) for the
+                          synthesizer so the synthetic path is exercised
+  expected_metrics.jsonl  the reference's 40 per-step records
+  final.safetensors       the reference's weights after the 40 steps (F32)
+and the shared corpora under test/fixtures/parity/data/.
+
+At the end it reruns every case in float64 (into a temporary folder, not
+kept) and prints the largest relative float32-vs-float64 differences of the
+per-step loss and grad_norm, to show how far below 1e-4 float32 noise is.
+"""
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import torch_reference as ref  # noqa: E402
+
+ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
+OUT = os.path.join(ROOT, 'test', 'fixtures', 'parity')
+STEPS = 40
+
+# --------------------------------------------------------------------------
+# corpora
+# --------------------------------------------------------------------------
+
+# English-like text. It deliberately holds a few non-ASCII code points:
+# 'é' (U+00E9), '’' (U+2019), 'ﬁ' (U+FB01) and '😀' (U+1F600, outside the BMP).
+# Sorted by code point, 'ﬁ' comes before '😀'; sorted by UTF-16 code units
+# (JavaScript's default sort) '😀' (surrogates D83D DE00) would come first, so
+# a wrong sort changes the ids and the losses.
+CHAR_TEXT = (
+    "the cat sat on the mat and the dog sat by the door. a small bird sang in the tree, "
+    "and the old man read his book by the fire. it’s a ﬁne day, said the café owner 😀 "
+    "as the rain fell on the roof. we went to the river to see the boats go by, "
+    "then we walked home along the road in the dark.\n"
+    "the children played in the park while their mother sat on a bench and read the news. "
+    "a cold wind blew from the hills, and the leaves fell from the trees one by one.\n"
+)
+CHAR_LEN = 407  # batch 4 -> L = 101, L-1 = 100, bptt 8 -> C = 13 chunks (last one 4 long)
+
+WORDS = ('the a cat dog man woman child bird house tree river road city market book letter '
+         'saw found took gave liked wanted made read wrote kept '
+         'old new small big red green quiet busy early late '
+         'in on by near under over with from to of and but').split()
+VALID_EXTRA = ['lantern', 'harbor']
+TEST_EXTRA = ['violin']
+
+
+def make_char_corpus():
+    text = CHAR_TEXT
+    while len(text) < CHAR_LEN:
+        text += CHAR_TEXT
+    return text[:CHAR_LEN]
+
+
+def sentence(rng, extra=()):
+    pool = WORDS + list(extra)
+    return [rng.choice(pool) for _ in range(rng.randint(3, 9))]
+
+
+def make_word_corpus():
+    """train.txt ~ 398 tokens (B=4 -> L=99 -> C=13), valid/test ~ 50 tokens each.
+
+    train.txt contains an empty line (a lone <eos>), a tab, a double space and
+    a no-break space U+00A0 (Python str.split() whitespace), and ends with \\n."""
+    rng = random.Random(1234)
+    lines = []
+    while sum(len(l) + 1 for l in lines) < 398 - 12:
+        lines.append(sentence(rng))
+    train_lines = [' '.join(l) for l in lines]
+    train_lines[3] = train_lines[3].replace(' ', '\t', 1)
+    train_lines[5] = train_lines[5].replace(' ', '  ', 1)
+    train_lines[7] = train_lines[7].replace(' ', '\u00a0', 1)
+    train_lines.insert(9, '')
+    ntok = sum(len(l.split()) + 1 for l in train_lines)
+    # top up to exactly 398 tokens with a last line
+    last = ['the', 'old', 'man', 'saw', 'a', 'red', 'bird', 'in', 'the', 'tree', 'by', 'the', 'river']
+    train_lines.append(' '.join(last[:398 - ntok - 1]))
+    valid = [' '.join(sentence(rng, VALID_EXTRA)) for _ in range(7)]
+    test = [' '.join(sentence(rng, TEST_EXTRA)) for _ in range(7)]
+    return '\n'.join(train_lines) + '\n', '\n'.join(valid) + '\n', '\n'.join(test) + '\n'
+
+
+def write_data():
+    d = os.path.join(OUT, 'data')
+    os.makedirs(os.path.join(d, 'words'), exist_ok=True)
+    with open(os.path.join(d, 'chars.txt'), 'wb') as f:
+        f.write(make_char_corpus().encode('utf-8'))
+    tr, va, te = make_word_corpus()
+    for name, txt in (('train', tr), ('valid', va), ('test', te)):
+        with open(os.path.join(d, 'words', name + '.txt'), 'wb') as f:
+            f.write(txt.encode('utf-8'))
+
+
+# --------------------------------------------------------------------------
+# cases
+# --------------------------------------------------------------------------
+
+CHAR = {'task': 'charlm', 'data': '../data/chars.txt', 'split': None}
+WORD = {'task': 'wordlm', 'data': '../data/words'}
+NET = {'embed': 16, 'hidden': 32, 'batch': 4, 'bptt': 8}
+ADAM = {'name': 'adam', 'lr': 3e-3}
+LINEAR = {'kind': 'linear', 'scale': 0.1, 'lr': 1e-3}
+MLP = {'kind': 'mlp', 'scale': 0.1, 'lr': 1e-3, 'hidden': [32]}
+
+
+def case(comment, *parts, **keys):
+    cfg = {'_case': comment}
+    for p in parts:
+        cfg.update(p)
+    cfg.update(keys)
+    cfg['steps'] = STEPS
+    cfg['seed'] = 0
+    return cfg
+
+
+CASES = {
+    'bptt_adam': case(
+        'plain truncated BPTT, Adam, constant lr, no synthesizer (sg_loss null)',
+        CHAR, NET, optimizer=ADAM, clip=None, schedule=None, policy={'name': 'bptt'}, synthesizer=None),
+    'bptt_sgd_clip_wd': case(
+        'BPTT, SGD momentum 0.9 + coupled weight decay, clipping at 0.5',
+        CHAR, NET, optimizer={'name': 'sgd', 'lr': 0.5, 'momentum': 0.9, 'weight_decay': 1e-4}, clip=0.5,
+        schedule=None, policy={'name': 'bptt'}, synthesizer=None),
+    'dni_linear_steps': case(
+        'DNI after 5 real warmup steps, linear synthesizer, SGDR in steps t0=10 t_mult=2',
+        CHAR, NET, optimizer=ADAM, clip=None,
+        schedule={'unit': 'step', 't0': 10, 't_mult': 2},
+        policy={'name': 'dni', 'warmup': 5, 'unit': 'step'}, synthesizer=LINEAR),
+    'dni_mlp': case(
+        'DNI from step 0, MLP synthesizer (hidden [32]), clip 1.0, constant lr',
+        CHAR, NET, optimizer=ADAM, clip=1.0, schedule=None,
+        policy={'name': 'dni', 'warmup': 0}, synthesizer=MLP),
+    'alt_linear_steps': case(
+        'alternating real/synthetic at each restart of SGDR in steps (t0=8, t_mult=1), starting real',
+        CHAR, NET, optimizer=ADAM, clip=None,
+        schedule={'unit': 'step', 't0': 8, 't_mult': 1},
+        policy={'name': 'alternating', 'first_mode': 'real'}, synthesizer=LINEAR),
+    'alt_linear_epochs_cycles': case(
+        'alternating starting synthetic, SGDR in whole epochs with explicit cycles [1, 2] (repeats 2), eta_min 1e-4',
+        CHAR, NET, optimizer=ADAM, clip=None,
+        schedule={'unit': 'epoch', 'cycles': [1, 2], 'eta_min': 1e-4},
+        policy={'name': 'alternating', 'first_mode': 'synthetic'}, synthesizer=LINEAR),
+    'alt_mlp_epochs_fractional': case(
+        'alternating starting real, per-batch (fractional) SGDR in epochs t0=1 t_mult=2, Adam weight decay 1e-5',
+        CHAR, NET, optimizer={'name': 'adam', 'lr': 3e-3, 'weight_decay': 1e-5}, clip=None,
+        schedule={'unit': 'epoch', 't0': 1, 't_mult': 2, 'fractional': True},
+        policy={'name': 'alternating'}, synthesizer=MLP),
+    'tied_2layer_word': case(
+        'word level, 2 layers [32, 16], tied embedding/decoder, DNI after 2 warmup steps, SGD momentum 0.5, clip 0.25',
+        WORD, NET, hidden=[32, 16], layers=2, tied=True,
+        optimizer={'name': 'sgd', 'lr': 0.5, 'momentum': 0.5}, clip=0.25, schedule=None,
+        policy={'name': 'dni', 'warmup': 2, 'unit': 'step'}, synthesizer=LINEAR),
+    'bptt_with_synth_real': case(
+        'BPTT policy with a linear synthesizer that still learns from real targets (train_in_real)',
+        CHAR, NET, optimizer=ADAM, clip=None, schedule=None, policy={'name': 'bptt'},
+        synthesizer=dict(LINEAR, train_in_real=True)),
+}
+
+
+def make_init(cfg_path, seed):
+    """Random F32 initial weights for the configured model and synthesizer."""
+    cfg = ref.load_config(cfg_path)
+    if cfg['task'] == 'charlm':
+        vocab, _, _ = ref.char_corpus(cfg)
+    else:
+        vocab, _, _ = ref.word_corpus(cfg)
+    torch.manual_seed(seed)
+    model = ref.LM(len(vocab), cfg['embed'], cfg['hidden'], cfg['tied'])
+    tensors = {}
+    for name, p in model.state_dict().items():
+        if name == 'decoder.weight' and cfg['tied']:
+            continue
+        tensors[name] = torch.empty_like(p).uniform_(-0.1, 0.1)
+    if cfg['tied']:
+        tensors['decoder.weight'] = tensors['encoder.weight'].clone()
+    if cfg['synthesizer'] is not None:
+        synth = ref.build_synthesizer(cfg['synthesizer'], model.S)
+        for name, p in synth.state_dict().items():
+            tensors['synthesizer.' + name] = torch.empty_like(p).uniform_(-0.05, 0.05)
+    return tensors
+
+
+def main():
+    torch.set_num_threads(1)
+    os.makedirs(OUT, exist_ok=True)
+    write_data()
+    for i, (name, cfg) in enumerate(CASES.items()):
+        d = os.path.join(OUT, name)
+        os.makedirs(d, exist_ok=True)
+        cfg_path = os.path.join(d, 'config.json')
+        with open(cfg_path, 'w') as f:
+            f.write(json.dumps(cfg, indent=2) + '\n')
+        init_path = os.path.join(d, 'init.safetensors')
+        ref.save_safetensors(init_path, make_init(cfg_path, 1000 + i), dtype='F32')
+        with tempfile.TemporaryDirectory() as tmp:
+            ref.run(cfg_path, init_path, STEPS, tmp)
+            shutil.copy(os.path.join(tmp, 'metrics.jsonl'), os.path.join(d, 'expected_metrics.jsonl'))
+            shutil.copy(os.path.join(tmp, 'final.safetensors'), os.path.join(d, 'final.safetensors'))
+
+    print('\nfloat32 vs float64 (max over the 40 steps of |x32 - x64| / |x64|):')
+    for name in CASES:
+        d = os.path.join(OUT, name)
+        with tempfile.TemporaryDirectory() as tmp:
+            r64 = ref.run(os.path.join(d, 'config.json'), os.path.join(d, 'init.safetensors'), STEPS, tmp,
+                          dtype=torch.float64, quiet=True)
+            w64, _ = ref.load_safetensors(os.path.join(tmp, 'final.safetensors'))
+        with open(os.path.join(d, 'expected_metrics.jsonl')) as f:
+            r32 = [json.loads(l) for l in f]
+        w32, _ = ref.load_safetensors(os.path.join(d, 'final.safetensors'))
+
+        def rel(key):
+            vals = [abs(a[key] - b[key]) / abs(b[key]) for a, b in zip(r32, r64) if b[key] is not None]
+            return max(vals) if vals else float('nan')
+
+        wdiff = max((w32[k] - w64[k]).abs().max().item() for k in w64)
+        print(f'  {name:28s} loss {rel("loss"):.2e}  grad_norm {rel("grad_norm"):.2e}  '
+              f'delta_norm {rel("delta_norm"):.2e}  sg_loss {rel("sg_loss"):.2e}  '
+              f'final weights max abs {wdiff:.2e}')
+
+
+if __name__ == '__main__':
+    main()

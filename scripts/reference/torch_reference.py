@@ -1,0 +1,600 @@
+#!/usr/bin/python3
+"""Independent PyTorch reference trainer for synthgrad (parity fixtures).
+
+This file re-implements, from docs/ALGORITHM.md (§1-§6, §9) and
+docs/CONFIG.md only, one training run of an LSTM language model with
+truncated BPTT, DNI synthetic gradients at the truncation point and SGDR warm
+restarts with the bptt / dni / alternating gradient-mode policies. It does not
+read or share any code with the TypeScript engine; its job is to produce
+step-by-step numbers that the engine is tested against.
+
+What it implements
+  * data (§1, §9): character level (vocabulary = sorted distinct code points of
+    the training text; optional held-out `split` of a single file) and word
+    level (PTB layout, `<eos>` after every line, ids by first appearance over
+    train, valid, test); batchify into B streams; chunks of length T with a
+    short last chunk, C = ceil((L-1)/T) chunks per epoch; the state is reset
+    to zeros at chunk 0 of every epoch; running by steps goes on past epoch
+    ends (step t = chunk t mod C of epoch t div C).
+  * model (§2): embedding `encoder`, a ModuleList `rnns` of nn.LSTMCell,
+    linear `decoder` (optionally tied to the embedding); loss = mean softmax
+    cross-entropy over the chunk's B*T' positions.
+  * state vector (§4): s = concat over layers l of [h_l, c_l] per batch row,
+    S = 2 * sum(H_l).
+  * one step (§3, §4, §9), in this order:
+      forward from s_{k-1} (a leaf that requires grad) -> L_k, s_k
+      -> ghat_k = M(s_k) without grad into the synthesizer (synthetic mode)
+      -> ONE backward with two seeds: dL_k = 1 and ds_k = lambda * ghat_k
+      -> delta_{k-1} = gradient arriving at s_{k-1}
+      -> synthesizer step on l_SG = mean_b sum_S (M(s_{k-1}) - delta)^2 with
+         its own Adam (no clip, no schedule)
+      -> clip_grad_norm_ over the unique model parameters (the norm before
+         clipping is logged as grad_norm) -> model optimizer step.
+    In real mode the synthetic seed is dropped; the synthesizer is still
+    trained unless `train_in_real` is false.
+  * optimizers (§5): torch.optim.Adam / torch.optim.SGD (momentum, coupled
+    weight decay, dampening 0) for the model; the lr of each step is set
+    before the step from the SGDR schedule computed in float64 (§6, §9).
+  * policies (§6, §9): bptt; dni (synthetic iff policy units completed before
+    the step >= warmup); alternating (cycle i of the schedule runs first_mode
+    if i is even, the other mode if odd).
+  * synthesizers: `linear` (nn.Linear(S, S), names synthesizer.weight/bias)
+    and `mlp` (nn.Sequential(Linear, ReLU, ..., Linear), names
+    synthesizer.{0,2,..}.weight/bias). `elementwise` is not implemented.
+
+How to run (Debian's system python with python3-torch, not a pyenv python):
+
+    /usr/bin/python3 scripts/reference/torch_reference.py \
+        --config test/fixtures/parity/dni_mlp/config.json \
+        --init test/fixtures/parity/dni_mlp/init.safetensors \
+        --steps 40 --out /tmp/ref_dni_mlp [--dtype float64]
+
+Outputs in --out:
+  metrics.jsonl       one record per optimizer step, exactly the keys of
+                      CONFIG.md: step, epoch, chunk, chunk_len, loss, lr, mode,
+                      sg_loss, grad_norm, delta_norm, ghat_norm
+  final.safetensors   final model and synthesizer tensors under PyTorch
+                      state_dict names (F32 for float32 runs, F64 for
+                      --dtype float64); a tied model writes both
+                      encoder.weight and decoder.weight.
+
+The run is deterministic: it uses no randomness (weights come from --init)
+and sets torch to one thread.
+"""
+import argparse
+import json
+import math
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+# --------------------------------------------------------------------------
+# safetensors (tiny reader / writer: 8-byte LE header length, JSON header,
+# raw little-endian data; offsets relative to the start of the data buffer)
+# --------------------------------------------------------------------------
+
+_NP_DTYPES = {'F32': '<f4', 'F64': '<f8'}
+
+
+def save_safetensors(path, tensors, metadata=None, dtype='F32'):
+    """Write {name: tensor} to `path` in `dtype` ('F32' or 'F64'), names sorted."""
+    header = {}
+    blobs = []
+    offset = 0
+    for name in sorted(tensors):
+        arr = np.ascontiguousarray(tensors[name].detach().cpu().double().numpy().astype(_NP_DTYPES[dtype]))
+        raw = arr.tobytes()
+        header[name] = {'dtype': dtype, 'shape': list(arr.shape), 'data_offsets': [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    if metadata:
+        header['__metadata__'] = {str(k): str(v) for k, v in metadata.items()}
+    hjson = json.dumps(header, separators=(',', ':')).encode('utf-8')
+    hjson += b' ' * ((8 - len(hjson) % 8) % 8)
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(hjson)))
+        f.write(hjson)
+        for raw in blobs:
+            f.write(raw)
+
+
+def load_safetensors(path):
+    """Read a safetensors file: returns ({name: float64 torch tensor}, metadata)."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    if len(data) < 8:
+        raise ValueError(f'{path}: not a safetensors file (too short)')
+    (n,) = struct.unpack('<Q', data[:8])
+    header = json.loads(data[8:8 + n].decode('utf-8'))
+    buf = data[8 + n:]
+    meta = header.pop('__metadata__', {}) or {}
+    out = {}
+    for name, info in header.items():
+        dt = info['dtype']
+        if dt not in _NP_DTYPES:
+            raise ValueError(f'{path}: tensor {name!r} has unsupported dtype {dt}')
+        b, e = info['data_offsets']
+        arr = np.frombuffer(buf[b:e], dtype=_NP_DTYPES[dt]).reshape(info['shape'])
+        out[name] = torch.from_numpy(arr.astype(np.float64))
+    return out, meta
+
+
+# --------------------------------------------------------------------------
+# configuration (CONFIG.md)
+# --------------------------------------------------------------------------
+
+_TOP_KEYS = {'task', 'data', 'split', 'embed', 'hidden', 'layers', 'tied', 'batch', 'bptt', 'optimizer',
+             'clip', 'schedule', 'policy', 'synthesizer', 'steps', 'epochs', 'backend', 'seed',
+             'init_range', 'eval'}
+_OPT_DEFAULTS = {'name': 'adam', 'lr': 1e-3, 'betas': [0.9, 0.999], 'eps': 1e-8, 'weight_decay': 0.0,
+                 'momentum': 0.0}
+_SCHED_DEFAULTS = {'eta_max': None, 'eta_min': 0.0, 't0': None, 't_mult': 1, 'cycles': None,
+                   'unit': 'epoch', 'fractional': False}
+_POLICY_DEFAULTS = {'name': 'bptt', 'warmup': 0, 'first_mode': 'real', 'unit': None}
+_SYNTH_DEFAULTS = {'kind': 'linear', 'scale': 0.1, 'lr': 1e-3, 'betas': [0.9, 0.999], 'eps': 1e-8,
+                   'weight_decay': 0.0, 'hidden': None, 'units': 50, 'noise': 0.5, 'train_in_real': True}
+_EVAL_DEFAULTS = {'batch': 10, 'every': None}
+
+
+def _strip_comments(d):
+    return {k: v for k, v in d.items() if not k.startswith('_')}
+
+
+def _with_defaults(section, given, defaults):
+    if given is None:
+        return None
+    if not isinstance(given, dict):
+        raise ValueError(f'config: {section} must be an object or null')
+    given = _strip_comments(given)
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise ValueError(f'config: unknown key(s) in {section}: {", ".join(unknown)}')
+    out = dict(defaults)
+    out.update(given)
+    return out
+
+
+def load_config(path):
+    """Read a CONFIG.md run configuration and fill every default.
+
+    `data` is resolved relative to the config file's folder."""
+    with open(path, 'r', encoding='utf-8') as f:
+        raw = json.load(f)
+    cfg = _strip_comments(raw)
+    unknown = sorted(set(cfg) - _TOP_KEYS)
+    if unknown:
+        raise ValueError(f'config: unknown key(s): {", ".join(unknown)}')
+    for k in ('task', 'data', 'embed', 'hidden', 'batch', 'bptt'):
+        if k not in cfg:
+            raise ValueError(f'config: missing required key {k!r}')
+    if cfg['task'] not in ('charlm', 'wordlm'):
+        raise ValueError(f'reference trainer supports charlm and wordlm only, not {cfg["task"]!r}')
+    cfg['data'] = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(path)), cfg['data']))
+    cfg.setdefault('split', None)
+
+    hidden = cfg['hidden']
+    if isinstance(hidden, list):
+        layers = cfg.get('layers', len(hidden))
+        if layers != len(hidden):
+            raise ValueError(f'config: layers={layers} but hidden lists {len(hidden)} widths')
+    else:
+        layers = cfg.get('layers', 1)
+        hidden = [hidden] * layers
+    cfg['hidden'] = [int(h) for h in hidden]
+    cfg['layers'] = layers
+    cfg.setdefault('tied', False)
+    if cfg['tied'] and cfg['hidden'][-1] != cfg['embed']:
+        raise ValueError('config: tied needs the last hidden width to equal embed')
+
+    cfg['optimizer'] = _with_defaults('optimizer', cfg.get('optimizer', {}), _OPT_DEFAULTS)
+    if cfg['optimizer']['name'] not in ('adam', 'sgd'):
+        raise ValueError(f'config: unknown optimizer {cfg["optimizer"]["name"]!r}')
+    cfg.setdefault('clip', None)
+
+    sched = _with_defaults('schedule', cfg.get('schedule'), _SCHED_DEFAULTS)
+    if sched is not None:
+        if sched['eta_max'] is None:
+            sched['eta_max'] = cfg['optimizer']['lr']
+        if sched['cycles'] is None and sched['t0'] is None:
+            raise ValueError('config: schedule needs t0 or cycles')
+        if sched['cycles'] is not None and (not sched['cycles'] or any(c <= 0 for c in sched['cycles'])):
+            raise ValueError('config: schedule.cycles must be a non-empty list of positive integers')
+        if sched['unit'] not in ('epoch', 'step'):
+            raise ValueError(f'config: schedule.unit must be "epoch" or "step"')
+    cfg['schedule'] = sched
+
+    policy = _with_defaults('policy', cfg.get('policy', {}), _POLICY_DEFAULTS)
+    if policy['unit'] is None:
+        policy['unit'] = sched['unit'] if sched is not None else 'epoch'
+    if policy['name'] not in ('bptt', 'dni', 'alternating'):
+        raise ValueError(f'config: unknown policy {policy["name"]!r}')
+    if policy['first_mode'] not in ('real', 'synthetic'):
+        raise ValueError('config: policy.first_mode must be "real" or "synthetic"')
+    cfg['policy'] = policy
+
+    synth = _with_defaults('synthesizer', cfg.get('synthesizer'), _SYNTH_DEFAULTS)
+    if synth is not None and synth['kind'] not in ('linear', 'mlp'):
+        raise ValueError(f'reference trainer supports linear and mlp synthesizers, not {synth["kind"]!r}')
+    cfg['synthesizer'] = synth
+    if policy['name'] in ('dni', 'alternating') and synth is None:
+        raise ValueError(f'config: policy {policy["name"]!r} needs a synthesizer')
+    if policy['name'] == 'alternating' and sched is None:
+        raise ValueError('config: policy "alternating" needs a schedule (it toggles at warm restarts)')
+
+    cfg['eval'] = _with_defaults('eval', cfg.get('eval', {}), _EVAL_DEFAULTS)
+    for k, v in (('steps', None), ('epochs', None), ('backend', 'cpu'), ('seed', 0), ('init_range', 0.1)):
+        cfg.setdefault(k, v)
+    return cfg
+
+
+# --------------------------------------------------------------------------
+# data (§1, §9)
+# --------------------------------------------------------------------------
+
+def read_text(path):
+    """UTF-8 text, no normalisation: '\\r\\n' stays two characters, a BOM is U+FEFF."""
+    with open(path, 'rb') as f:
+        return f.read().decode('utf-8')
+
+
+def char_corpus(cfg):
+    """Returns (vocab list, train ids, {split: ids})."""
+    data = cfg['data']
+    held = {}
+    if os.path.isdir(data):
+        train = read_text(os.path.join(data, 'train.txt'))
+        for name in ('valid', 'test'):
+            p = os.path.join(data, name + '.txt')
+            if os.path.exists(p):
+                held[name] = (read_text(p), p)
+    else:
+        text = read_text(data)
+        split = cfg['split']
+        if split is None:
+            train = text
+        else:
+            split = _strip_comments(split)
+            cps = list(text)  # Python str iterates code points
+            n = len(cps)
+            nv = math.floor(n * split.get('valid', 0))
+            nt = math.floor(n * split.get('test', 0))
+            train = ''.join(cps[:n - nv - nt])
+            held['valid'] = (''.join(cps[n - nv - nt:n - nt]), data)
+            held['test'] = (''.join(cps[n - nt:]), data)
+    vocab = sorted(set(train), key=ord)
+    index = {ch: i for i, ch in enumerate(vocab)}
+    held_ids = {}
+    for name, (txt, p) in held.items():
+        for ch in txt:
+            if ch not in index:
+                raise ValueError(f'character {ch!r} (U+{ord(ch):04X}) of {name} data {p} is not in the training text')
+        held_ids[name] = [index[ch] for ch in txt]
+    return vocab, [index[ch] for ch in train], held_ids
+
+
+def word_tokens(text):
+    """Lines split on '\\n' (a final '\\n' does not start a line; an empty file
+    has no line), each line's str.split() words followed by '<eos>'."""
+    if text == '':
+        return []  # an empty file has no lines
+    lines = text.split('\n')
+    if text.endswith('\n'):
+        lines.pop()
+    toks = []
+    for line in lines:
+        toks.extend(line.split())
+        toks.append('<eos>')
+    return toks
+
+
+def word_corpus(cfg):
+    folder = cfg['data']
+    index = {}
+    streams = {}
+    for name in ('train', 'valid', 'test'):
+        toks = word_tokens(read_text(os.path.join(folder, name + '.txt')))
+        for w in toks:
+            if w not in index:
+                index[w] = len(index)
+        streams[name] = [index[w] for w in toks]
+    vocab = sorted(index, key=index.get)
+    return vocab, streams['train'], {'valid': streams['valid'], 'test': streams['test']}
+
+
+def batchify(ids, B):
+    """(L, B) long tensor: column t of the batch is (ids[0*L+t], ..., ids[(B-1)*L+t])."""
+    L = len(ids) // B
+    if L < 2:
+        raise ValueError(f'{len(ids)} ids are too few for batch {B}')
+    return torch.tensor(ids[:B * L], dtype=torch.long).view(B, L).t().contiguous()
+
+
+# --------------------------------------------------------------------------
+# model and synthesizer (§2, §4)
+# --------------------------------------------------------------------------
+
+class LM(nn.Module):
+    def __init__(self, V, d, hidden, tied):
+        super().__init__()
+        self.encoder = nn.Embedding(V, d)
+        sizes = [d] + list(hidden)
+        self.rnns = nn.ModuleList([nn.LSTMCell(sizes[l], sizes[l + 1]) for l in range(len(hidden))])
+        self.decoder = nn.Linear(hidden[-1], V)
+        if tied:
+            self.decoder.weight = self.encoder.weight
+        self.hidden = list(hidden)
+        self.S = 2 * sum(hidden)
+
+    def split_state(self, s):
+        """s (B, S) -> list of (h_l, c_l), s = concat_l [h_l, c_l]."""
+        out, off = [], 0
+        for H in self.hidden:
+            out.append((s[:, off:off + H], s[:, off + H:off + 2 * H]))
+            off += 2 * H
+        return out
+
+    def forward_chunk(self, x, y, s_prev):
+        """x, y: (T', B) ids; s_prev: (B, S). Returns (mean CE loss, s_k (B, S))."""
+        state = self.split_state(s_prev)
+        emb = self.encoder(x)
+        outs = []
+        for t in range(x.shape[0]):
+            inp = emb[t]
+            for l, cell in enumerate(self.rnns):
+                h, c = cell(inp, state[l])
+                state[l] = (h, c)
+                inp = h
+            outs.append(inp)
+        logits = self.decoder(torch.stack(outs))
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+        s_k = torch.cat([t for hc in state for t in hc], dim=1)
+        return loss, s_k
+
+
+def build_synthesizer(scfg, S):
+    if scfg['kind'] == 'linear':
+        return nn.Linear(S, S)
+    widths = scfg['hidden'] if scfg['hidden'] is not None else [S]
+    layers, prev = [], S
+    for w in widths:
+        layers += [nn.Linear(prev, int(w)), nn.ReLU()]
+        prev = int(w)
+    layers.append(nn.Linear(prev, S))
+    return nn.Sequential(*layers)
+
+
+def model_tensors(model, synth):
+    """Every tensor under its checkpoint name (tied: both encoder.weight and decoder.weight)."""
+    out = dict(model.state_dict())
+    if synth is not None:
+        for k, v in synth.state_dict().items():
+            out['synthesizer.' + k] = v
+    return out
+
+
+def load_init(model, synth, path):
+    """Copy the init file's tensors into model and synthesizer; a missing,
+    extra or mis-shaped tensor is an error naming it."""
+    tensors, _ = load_safetensors(path)
+    expected = model_tensors(model, synth)
+    tied = model.decoder.weight is model.encoder.weight
+    optional = {'decoder.weight'} if tied else set()
+    for name in sorted(set(expected) - set(tensors) - optional):
+        raise ValueError(f'{path}: missing tensor {name!r}')
+    for name in sorted(set(tensors) - set(expected)):
+        raise ValueError(f'{path}: unexpected tensor {name!r}')
+    for name, t in tensors.items():
+        if tuple(t.shape) != tuple(expected[name].shape):
+            raise ValueError(f'{path}: tensor {name!r} has shape {list(t.shape)}, expected {list(expected[name].shape)}')
+    if tied and 'decoder.weight' in tensors and not torch.equal(tensors['decoder.weight'], tensors['encoder.weight']):
+        raise ValueError(f'{path}: tied model but decoder.weight differs from encoder.weight')
+    with torch.no_grad():
+        for name, t in tensors.items():
+            if name == 'decoder.weight' and tied:
+                continue
+            expected[name].copy_(t.to(expected[name].dtype))
+
+
+# --------------------------------------------------------------------------
+# schedule and policies (§6, §9), all in float64 Python
+# --------------------------------------------------------------------------
+
+def cycle_position(sched, u):
+    """(cycle index i, t_cur, T_i) of the SGDR cycle that holds u units done."""
+    if sched['cycles'] is not None:
+        lens = sched['cycles']
+        start, i = 0.0, 0
+        while True:
+            Ti = float(lens[min(i, len(lens) - 1)])
+            if u < start + Ti:
+                return i, u - start, Ti
+            start += Ti
+            i += 1
+    t0, tm = float(sched['t0']), float(sched['t_mult'])
+    if tm == 1.0:
+        i = int(math.floor(u / t0))
+        return i, u - i * t0, t0
+    start, i, Ti = 0.0, 0, t0
+    while u >= start + Ti:
+        start += Ti
+        Ti *= tm
+        i += 1
+    return i, u - start, Ti
+
+
+def sgdr_lr(sched, u):
+    _, t_cur, Ti = cycle_position(sched, u)
+    lo, hi = float(sched['eta_min']), float(sched['eta_max'])
+    return lo + 0.5 * (hi - lo) * (1.0 + math.cos(math.pi * t_cur / Ti))
+
+
+def units_done(unit, fractional, t, epoch, chunk, C):
+    """Units completed before step t (chunk `chunk` of epoch `epoch`)."""
+    if unit == 'step':
+        return float(t)
+    return epoch + chunk / C if fractional else float(epoch)
+
+
+def lr_for_step(cfg, t, epoch, chunk, C):
+    sched = cfg['schedule']
+    if sched is None:
+        return float(cfg['optimizer']['lr'])
+    return sgdr_lr(sched, units_done(sched['unit'], sched['fractional'], t, epoch, chunk, C))
+
+
+def mode_for_step(cfg, t, epoch, chunk, C):
+    pol, sched = cfg['policy'], cfg['schedule']
+    if pol['name'] == 'bptt':
+        return 'real'
+    fractional = bool(sched is not None and sched['fractional'])
+    u = units_done(pol['unit'], fractional, t, epoch, chunk, C)
+    if pol['name'] == 'dni':
+        return 'synthetic' if u >= pol['warmup'] else 'real'
+    i, _, _ = cycle_position(sched, u)
+    other = 'synthetic' if pol['first_mode'] == 'real' else 'real'
+    return pol['first_mode'] if i % 2 == 0 else other
+
+
+# --------------------------------------------------------------------------
+# trainer
+# --------------------------------------------------------------------------
+
+class Trainer:
+    def __init__(self, cfg, init_path, dtype=torch.float32):
+        self.cfg = cfg
+        self.dtype = dtype
+        if cfg['task'] == 'charlm':
+            self.vocab, train_ids, _ = char_corpus(cfg)
+        else:
+            self.vocab, train_ids, _ = word_corpus(cfg)
+        self.V = len(self.vocab)
+        self.B, self.T = int(cfg['batch']), int(cfg['bptt'])
+        self.data = batchify(train_ids, self.B)
+        self.L = self.data.shape[0]
+        self.C = -(-(self.L - 1) // self.T)  # ceil((L-1)/T)
+
+        self.model = LM(self.V, int(cfg['embed']), cfg['hidden'], bool(cfg['tied'])).to(dtype)
+        self.S = self.model.S
+        scfg = cfg['synthesizer']
+        self.synth = build_synthesizer(scfg, self.S).to(dtype) if scfg is not None else None
+        load_init(self.model, self.synth, init_path)
+
+        self.params = list(self.model.parameters())  # unique: a tied matrix appears once
+        o = cfg['optimizer']
+        if o['name'] == 'adam':
+            self.opt = torch.optim.Adam(self.params, lr=o['lr'], betas=tuple(o['betas']), eps=o['eps'],
+                                        weight_decay=o['weight_decay'])
+        else:
+            self.opt = torch.optim.SGD(self.params, lr=o['lr'], momentum=o['momentum'], dampening=0,
+                                       weight_decay=o['weight_decay'], nesterov=False)
+        if self.synth is not None:
+            self.synth_opt = torch.optim.Adam(self.synth.parameters(), lr=scfg['lr'], betas=tuple(scfg['betas']),
+                                              eps=scfg['eps'], weight_decay=scfg['weight_decay'])
+        self.state = torch.zeros(self.B, self.S, dtype=dtype)
+
+    def chunk(self, k):
+        start = k * self.T
+        Tk = min(self.T, self.L - 1 - start)
+        return self.data[start:start + Tk], self.data[start + 1:start + 1 + Tk]
+
+    def forward_backward(self, x, y, s_prev_value, mode):
+        """Steps 1-4 of §4: returns (loss, s_k, delta, ghat). Leaves the model's
+        .grad filled (synthetic contribution included); changes no weight."""
+        s_prev = s_prev_value.detach().clone().requires_grad_(True)
+        loss, s_k = self.model.forward_chunk(x, y, s_prev)
+        ghat = None
+        if mode == 'synthetic':
+            with torch.no_grad():
+                ghat = self.synth(s_k.detach())
+            lam = float(self.cfg['synthesizer']['scale'])
+            torch.autograd.backward([loss, s_k], [torch.ones_like(loss), lam * ghat])
+        else:
+            loss.backward()
+        return loss.detach(), s_k.detach(), s_prev.grad.detach().clone(), ghat
+
+    def step(self, t):
+        """One optimizer step t; returns its metrics record."""
+        epoch, k = divmod(t, self.C)
+        if k == 0:
+            self.state = torch.zeros(self.B, self.S, dtype=self.dtype)
+        x, y = self.chunk(k)
+        lr = lr_for_step(self.cfg, t, epoch, k, self.C)
+        mode = mode_for_step(self.cfg, t, epoch, k, self.C)
+        for g in self.opt.param_groups:
+            g['lr'] = lr
+
+        self.opt.zero_grad(set_to_none=True)
+        loss, s_k, delta, ghat = self.forward_backward(x, y, self.state, mode)
+
+        sg_loss = None
+        scfg = self.cfg['synthesizer']
+        if self.synth is not None and (mode == 'synthetic' or scfg['train_in_real']):
+            self.synth_opt.zero_grad(set_to_none=True)
+            pred = self.synth(self.state.detach())
+            l_sg = ((pred - delta) ** 2).sum(dim=1).mean()
+            l_sg.backward()
+            self.synth_opt.step()
+            sg_loss = l_sg.item()
+
+        clip = self.cfg['clip']
+        if clip:
+            grad_norm = torch.nn.utils.clip_grad_norm_(self.params, float(clip)).item()
+        else:
+            grad_norm = torch.norm(torch.stack([torch.norm(p.grad.detach(), 2) for p in self.params]), 2).item()
+        self.opt.step()
+        self.state = s_k
+
+        return {'step': t, 'epoch': epoch, 'chunk': k, 'chunk_len': int(x.shape[0]), 'loss': loss.item(),
+                'lr': lr, 'mode': mode, 'sg_loss': sg_loss, 'grad_norm': grad_norm,
+                'delta_norm': torch.norm(delta).item(),
+                'ghat_norm': torch.norm(ghat).item() if ghat is not None else None}
+
+    def tensors(self):
+        return model_tensors(self.model, self.synth)
+
+
+def run(config_path, init_path, steps, out_dir, dtype=torch.float32, quiet=False):
+    """Train `steps` optimizer steps; write metrics.jsonl and final.safetensors. Returns the records."""
+    torch.set_num_threads(1)
+    cfg = load_config(config_path)
+    tr = Trainer(cfg, init_path, dtype)
+    if steps is None:
+        if cfg['steps'] is not None:
+            steps = int(cfg['steps'])
+        elif cfg['epochs'] is not None:
+            steps = int(cfg['epochs']) * tr.C
+        else:
+            raise ValueError('no run length: give --steps or steps/epochs in the config')
+    os.makedirs(out_dir, exist_ok=True)
+    records = []
+    with open(os.path.join(out_dir, 'metrics.jsonl'), 'w') as f:
+        for t in range(steps):
+            rec = tr.step(t)
+            records.append(rec)
+            f.write(json.dumps(rec) + '\n')
+    save_safetensors(os.path.join(out_dir, 'final.safetensors'), tr.tensors(),
+                     dtype='F64' if dtype == torch.float64 else 'F32')
+    if not quiet:
+        print(f'{config_path}: V={tr.V} L={tr.L} C={tr.C} S={tr.S} steps={steps} '
+              f'loss {records[0]["loss"]:.4f} -> {records[-1]["loss"]:.4f}', file=sys.stderr)
+    return records
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--config', required=True, help='run configuration (CONFIG.md JSON schema)')
+    ap.add_argument('--init', required=True, help='initial weights (safetensors, F32 or F64)')
+    ap.add_argument('--steps', type=int, default=None, help='optimizer steps [config steps, or epochs*C]')
+    ap.add_argument('--out', required=True, help='output folder')
+    ap.add_argument('--dtype', choices=['float32', 'float64'], default='float32')
+    a = ap.parse_args(argv)
+    run(a.config, a.init, a.steps, a.out, torch.float64 if a.dtype == 'float64' else torch.float32)
+
+
+if __name__ == '__main__':
+    main()
