@@ -33,8 +33,13 @@ function checkLstm(op: string, x: Var, h0: Var, c0: Var, w: LstmWeights, T: numb
  * arrive at any of the three; they reach x, h0, c0 and the four weights.
  */
 export function lstmSequence(x: Var, h0: Var, c0: Var, w: LstmWeights, T: number): [Var, Var, Var] {
-  if (!Number.isInteger(T) || T < 1) throw new ShapeError(`lstmSequence: T must be a positive integer, got ${T}`);
-  const { B, D, H } = checkLstm('lstmSequence', x, h0, c0, w, T);
+  return lstmLayer('lstmSequence', x, h0, c0, w, T);
+}
+
+/** lstmSequence under the name of the op the caller used (errors and the tape name it). */
+function lstmLayer(op: string, x: Var, h0: Var, c0: Var, w: LstmWeights, T: number): [Var, Var, Var] {
+  if (!Number.isInteger(T) || T < 1) throw new ShapeError(`${op}: T must be a positive integer, got ${T}`);
+  const { B, D, H } = checkLstm(op, x, h0, c0, w, T);
   const dtype = x.dtype;
   const gates = Tensor.zeros([T * B, 4 * H], dtype);
   const cs = Tensor.zeros([T * B, H], dtype);
@@ -45,7 +50,7 @@ export function lstmSequence(x: Var, h0: Var, c0: Var, w: LstmWeights, T: number
   const hT = new Tensor(hs.data.slice(last), [B, H]);
   const cT = new Tensor(cs.data.slice(last), [B, H]);
   const inputs = [x, h0, c0, w.wih, w.whh, w.bih, w.bhh];
-  const outs = record('lstmSequence', inputs, [hs, hT, cT], ([ghs, ghT, gcT]) => {
+  const outs = record(op, inputs, [hs, hT, cT], ([ghs, ghT, gcT]) => {
     const dhs = ghs ? ghs.clone() : Tensor.zeros(hs.shape, dtype);
     if (ghT) for (let i = 0; i < B * H; i++) dhs.data[last + i] = dhs.data[last + i]! + ghT.data[i]!;
     const grads = inputs.map((v) => (v.requiresGrad ? Tensor.zeros(v.shape, dtype) : null));
@@ -68,6 +73,6 @@ export function lstmSequence(x: Var, h0: Var, c0: Var, w: LstmWeights, T: number
 
 /** One fused LSTM step: x [B,D], (h, c) [B,H] → [h', c']. */
 export function lstmCell(x: Var, h: Var, c: Var, w: LstmWeights): [Var, Var] {
-  const [, hNext, cNext] = lstmSequence(x, h, c, w, 1);
+  const [, hNext, cNext] = lstmLayer('lstmCell', x, h, c, w, 1);
   return [hNext, cNext];
 }
