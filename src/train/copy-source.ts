@@ -59,13 +59,11 @@ export class CopySource implements ChunkSource {
   }
 
   position(step: number): StepPosition {
-    // Episodes follow each other in one stream: the state is carried across them
-    // (reset only at step 0), so the future loss always depends on the state and a
-    // synthetic gradient at an episode's last chunk predicts something real.
-    return { step, epoch: this.state.episode, chunk: this.state.chunk, chunksPerEpoch: this.chunksOf(this.episode), resetState: step === 0 };
+    // Each episode starts from a zero state (it is one "epoch" of the schedule).
+    return { step, epoch: this.state.episode, chunk: this.state.chunk, chunksPerEpoch: this.chunksOf(this.episode) };
   }
 
-  forward(_step: number, sPrev: Var): { loss: Var | null; sK: Var; len: number } {
+  forward(_step: number, sPrev: Var): { loss: Var | null; sK: Var; len: number; terminal: boolean } {
     const e = this.episode, B = this.batch, st = this.state;
     const t0 = st.chunk * this.T;
     const len = Math.min(this.T, e.length - t0);
@@ -82,8 +80,10 @@ export class CopySource implements ChunkSource {
       }
     }
     st.chunk++;
-    if (st.chunk === this.chunksOf(e)) this.endEpisode();
-    return { loss: out.loss, sK: out.sK, len };
+    // The state is reset after an episode: no future loss depends on its last s_k.
+    const terminal = st.chunk === this.chunksOf(e);
+    if (terminal) this.endEpisode();
+    return { loss: out.loss, sK: out.sK, len, terminal };
   }
 
   /** Bit errors per sequence of the episode just finished, then the curriculum. */

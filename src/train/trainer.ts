@@ -54,7 +54,7 @@ export interface ChunkSource {
    * has no supervised position (a copy task's input phase): then only a synthetic
    * seed, if any, drives the backward.
    */
-  forward(step: number, sPrev: Var): { loss: Var | null; sK: Var; len: number };
+  forward(step: number, sPrev: Var): { loss: Var | null; sK: Var; len: number; terminal?: boolean };
 }
 
 export function lmChunkSource(model: LstmLm, train: Batched, T: number): ChunkSource {
@@ -170,11 +170,12 @@ export class Trainer {
     // 1. forward from s_{k−1}; sPrev is a leaf so that δ_{k−1} = ∂/∂s_{k−1} arrives in sPrev.grad
     params.zeroGrad();
     const sPrev = new Var(this.sPrev, true, 'sPrev');
-    const { loss, sK, len } = this.source.forward(this.step, sPrev);
+    const { loss, sK, len, terminal } = this.source.forward(this.step, sPrev);
 
-    // 2. ĝ_k = M_φ(s_k), a constant: no gradient reaches φ from here
+    // 2. ĝ_k = M_φ(s_k), a constant: no gradient reaches φ from here. A terminal chunk
+    //    (a copy episode's last: the state is reset after it) has no future, so no seed.
     let gHat: Tensor | null = null;
-    if (mode === 'synthetic' && this.synth) {
+    if (mode === 'synthetic' && this.synth && !terminal) {
       gHat = noGrad(() => this.synth!.predict(sK.detach(), 'next', this.noiseRng()).value);
     }
 

@@ -52,7 +52,8 @@ function flatCat(vs: Var[]): Var {
 /** The elements of `xs` picked by the bits of `mask`. */
 const pick = <T>(xs: T[], mask: number): T[] => xs.filter((_, i) => (mask >> i) & 1);
 
-const prop = <T>(arb: fc.Arbitrary<T>, body: (x: T) => void, numRuns = RUNS) => fc.assert(fc.property(arb, body), { numRuns });
+// includeErrorInReport: the report shows the shrunk counterexample and the error naming gradcheck's worst element
+const prop = <T>(arb: fc.Arbitrary<T>, body: (x: T) => void, numRuns = RUNS) => fc.assert(fc.property(arb, body), { numRuns, includeErrorInReport: true });
 
 // ---------------------------------------------------------------------------
 // Elementwise

@@ -56,8 +56,10 @@ describe('interruption and resume', () => {
       const hasCheckpoint = fs.existsSync(path.join(out, 'checkpoint.safetensors'));
       const args = hasCheckpoint ? [CLI, 'train', '--resume', out] : trainArgs(out);
       const code = await killAfter(args, 150 + rng.int(900), signal);
-      if (signal === 'SIGINT' && code !== 0) expect(code).toBe(130);
-      if (signal === 'SIGTERM' && code !== 0) expect(code).toBe(143);
+      // Once training has started, SIGINT/SIGTERM end it with 130/143 after a checkpoint;
+      // a signal that lands while node is still starting up kills it outright (code = signal name).
+      if (signal === 'SIGINT' && code !== 0) expect([130, 'SIGINT']).toContain(code);
+      if (signal === 'SIGTERM' && code !== 0) expect([143, 'SIGTERM']).toContain(code);
       if (code === 0) {
         finished = true;
         break;
