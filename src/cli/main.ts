@@ -15,7 +15,9 @@ program
       'LSTM language models trained with truncated BPTT, synthetic gradients at every truncation point,\n' +
       'and SGDR warm restarts that alternate between synthetic and real gradients.',
   )
-  .showHelpAfterError('(run with --help for the options)');
+  .showHelpAfterError('(run with --help for the options)')
+  // an unknown option or a missing argument is bad input, like a bad value: exit code 2
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 trainCommand(program.command('train'));
 evalCommand(program.command('eval'));

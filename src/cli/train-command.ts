@@ -43,7 +43,6 @@ Examples:
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    process.stderr.write(`${resume ? 'resuming' : 'training'} ${cfg.task} → ${outDir}\n`);
     const result = await runTraining(cfg, {
       outDir,
       resume,

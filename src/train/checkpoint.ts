@@ -7,6 +7,11 @@ import { fmt } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ParamSet } from '../models/params.js';
 
+/** A checkpoint or --init file that does not fit the configured run (bad input: exit code 2). */
+export class CheckpointMismatchError extends Error {
+  override name = 'CheckpointMismatchError';
+}
+
 /** Prefixes of the resume-only tensors (everything else is model or synthesizer weights). */
 export const RESUME_PREFIXES = ['optimizer.', 'synth_optimizer.', 'state.', 'synth_state.'];
 
@@ -56,9 +61,9 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): LoadedCheck
       const parsed: unknown = JSON.parse(raw);
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) state = parsed as Record<string, unknown>;
     } catch {
-      throw new Error(`${source}: the "synthgrad" metadata entry is not valid JSON; the file is damaged or was not written by synthgrad`);
+      throw new CheckpointMismatchError(`${source}: the "synthgrad" metadata entry is not valid JSON; the file is damaged or was not written by synthgrad`);
     }
-    if (!state) throw new Error(`${source}: the "synthgrad" metadata entry is not a JSON object`);
+    if (!state) throw new CheckpointMismatchError(`${source}: the "synthgrad" metadata entry is not a JSON object`);
   }
   return { tensors, state };
 }
@@ -70,9 +75,9 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): LoadedCheck
 export function loadParams(params: ParamSet, tensors: Map<string, Tensor>, source: string): void {
   for (const spec of params.specs) {
     const t = tensors.get(spec.name);
-    if (!t) throw new Error(`${source}: missing tensor ${spec.name} (shape ${fmt(spec.shape)})`);
+    if (!t) throw new CheckpointMismatchError(`${source}: missing tensor ${spec.name} (shape ${fmt(spec.shape)})`);
     const same = t.shape.length === spec.shape.length && t.shape.every((d, i) => d === spec.shape[i]);
-    if (!same) throw new Error(`${source}: tensor ${spec.name} has shape ${fmt(t.shape)} but the configured model needs ${fmt(spec.shape)}`);
+    if (!same) throw new CheckpointMismatchError(`${source}: tensor ${spec.name} has shape ${fmt(t.shape)} but the configured model needs ${fmt(spec.shape)}`);
     params.get(spec.name).value.data.set(t.data);
   }
 }

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { readFileBytes, writeFileAtomic } from '../io/atomic-file.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
-import { decodeCheckpoint, encodeCheckpoint, paramTensors, stTensorOf } from './checkpoint.js';
+import { CheckpointMismatchError, decodeCheckpoint, encodeCheckpoint, paramTensors, stTensorOf } from './checkpoint.js';
 import { renderCurves, type EvalRecord, type MetricRecord, type StepRecord } from './curves.js';
 import { createProgress, type ProgressStream } from './progress.js';
 import { setupRun, type RunSetup } from './setup.js';
@@ -85,15 +85,15 @@ function checkpointBytes(s: RunSetup, t: Trainer): Uint8Array {
 
 function restore(s: RunSetup, t: Trainer, file: string): void {
   const { tensors, state } = decodeCheckpoint(readFileBytes(file), file);
-  if (!state) throw new Error(`${file}: not a synthgrad checkpoint (no "synthgrad" metadata); use --init to start from its weights instead`);
+  if (!state) throw new CheckpointMismatchError(`${file}: not a synthgrad checkpoint (no "synthgrad" metadata); use --init to start from its weights instead`);
   const get = (name: string): Tensor => {
     const v = tensors.get(name);
-    if (!v) throw new Error(`${file}: missing tensor ${name}; the checkpoint cannot resume this run`);
+    if (!v) throw new CheckpointMismatchError(`${file}: missing tensor ${name}; the checkpoint cannot resume this run`);
     return v;
   };
   const load = (into: FloatArray, name: string) => {
     const v = get(name);
-    if (v.size !== into.length) throw new Error(`${file}: tensor ${name} has ${v.size} values, the configured run needs ${into.length}`);
+    if (v.size !== into.length) throw new CheckpointMismatchError(`${file}: tensor ${name} has ${v.size} values, the configured run needs ${into.length}`);
     into.set(v.data);
   };
   for (const spec of s.params.specs) load(s.params.get(spec.name).value.data, spec.name);
@@ -158,6 +158,7 @@ export async function runTraining(cfg: RunConfig, opts: RunOptions): Promise<Run
   const log = opts.log ?? (() => {});
   const t0 = Date.now();
   const s = setupRun(cfg, log);
+  log(`${opts.resume ? 'resuming' : 'training'} ${cfg.task} → ${opts.outDir}`);
   const trainer = new Trainer(cfg, s.source, s.synth, s.rng);
   const out = opts.outDir;
   fs.mkdirSync(out, { recursive: true });
@@ -167,7 +168,7 @@ export async function runTraining(cfg: RunConfig, opts: RunOptions): Promise<Run
   if (opts.resume) {
     restore(s, trainer, ckptFile);
     records = truncateMetrics(metricsFile, trainer.step);
-    log(`resuming ${out} at step ${trainer.step}`);
+    log(`resumed at step ${trainer.step}`);
   } else {
     writeFileAtomic(metricsFile, '');
   }

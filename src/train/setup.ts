@@ -10,7 +10,7 @@ import { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { readFileBytes } from '../io/atomic-file.js';
-import { decodeCheckpoint, loadParams, RESUME_PREFIXES } from './checkpoint.js';
+import { CheckpointMismatchError, decodeCheckpoint, loadParams, RESUME_PREFIXES } from './checkpoint.js';
 import { CopySource } from './copy-source.js';
 import { lmChunkSource, type ChunkSource } from './trainer.js';
 import type { RunConfig } from './config.js';
@@ -92,20 +92,20 @@ export function loadInitialWeights(setup: RunSetup, file: string, log: (line: st
       log(`note: ${source}: ignoring ${name} (no synthesizer is configured)`);
       continue;
     }
-    throw new Error(`${source}: unexpected tensor ${name}: the configured model has no parameter of that name (expected: ${[...known, ...synthNames].join(', ')})`);
+    throw new CheckpointMismatchError(`${source}: unexpected tensor ${name}: the configured model has no parameter of that name (expected: ${[...known, ...synthNames].join(', ')})`);
   }
   loadParams(setup.params, tensors, source);
   for (const [alias, of] of Object.entries(setup.aliases)) {
     const t = tensors.get(alias);
     if (t && !sameValues(t, tensors.get(of)!)) {
-      throw new Error(`${source}: the model is tied, but ${alias} differs from ${of}; a tied model has one matrix for both`);
+      throw new CheckpointMismatchError(`${source}: the model is tied, but ${alias} differs from ${of}; a tied model has one matrix for both`);
     }
   }
   if (setup.synth) {
     const present = synthNames.filter((n) => tensors.has(n));
     if (present.length === synthNames.length) loadParams(setup.synth.params, tensors, source);
     else if (present.length > 0) {
-      throw new Error(`${source}: missing tensor ${synthNames.find((n) => !tensors.has(n))} (the file has some synthesizer tensors but not all)`);
+      throw new CheckpointMismatchError(`${source}: missing tensor ${synthNames.find((n) => !tensors.has(n))} (the file has some synthesizer tensors but not all)`);
     } else log(`note: ${source} has no synthesizer tensors; the synthesizer keeps its own initialisation (last layer zero)`);
   }
 }
