@@ -71,7 +71,7 @@ export class CopySource implements ChunkSource {
     const y = new Tensor(e.targets.slice(t0 * B * e.outWidth, (t0 + len) * B * e.outWidth), [len * B, e.outWidth]);
     const rows: number[] = [];
     for (const t of e.scored) if (t >= t0 && t < t0 + len) for (let b = 0; b < B; b++) rows.push((t - t0) * B + b);
-    const out = this.model.forwardChunk(x, y, rows, len, B, sPrev);
+    const out = this.model.forwardChunk(x, y, rows, len, sPrev);
     // a bit is wrong when the sign of its logit disagrees with the target
     const lg = out.logits.value.data;
     for (const r of rows) {

@@ -70,7 +70,7 @@ export function lmChunkSource(model: LstmLm, train: Batched, T: number): ChunkSo
       const len = Math.min(T, train.L - 1 - start);
       const inputs = train.data.subarray(start * B, (start + len) * B);
       const targets = train.data.subarray((start + 1) * B, (start + 1 + len) * B);
-      return { ...model.forwardChunk(inputs, targets, len, B, sPrev), len };
+      return { ...model.forwardChunk(inputs, targets, len, sPrev), len };
     },
   };
 }
@@ -229,7 +229,7 @@ export function evaluateLm(model: LstmLm, data: Batched, T: number): { loss: num
       const len = Math.min(T, L - 1 - start);
       const inputs = data.data.subarray(start * B, (start + len) * B);
       const targets = data.data.subarray((start + 1) * B, (start + 1 + len) * B);
-      const { loss, sK } = model.forwardChunk(inputs, targets, len, B, s);
+      const { loss, sK } = model.forwardChunk(inputs, targets, len, s);
       total += loss.item() * len * B;
       tokens += len * B;
       s = sK;
