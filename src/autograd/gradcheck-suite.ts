@@ -5,9 +5,8 @@
 import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
-import { backward } from './engine.js';
-import { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
-import { noGrad, Var } from './variable.js';
+import { gradcheck, gradcheckRoots } from './gradcheck.js';
+import { Var } from './variable.js';
 import { add, exp, log, mul, neg, relu, scale, sigmoid, sub, tanh } from './ops/elementwise.js';
 import { mean, reshape, sum } from './ops/reduce.js';
 import { matmul } from './ops/matmul.js';
@@ -23,66 +22,6 @@ export interface GradcheckRow {
   maxRelError: number;
   ok: boolean;
   cases: number;
-}
-
-// ---------------------------------------------------------------------------
-// Multi-root gradcheck
-
-/**
- * The multi-root form of `gradcheck`: the leaf gradients of one
- * `backward(roots, seeds)` against central differences of Σ_k ⟨seed_k, root_k⟩.
- * `f` must rebuild the whole graph from `inputs` (float64 Vars) on every call.
- */
-export function gradcheckRoots(f: (...xs: Var[]) => Var[], inputs: Var[], seeds: (Tensor | number)[], opts: Omit<GradcheckOptions, 'seed'> = {}): GradcheckResult {
-  const eps = opts.eps ?? 1e-6, atol = opts.atol ?? 1e-6, rtol = opts.rtol ?? 1e-4;
-  for (const v of inputs) if (v.dtype !== 'float64') throw new TypeError(`gradcheckRoots: inputs must be float64, got ${v.toString()}`);
-  for (const v of inputs) v.grad = null;
-  const roots = f(...inputs);
-  if (roots.length !== seeds.length) throw new Error(`gradcheckRoots: ${roots.length} roots but ${seeds.length} seeds`);
-  const seedTensors = roots.map((r, k) => {
-    const s = seeds[k]!;
-    return typeof s === 'number' ? Tensor.full(r.shape, s, 'float64') : s;
-  });
-  backward(roots, seedTensors);
-  const objective = (): number =>
-    noGrad(() => {
-      let s = 0;
-      f(...inputs).forEach((r, k) => {
-        const y = r.value.data, w = seedTensors[k]!.data;
-        for (let i = 0; i < y.length; i++) s += w[i]! * y[i]!;
-      });
-      return s;
-    });
-  return compareNumeric(inputs, objective, eps, atol, rtol);
-}
-
-/** Same acceptance rule and bookkeeping as `gradcheck`. */
-function compareNumeric(inputs: Var[], objective: () => number, eps: number, atol: number, rtol: number): GradcheckResult {
-  let maxAbs = 0, maxRel = 0, ok = true;
-  let worst: GradcheckResult['worst'] = null;
-  inputs.forEach((v, k) => {
-    if (!v.requiresGrad) return;
-    const x = v.value.data;
-    for (let i = 0; i < x.length; i++) {
-      const x0 = x[i]!;
-      x[i] = x0 + eps;
-      const plus = objective();
-      x[i] = x0 - eps;
-      const minus = objective();
-      x[i] = x0;
-      const numeric = (plus - minus) / (2 * eps);
-      const analytic = v.grad ? v.grad.data[i]! : 0;
-      const abs = Math.abs(analytic - numeric);
-      const rel = abs / Math.max(Math.abs(analytic), Math.abs(numeric), 1e-12);
-      if (!(abs <= atol + rtol * Math.abs(numeric))) ok = false;
-      if (abs > maxAbs || Number.isNaN(abs)) maxAbs = Number.isNaN(abs) ? NaN : abs;
-      if (rel > maxRel || worst === null) {
-        maxRel = Math.max(maxRel, rel);
-        worst = { input: k, index: i, analytic, numeric };
-      }
-    }
-  });
-  return { maxAbsError: maxAbs, maxRelError: maxRel, worst, ok };
 }
 
 // ---------------------------------------------------------------------------

@@ -31,17 +31,33 @@ function defaultSeed(shape: readonly number[]): Tensor {
  * every input. Inputs must be float64 Vars; those with requiresGrad are checked.
  */
 export function gradcheck(f: (...xs: Var[]) => Var, inputs: Var[], opts: GradcheckOptions = {}): GradcheckResult {
+  const seed = opts.seed ?? defaultSeed(noGrad(() => f(...inputs)).shape);
+  return gradcheckRoots((...xs) => [f(...xs)], inputs, [seed], opts);
+}
+
+/**
+ * The multi-root form: the leaf gradients of one `backward(roots, seeds)` against
+ * central differences of Σ_k ⟨seed_k, root_k⟩ (DNI's `backward([loss, s], [1, λĝ])`).
+ * `f` must rebuild the whole graph from `inputs` (float64 Vars) on every call.
+ */
+export function gradcheckRoots(f: (...xs: Var[]) => Var[], inputs: Var[], seeds: (Tensor | number)[], opts: Omit<GradcheckOptions, 'seed'> = {}): GradcheckResult {
   const eps = opts.eps ?? 1e-6, atol = opts.atol ?? 1e-6, rtol = opts.rtol ?? 1e-4;
   for (const v of inputs) if (v.dtype !== 'float64') throw new TypeError(`gradcheck: inputs must be float64, got ${v.toString()}`);
   for (const v of inputs) v.grad = null;
-  const out = f(...inputs);
-  const seed = opts.seed ?? defaultSeed(out.shape);
-  backward([out], [seed]);
+  const roots = f(...inputs);
+  if (roots.length !== seeds.length) throw new Error(`gradcheck: ${roots.length} roots but ${seeds.length} seeds`);
+  const seedTensors = roots.map((r, k) => {
+    const s = seeds[k]!;
+    return typeof s === 'number' ? Tensor.full(r.shape, s, 'float64') : s;
+  });
+  backward(roots, seedTensors);
   const objective = (): number =>
     noGrad(() => {
-      const y = f(...inputs).value.data;
       let s = 0;
-      for (let i = 0; i < y.length; i++) s += seed.data[i]! * y[i]!;
+      f(...inputs).forEach((r, k) => {
+        const y = r.value.data, w = seedTensors[k]!.data;
+        for (let i = 0; i < y.length; i++) s += w[i]! * y[i]!;
+      });
       return s;
     });
   let maxAbs = 0, maxRel = 0, ok = true;

@@ -1,6 +1,6 @@
 export { Var, noGrad, isGradEnabled, record, record1, type Node } from './variable.js';
 export { backward, accumulateGrad } from './engine.js';
-export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
+export { gradcheck, gradcheckRoots, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
 export { add, sub, mul, scale, neg, sigmoid, tanh, relu, exp, log } from './ops/elementwise.js';
 export { sum, mean, reshape } from './ops/reduce.js';
 export { matmul, type MatmulOptions } from './ops/matmul.js';
