@@ -117,3 +117,22 @@ describe('numerical faults', () => {
     expect(result.steps).toBe(12);
   });
 });
+
+describe('resume restores every kind of state', () => {
+  const cases: [string, Record<string, unknown>][] = [
+    ['charlm with the elementwise synthesizer (persistent GRU state, noise RNG)', { policy: { name: 'dni' }, synthesizer: { kind: 'elementwise', units: 4 } }],
+    ['copy task (curriculum, current episode, RNG)', { task: 'copy', data: null, split: null, embed: undefined, hidden: [10], batch: 4, bptt: 3, policy: { name: 'dni' }, synthesizer: {}, copy: { max_length: 6, threshold: 4 } }],
+    ['repeat-copy with SGD momentum and an epoch schedule', { task: 'repeat-copy', data: null, split: null, embed: undefined, hidden: [10], batch: 4, bptt: 3, optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9 }, schedule: { t0: 2 }, policy: { name: 'alternating' }, synthesizer: {}, copy: { max_length: 6, threshold: 8 } }],
+  ];
+  it.each(cases)('%s: 12 steps + resume to 30 = 30 steps', async (_name, over) => {
+    const cfgAt = (steps: number) => tinyConfig(dir, data, { ...over, steps });
+    const straight = path.join(dir, `straight-${_name.length}`), split = path.join(dir, `split-${_name.length}`);
+    await runTraining(cfgAt(30), { outDir: straight });
+    await runTraining(cfgAt(12), { outDir: split });
+    await runTraining(cfgAt(30), { outDir: split, resume: true });
+    const a = readRun(straight), b = readRun(split);
+    expect(b.metrics.split('\n').length).toBe(a.metrics.split('\n').length);
+    expect(b.metrics).toBe(a.metrics);
+    expect(b.weights).toEqual(a.weights);
+  });
+});
