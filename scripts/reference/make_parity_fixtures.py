@@ -97,6 +97,9 @@ def make_word_corpus():
     train_lines.append(' '.join(last[:398 - ntok - 1]))
     valid = [' '.join(sentence(rng, VALID_EXTRA)) for _ in range(7)]
     test = [' '.join(sentence(rng, TEST_EXTRA)) for _ in range(7)]
+    # words never seen in train.txt: they still get ids (train first, then valid, then test)
+    valid[-1] += ' ' + ' '.join(VALID_EXTRA)
+    test[-1] += ' ' + ' '.join(TEST_EXTRA)
     return '\n'.join(train_lines) + '\n', '\n'.join(valid) + '\n', '\n'.join(test) + '\n'
 
 
