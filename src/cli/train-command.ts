@@ -6,6 +6,7 @@ import { applyFlags, ConfigError, configToJson, resolveConfig, TRAIN_FLAGS, type
 import { loadConfigFile, nodePath } from '../train/config-file.js';
 import { runTraining, type RunResult } from '../train/run.js';
 import { selectBackend } from './backend-select.js';
+import { setBackend } from '../backends/backend.js';
 
 export function trainCommand(cmd: Command): Command {
   cmd
@@ -34,6 +35,7 @@ Examples:
     const { cfg, configJson, outDir, resume } = resolveTrainOptions(opts);
     const backend = await selectBackend(cfg.backend);
     process.stderr.write(`${backend.line}\n`);
+    setBackend(backend.backend);
     const json = { ...configJson, backend_used: backend.name, adapter: backend.adapter };
     let signal: NodeJS.Signals | null = null;
     const onSignal = (s: NodeJS.Signals) => {
@@ -51,6 +53,8 @@ Examples:
       stopRequested: () => signal,
       configJson: json,
     });
+    // the WebGPU backend runs in a worker thread that would keep the process alive
+    (backend.backend as { dispose?: () => void }).dispose?.();
     printSummary(result, outDir);
     if (result.nonFinite) {
       process.stderr.write(`synthgrad: stopped: ${result.nonFinite.message}. The last good checkpoint is ${path.join(outDir, 'checkpoint.safetensors')}; lower --lr, set --clip, or use --on-nan skip.\n`);
