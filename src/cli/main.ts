@@ -5,6 +5,7 @@ import { trainCommand } from './train-command.js';
 import { evalCommand, sampleCommand } from './eval-command.js';
 import { gradcheckCommand } from './gradcheck-command.js';
 import { demoCommand } from './demo-command.js';
+import { benchCommand } from './bench-command.js';
 import { reportAndExit } from './errors.js';
 
 const program = new Command();
@@ -24,5 +25,6 @@ evalCommand(program.command('eval'));
 sampleCommand(program.command('sample'));
 gradcheckCommand(program.command('gradcheck'));
 demoCommand(program.command('demo'));
+benchCommand(program.command('bench'));
 
 program.parseAsync(process.argv).catch(reportAndExit);
