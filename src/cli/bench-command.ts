@@ -20,6 +20,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../train/config.js';
 import { matmulTs, setSimdEnabled, simdEnabled } from '../backends/cpu/matmul.js';
 import { matmulSimd, simdAvailable } from '../backends/wasm/matmul-simd.js';
 import { resolveConfig } from '../train/config.js';
@@ -561,7 +564,18 @@ export function benchCommand(cmd: Command, invokedAs = 'synthgrad bench'): Comma
     .option('--json', 'print the results as JSON on stdout (progress still goes to stderr)')
     .option('--quick', 'shorter timings; skip H 1024')
     .option('--threads <n>', 'threads for the kernels', '1')
-    .action(async (opts: { json?: boolean; quick?: boolean; threads: string }) => {
+    .option('--backend <cpu|webgpu>', 'webgpu: the WebGPU backend next to the CPU backend (matmul GFLOP/s, DNI training tokens/s) instead of the tfjs comparison', 'cpu')
+    .action(async (opts: { json?: boolean; quick?: boolean; threads: string; backend: string }) => {
+      if (opts.backend !== 'cpu' && opts.backend !== 'webgpu') {
+        throw new ConfigError(`option --backend: ${JSON.stringify(opts.backend)} is not one of cpu, webgpu`, 'backend', '--backend');
+      }
+      if (opts.backend === 'webgpu') {
+        // the WebGPU benchmark is its own script (bench/webgpu.ts): it opens the device in a worker
+        const script = fileURLToPath(new URL('../../bench/webgpu.js', import.meta.url));
+        const r = spawnSync(process.execPath, [script, ...(opts.quick ? ['--quick'] : []), ...(opts.json ? ['--json'] : [])], { stdio: 'inherit' });
+        process.exitCode = r.status ?? 1;
+        return;
+      }
       const threads = parseThreads(opts.threads);
       const argv = [invokedAs, opts.json ? '--json' : '', opts.quick ? '--quick' : '', threads !== 1 ? `--threads ${threads}` : ''].filter(Boolean).join(' ');
       const report = await runBench({ quick: !!opts.quick, threads, log: (l) => process.stderr.write(`bench: ${l}\n`) }, argv);
