@@ -169,8 +169,8 @@ CASES = {
         schedule={'unit': 'epoch', 't0': 1, 't_mult': 2, 'fractional': True},
         policy={'name': 'alternating'}, synthesizer=MLP),
     'tied_2layer_word': case(
-        'word level, 2 layers [32, 16], tied embedding/decoder, DNI after 2 warmup steps, SGD momentum 0.5, clip 0.25',
-        WORD, NET, hidden=[32, 16], layers=2, tied=True,
+        'word level, 2 layers [24, 16], tied embedding/decoder, DNI after 2 warmup steps, SGD momentum 0.5, clip 0.25',
+        WORD, NET, hidden=[24, 16], layers=2, tied=True,
         optimizer={'name': 'sgd', 'lr': 0.5, 'momentum': 0.5}, clip=0.25, schedule=None,
         policy={'name': 'dni', 'warmup': 2, 'unit': 'step'}, synthesizer=LINEAR),
     'bptt_with_synth_real': case(
