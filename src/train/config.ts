@@ -674,33 +674,26 @@ export function configToJson(cfg: RunConfig, runDir: string, extra: Record<strin
   path: PathOps = posixPath): Obj {
   const isLM = LM_TASKS.includes(cfg.task);
   const rel = (p: string | null) => (p === null ? null : path.relative(runDir, p) || '.');
-  const opt: Obj = { name: cfg.optimizer.name, lr: cfg.optimizer.lr };
-  if (cfg.optimizer.name === 'adam') Object.assign(opt, { betas: [...cfg.optimizer.betas], eps: cfg.optimizer.eps });
-  opt['weight_decay'] = cfg.optimizer.weight_decay;
-  if (cfg.optimizer.name === 'sgd') opt['momentum'] = cfg.optimizer.momentum;
-
-  const pol: Obj = { name: cfg.policy.name };
-  if (cfg.policy.name === 'dni') pol['warmup'] = cfg.policy.warmup;
-  if (cfg.policy.name === 'alternating') pol['first_mode'] = cfg.policy.first_mode;
-  pol['unit'] = cfg.policy.unit;
+  // Every setting is written, those that do not apply included (as their defaults,
+  // which resolveConfig accepts and ignores), so the file shows the whole schema.
+  const o = cfg.optimizer;
+  const opt: Obj = { name: o.name, lr: o.lr, betas: [...o.betas], eps: o.eps, weight_decay: o.weight_decay, momentum: o.momentum };
+  const pol: Obj = { ...cfg.policy };
 
   let syn: Obj | null = null;
   if (cfg.synthesizer !== null) {
     const s = cfg.synthesizer;
-    syn = { kind: s.kind, scale: s.scale, lr: s.lr, betas: [...s.betas], eps: s.eps, weight_decay: s.weight_decay };
-    if (s.kind === 'mlp') syn['hidden'] = [...s.hidden];
-    if (s.kind === 'elementwise') Object.assign(syn, { units: s.units, noise: s.noise });
-    syn['train_in_real'] = s.train_in_real;
+    syn = { kind: s.kind, scale: s.scale, lr: s.lr, betas: [...s.betas], eps: s.eps, weight_decay: s.weight_decay,
+      hidden: [...s.hidden], units: s.units, noise: s.noise, train_in_real: s.train_in_real };
   }
 
   let sch: Obj | null = null;
   if (cfg.schedule !== null) {
     const s = cfg.schedule;
     sch = { eta_max: s.eta_max, eta_min: s.eta_min };
-    if (s.cycles === null) Object.assign(sch, { t0: s.t0, t_mult: s.t_mult });
+    if (s.cycles === null) sch['t0'] = s.t0;
     else sch['cycles'] = [...s.cycles];
-    sch['unit'] = s.unit;
-    if (s.unit === 'epoch') sch['fractional'] = s.fractional;
+    Object.assign(sch, { t_mult: s.t_mult, unit: s.unit, fractional: s.fractional });
   }
 
   const out: Obj = {

@@ -427,7 +427,9 @@ describe('configToJson', () => {
     const json = configToJson(cfg, '/home/u/exp/runs/r1', { backend_used: 'cpu', adapter: null, _note: 'x' });
     expect(json).toMatchObject({ data: '../../corpus', init: '../../init.safetensors', backend_used: 'cpu', adapter: null });
     expect(json).not.toHaveProperty('copy');
-    expect((json as { optimizer: object }).optimizer).not.toHaveProperty('betas');
+    // every setting is written, those that do not apply (Adam's betas with SGD) as their defaults
+    expect((json as { optimizer: object }).optimizer).toEqual({ name: 'sgd', lr: 0.5, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 1e-5, momentum: 0.9 });
+    expect((json as { policy: object }).policy).toEqual({ name: 'alternating', warmup: 0, first_mode: 'synthetic', unit: 'epoch' });
     const back = resolveConfig(JSON.parse(JSON.stringify(json)), { baseDir: '/home/u/exp/runs/r1', source: 'config.json' });
     expect(back).toEqual(cfg);
   });
