@@ -79,7 +79,8 @@ export function backward(roots: Var[], seeds?: (Tensor | number)[]): void {
   for (const node of nodes) {
     for (const input of node.inputs) if (released.has(input)) throw releasedError(input, `input of ${node.op}`);
   }
-  roots.forEach((root, i) => {
+  // every seed is checked before any gradient is added, so a bad one leaves nothing half-done
+  const seedTensors = roots.map((root, i) => {
     if (!root.requiresGrad) throw new Error(`backward: root ${i} (${root.toString()}) does not require grad: nothing to differentiate`);
     const s = seeds ? seeds[i]! : 1;
     const seed = typeof s === 'number' ? Tensor.full(root.shape, s, root.dtype) : s;
@@ -87,8 +88,9 @@ export function backward(roots: Var[], seeds?: (Tensor | number)[]): void {
       throw new ShapeError(`backward: seed ${i} has shape ${fmt(seed.shape)} but its root has ${fmt(root.shape)}`);
     }
     if (seed.dtype !== root.dtype) throw new Error(`backward: seed ${i} is ${seed.dtype} but its root is ${root.dtype}`);
-    accumulateGrad(root, seed);
+    return seed;
   });
+  roots.forEach((root, i) => accumulateGrad(root, seedTensors[i]!));
   const leaves = new Set<Var>(roots.filter((r) => r.isLeaf));
   for (const node of nodes) {
     const gradOutputs = node.outputs.map((o) => o.grad);

@@ -56,7 +56,12 @@ export function makeEpisode(kind: CopyKind, width: number, N: number, R: number,
     }
     if (kind === 'repeat-copy') targets[((length - 1) * B + b) * outWidth + width] = 1;
   }
+  return { kind, N, R: reps, B, length, inWidth, outWidth, inputs, targets, scored: scoredSteps(N, length) };
+}
+
+/** The output phase of an episode of `length` steps for sequences of N vectors: steps N+1 … length−1. */
+export function scoredSteps(N: number, length: number): number[] {
   const scored: number[] = [];
   for (let t = N + 1; t < length; t++) scored.push(t);
-  return { kind, N, R: reps, B, length, inWidth, outWidth, inputs, targets, scored };
+  return scored;
 }

@@ -10,6 +10,7 @@ import { CheckpointMismatchError, decodeCheckpoint, encodeCheckpoint, paramTenso
 import { renderCurves, type EvalRecord, type MetricRecord, type StepRecord } from './curves.js';
 import { createProgress, type ProgressStream } from './progress.js';
 import { setupRun, type RunSetup } from './setup.js';
+import { scoredSteps } from '../data/copy-task.js';
 import { evaluateLm, NonFiniteError, Trainer } from './trainer.js';
 import type { RunConfig } from './config.js';
 
@@ -128,9 +129,7 @@ function restore(s: RunSetup, t: Trainer, file: string): void {
     const e = cs.episode;
     const inputs = Float32Array.from(get('state.copy_inputs').data);
     const targets = Float32Array.from(get('state.copy_targets').data);
-    const scored: number[] = [];
-    for (let t2 = shape.N + 1; t2 < shape.length; t2++) scored.push(t2);
-    cs.episode = { ...e, N: shape.N, R: shape.R, length: shape.length, inputs, targets, scored };
+    cs.episode = { ...e, N: shape.N, R: shape.R, length: shape.length, inputs, targets, scored: scoredSteps(shape.N, shape.length) };
   }
 }
 

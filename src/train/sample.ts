@@ -3,6 +3,7 @@ import { noGrad, Var } from '../autograd/variable.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/rng.js';
 import type { LstmLm } from '../models/lstm-lm.js';
+import { pythonSplit } from '../data/vocab.js';
 
 export interface SampleOptions {
   length: number;
@@ -14,7 +15,7 @@ export interface SampleOptions {
 /** Tokens of `text` in the model's vocabulary (characters, or whitespace-separated words); unknown ones are an error. */
 function encode(text: string, vocab: string[], task: 'charlm' | 'wordlm'): number[] {
   const index = new Map(vocab.map((t, i) => [t, i]));
-  const tokens = task === 'charlm' ? Array.from(text) : text.split(/\s+/).filter((w) => w.length > 0);
+  const tokens = task === 'charlm' ? Array.from(text) : pythonSplit(text); // the corpus's own word rule
   return tokens.map((t) => {
     const id = index.get(t);
     if (id === undefined) throw new Error(`--prime: ${JSON.stringify(t)} is not in the model's vocabulary`);

@@ -26,13 +26,6 @@ export function chunksPerEpoch(L: number, T: number): number {
   return Math.ceil((L - 1) / T);
 }
 
-/** Frobenius norm of a tensor, in float64. */
-export function norm(t: Tensor): number {
-  let s = 0;
-  for (let i = 0; i < t.size; i++) s += t.data[i]! * t.data[i]!;
-  return Math.sqrt(s);
-}
-
 export function createOptimizer(cfg: RunConfig['optimizer'], params: ParamSet): Optimizer {
   return cfg.name === 'adam'
     ? new Adam(params, cfg.betas[0], cfg.betas[1], cfg.eps, cfg.weight_decay)
@@ -154,8 +147,8 @@ export class Trainer {
       mode,
       sg_loss: sgLoss,
       grad_norm: gradNorm,
-      delta_norm: norm(delta),
-      ghat_norm: gHat ? norm(gHat) : null,
+      delta_norm: globalNorm(delta.data),
+      ghat_norm: gHat ? globalNorm(gHat.data) : null,
     };
   }
 
