@@ -13,13 +13,29 @@
 // - The gate nonlinearities and the cell update are one fused loop per step.
 // - Backward's gradient buffers are module-level scratch that only grows, so a
 //   training step allocates nothing here.
+// - Each pass is written over a range (rows of the T·B, batch rows, gate
+//   columns), so the threaded backend (src/backends/threads) runs the same code on
+//   its share; the single-threaded kernels below call them over everything. The
+//   ranges never split a sum, so every thread count gives the same bits.
 import type { LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
 import type { FloatArray } from '../../tensor/dtype.js';
 import { matmulCpu, simdEnabled } from './matmul.js';
-import { matmulSimdPinned, simdPinB } from '../wasm/matmul-simd.js';
+import { matmulSimdPinned, simdPinB, type Strides } from '../wasm/matmul-simd.js';
+
+/**
+ * The matrix product the range passes use: `ld` gives the row strides of the
+ * stored operands (blocks of larger matrices have rows further apart than their width).
+ */
+export type Product = (a: FloatArray, b: FloatArray, c: FloatArray, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean, ld: Strides) => void;
+
+/** matmulCpu, for operands stored without gaps (as they are over full ranges). */
+const denseProduct: Product = (a, b, c, M, K, N, transA, transB, accumulate, ld) => {
+  if (ld.a !== (transA ? M : K) || ld.b !== (transB ? K : N) || ld.c !== N) throw new Error('lstm: a strided product needs the threaded backend\'s product');
+  matmulCpu(a, b, c, M, K, N, transA, transB, accumulate);
+};
 
 /** Pin W_hh for the per-step products when they would go to the SIMD kernel anyway. */
-function pinWhh(whh: FloatArray, B: number, H: number): whh is Float32Array {
+export function pinWhh(whh: FloatArray, B: number, H: number): whh is Float32Array {
   return simdEnabled() && whh instanceof Float32Array && B * H * 4 * H >= 4096;
 }
 
@@ -29,7 +45,7 @@ const scratch32 = { dZ: new Float32Array(0), dh: new Float32Array(0), dc: new Fl
 const scratch64 = { dZ: new Float64Array(0), dh: new Float64Array(0), dc: new Float64Array(0) };
 let biasSum = new Float64Array(0);
 
-function scratchFor(like: FloatArray, nZ: number, nState: number): { dZ: FloatArray; dh: FloatArray; dc: FloatArray } {
+export function scratchFor(like: FloatArray, nZ: number, nState: number): { dZ: FloatArray; dh: FloatArray; dc: FloatArray } {
   if (like instanceof Float64Array) {
     const s = scratch64;
     if (s.dZ.length < nZ) s.dZ = new Float64Array(nZ);
@@ -73,38 +89,53 @@ function gateStep(z: FloatArray, zOff: number, cPrev: FloatArray, pOff: number, 
   }
 }
 
-export function lstmForwardCpu(a: LstmForwardArgs): void {
-  const { T, B, D, H, x, h0, c0, wih, whh, bih, bhh, gates, cs, hs } = a;
+/** Forward pass 1, rows r0..r1 of the T·B: gates[r] = W_ih x_r + b_ih + b_hh (pre-activations). */
+export function lstmInputRows(a: LstmForwardArgs, r0: number, r1: number, mm: Product): void {
+  const { D, H, x, wih, bih, bhh, gates } = a;
   const G = 4 * H;
-  const BH = B * H;
-  // The input projection of all T steps at once: gates[t*B+b] = W_ih x + b_ih + b_hh.
-  matmulCpu(x, wih, gates, T * B, D, G, false, true, false);
+  mm(x.subarray(r0 * D), wih, gates.subarray(r0 * G), r1 - r0, D, G, false, true, false, { a: D, b: D, c: G });
   const bias = biasScratch(G);
   for (let j = 0; j < G; j++) bias[j] = bih[j]! + bhh[j]!;
-  for (let r = 0; r < T * B; r++) {
+  for (let r = r0; r < r1; r++) {
     const base = r * G;
     for (let j = 0; j < G; j++) gates[base + j] = gates[base + j]! + bias[j]!;
-  }
-  const pinned = pinWhh(whh, B, H);
-  if (pinned) simdPinB(whh, H, G, true); // op(B) = W_hhᵀ [H, 4H]
-  for (let t = 0; t < T; t++) {
-    const hPrev = t === 0 ? h0 : hs.subarray((t - 1) * BH, t * BH);
-    const z = gates.subarray(t * B * G, (t + 1) * B * G);
-    // z += W_hh h_{t-1}
-    if (pinned) matmulSimdPinned(hPrev as Float32Array, z as Float32Array, B, false, true);
-    else matmulCpu(hPrev, whh, z, B, H, G, false, true, true);
-    if (t === 0) gateStep(gates, 0, c0, 0, cs, hs, 0, B, H);
-    else gateStep(gates, t * B * G, cs, (t - 1) * BH, cs, hs, t * BH, B, H);
   }
 }
 
 /**
- * dZ of one step from the saved gates: dh = dhs_t + dhNext, dc = dcNext + dh·o·(1−tanh²c);
- * dcNext becomes dc·f (the gradient reaching c_{t−1}).
+ * Forward pass 2, batch rows b0..b1 through all T steps (rows of different batch
+ * entries never meet): z += W_hh h_{t−1}, then the gates and the cell update.
+ * `pinned`: W_hh goes to the SIMD kernel pinned (pinWhh's answer for the whole batch).
  */
-function gateBackStep(t: number, B: number, H: number, gates: FloatArray, cs: FloatArray, cPrev: FloatArray, pOff: number, dhs: FloatArray, dhNext: FloatArray, dcNext: FloatArray, dZ: FloatArray): void {
+export function lstmRecurrenceRows(a: LstmForwardArgs, b0: number, b1: number, pinned: boolean, mm: Product): void {
+  const { T, B, H, h0, c0, whh, gates, cs, hs } = a;
   const G = 4 * H;
-  for (let b = 0; b < B; b++) {
+  const n = b1 - b0;
+  if (pinned) simdPinB(whh as Float32Array, H, G, true); // op(B) = W_hhᵀ [H, 4H]
+  for (let t = 0; t < T; t++) {
+    const row = t * B + b0; // this step's first row
+    const hPrev = t === 0 ? h0.subarray(b0 * H, b1 * H) : hs.subarray((row - B) * H, (row - B + n) * H);
+    const z = gates.subarray(row * G, (row + n) * G);
+    // z += W_hh h_{t-1}
+    if (pinned) matmulSimdPinned(hPrev as Float32Array, z as Float32Array, n, false, true);
+    else mm(hPrev, whh, z, n, H, G, false, true, true, { a: H, b: H, c: G });
+    if (t === 0) gateStep(gates, row * G, c0, b0 * H, cs, hs, row * H, n, H);
+    else gateStep(gates, row * G, cs, (row - B) * H, cs, hs, row * H, n, H);
+  }
+}
+
+export function lstmForwardCpu(a: LstmForwardArgs): void {
+  lstmInputRows(a, 0, a.T * a.B, denseProduct);
+  lstmRecurrenceRows(a, 0, a.B, pinWhh(a.whh, a.B, a.H), denseProduct);
+}
+
+/**
+ * dZ of one step from the saved gates, batch rows b0..b1: dh = dhs_t + dhNext,
+ * dc = dcNext + dh·o·(1−tanh²c); dcNext becomes dc·f (the gradient reaching c_{t−1}).
+ */
+function gateBackStep(t: number, b0: number, b1: number, B: number, H: number, gates: FloatArray, cs: FloatArray, cPrev: FloatArray, pOff: number, dhs: FloatArray, dhNext: FloatArray, dcNext: FloatArray, dZ: FloatArray): void {
+  const G = 4 * H;
+  for (let b = b0; b < b1; b++) {
     const zb = (t * B + b) * G;
     const sb = b * H;
     const row = (t * B + b) * H;
@@ -123,44 +154,72 @@ function gateBackStep(t: number, B: number, H: number, gates: FloatArray, cs: Fl
   }
 }
 
-export function lstmBackwardCpu(a: LstmBackwardArgs): void {
-  const { T, B, D, H, x, h0, c0, wih, whh, gates, cs, hs, dhs, dcT } = a;
+/**
+ * Backward pass 1, batch rows b0..b1 from step T−1 down to 0: dZ [T·B, 4H] (every
+ * element of these rows written), and dh0/dc0 of these rows. dhNext and dcNext are
+ * [B, H] buffers of which rows b0..b1 are used.
+ */
+export function lstmBackRecurrenceRows(a: LstmBackwardArgs, dZ: FloatArray, dhNext: FloatArray, dcNext: FloatArray, b0: number, b1: number, pinned: boolean, mm: Product): void {
+  const { T, B, H, c0, whh, gates, cs, dhs, dcT } = a;
   const G = 4 * H;
-  const BH = B * H;
-  const s = scratchFor(gates, T * B * G, BH);
-  const dZ = s.dZ.subarray(0, T * B * G); // gradient at the pre-activations z (every element is written)
-  const dhNext = s.dh.subarray(0, BH); // gradient reaching h_t from step t+1
-  const dcNext = s.dc.subarray(0, BH);
-  dhNext.fill(0);
-  dcNext.set(dcT);
-  const pinned = pinWhh(whh, B, H);
-  if (pinned) simdPinB(whh, G, H, false); // op(B) = W_hh [4H, H]
+  const n = b1 - b0;
+  const dh = dhNext.subarray(b0 * H, b1 * H);
+  const dc = dcNext.subarray(b0 * H, b1 * H);
+  dh.fill(0);
+  dc.set(dcT.subarray(b0 * H, b1 * H));
+  if (pinned) simdPinB(whh as Float32Array, G, H, false); // op(B) = W_hh [4H, H]
   for (let t = T - 1; t >= 0; t--) {
-    if (t === 0) gateBackStep(t, B, H, gates, cs, c0, 0, dhs, dhNext, dcNext, dZ);
-    else gateBackStep(t, B, H, gates, cs, cs, (t - 1) * BH, dhs, dhNext, dcNext, dZ);
+    if (t === 0) gateBackStep(t, b0, b1, B, H, gates, cs, c0, 0, dhs, dhNext, dcNext, dZ);
+    else gateBackStep(t, b0, b1, B, H, gates, cs, cs, (t - 1) * B * H, dhs, dhNext, dcNext, dZ);
     // dh_{t-1} = dz_t W_hh
-    const dz = dZ.subarray(t * B * G, (t + 1) * B * G);
-    if (pinned) matmulSimdPinned(dz as Float32Array, dhNext as Float32Array, B, false, false);
-    else matmulCpu(dz, whh, dhNext, B, G, H, false, false, false);
+    const dz = dZ.subarray((t * B + b0) * G, (t * B + b1) * G);
+    if (pinned) matmulSimdPinned(dz as Float32Array, dh as Float32Array, n, false, false);
+    else mm(dz, whh, dh, n, G, H, false, false, false, { a: G, b: H, c: H });
   }
-  if (a.dh0) a.dh0.set(dhNext);
-  if (a.dc0) a.dc0.set(dcNext);
+  if (a.dh0) a.dh0.set(dh, b0 * H);
+  if (a.dc0) a.dc0.set(dc, b0 * H);
+}
+
+/**
+ * Backward pass 2, gate columns g0..g1 of dZ: those rows of dW_hh, dW_ih and those
+ * entries of the bias gradients (sums over all T·B rows).
+ */
+export function lstmBackWeightRows(a: LstmBackwardArgs, dZ: FloatArray, g0: number, g1: number, mm: Product): void {
+  const { T, B, D, H, x, h0, hs } = a;
+  const G = 4 * H;
+  const n = g1 - g0;
   if (a.dwhh) {
     // dW_hh += Σ_t dz_tᵀ h_{t-1}: h_{t-1} is h0 for t=0 and hs[t-1] after.
-    matmulCpu(dZ.subarray(0, B * G), h0, a.dwhh, G, B, H, true, false, true);
-    if (T > 1) matmulCpu(dZ.subarray(B * G), hs.subarray(0, (T - 1) * BH), a.dwhh, G, (T - 1) * B, H, true, false, true);
+    const dw = a.dwhh.subarray(g0 * H);
+    mm(dZ.subarray(g0), h0, dw, n, B, H, true, false, true, { a: G, b: H, c: H });
+    if (T > 1) mm(dZ.subarray(B * G + g0), hs, dw, n, (T - 1) * B, H, true, false, true, { a: G, b: H, c: H });
   }
-  if (a.dwih) matmulCpu(dZ, x, a.dwih, G, T * B, D, true, false, true);
+  if (a.dwih) mm(dZ.subarray(g0), x, a.dwih.subarray(g0 * D), n, T * B, D, true, false, true, { a: G, b: D, c: D });
   if (a.dbih || a.dbhh) {
     // Σ over rows of dZ, once, then added to each bias gradient
     const sum = biasScratch(G);
-    sum.fill(0, 0, G);
+    sum.fill(0, g0, g1);
     for (let r = 0; r < T * B; r++) {
       const base = r * G;
-      for (let j = 0; j < G; j++) sum[j] = sum[j]! + dZ[base + j]!;
+      for (let j = g0; j < g1; j++) sum[j] = sum[j]! + dZ[base + j]!;
     }
-    if (a.dbih) for (let j = 0; j < G; j++) a.dbih[j] = a.dbih[j]! + sum[j]!;
-    if (a.dbhh) for (let j = 0; j < G; j++) a.dbhh[j] = a.dbhh[j]! + sum[j]!;
+    if (a.dbih) for (let j = g0; j < g1; j++) a.dbih[j] = a.dbih[j]! + sum[j]!;
+    if (a.dbhh) for (let j = g0; j < g1; j++) a.dbhh[j] = a.dbhh[j]! + sum[j]!;
   }
-  if (a.dx) matmulCpu(dZ, wih, a.dx, T * B, G, D, false, false, false);
+}
+
+/** Backward pass 2, rows r0..r1 of the T·B: dx = dZ W_ih. */
+export function lstmBackInputRows(a: LstmBackwardArgs, dZ: FloatArray, r0: number, r1: number, mm: Product): void {
+  const { D, H, wih } = a;
+  const G = 4 * H;
+  if (a.dx) mm(dZ.subarray(r0 * G), wih, a.dx.subarray(r0 * D), r1 - r0, G, D, false, false, false, { a: G, b: D, c: D });
+}
+
+export function lstmBackwardCpu(a: LstmBackwardArgs): void {
+  const { T, B, H } = a;
+  const s = scratchFor(a.gates, T * B * 4 * H, B * H);
+  const dZ = s.dZ.subarray(0, T * B * 4 * H); // gradient at the pre-activations z (every element is written)
+  lstmBackRecurrenceRows(a, dZ, s.dh, s.dc, 0, B, pinWhh(a.whh, B, H), denseProduct);
+  lstmBackWeightRows(a, dZ, 0, 4 * H, denseProduct);
+  lstmBackInputRows(a, dZ, 0, T * B, denseProduct);
 }

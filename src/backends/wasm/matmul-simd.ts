@@ -270,25 +270,33 @@ const SLAB = 16384;
 // - x stored [L, K] (B transposed, or A) is copied whole once (copyRowMajor), as
 //   a block's rows are not contiguous in it, and each block is packed from there.
 
-/** Packs depth block p0..p0+kc of a depth-major x [K, L] at dst, through slabs at raw. */
-function packBlockDepthMajor(inst: Instance, x: Float32Array, L: number, W: 4 | 8, p0: number, kc: number, raw: number, dst: number): void {
+/** Copies `rows` rows of `len` floats, `ld` apart in x from row `r0`, to mem at `dst` back to back. */
+function copyRows(mem: Float32Array, x: Float32Array, r0: number, rows: number, len: number, ld: number, dst: number): void {
+  if (ld === len) {
+    mem.set(x.subarray(r0 * ld, r0 * ld + rows * len), dst);
+    return;
+  }
+  for (let r = 0; r < rows; r++) mem.set(x.subarray((r0 + r) * ld, (r0 + r) * ld + len), dst + r * len);
+}
+
+/** Packs depth block p0..p0+kc of a depth-major x [K, L] (rows ld apart) at dst, through slabs at raw. */
+function packBlockDepthMajor(inst: Instance, x: Float32Array, L: number, ld: number, W: 4 | 8, p0: number, kc: number, raw: number, dst: number): void {
   const Lpad = roundUp(L, W);
   const rowsPerSlab = Math.max(1, Math.floor(SLAB / L));
   const mem = ensureFloats(inst, Math.max(raw + Math.min(kc, rowsPerSlab) * L + W, dst + kc * Lpad));
   const pack = W === 4 ? inst.pack4 : inst.pack8;
   for (let r0 = 0; r0 < kc; r0 += rowsPerSlab) {
     const rows = Math.min(rowsPerSlab, kc - r0);
-    const from = (p0 + r0) * L;
-    mem.set(x.subarray(from, from + rows * L), raw);
+    copyRows(mem, x, p0 + r0, rows, L, ld, raw);
     mem.fill(0, raw + rows * L, raw + rows * L + W); // the last panel reads up to W−1 floats past the slab
     pack(raw * 4, (dst + r0 * W) * 4, rows, Lpad / W, L * 4, kc * W * 4);
   }
 }
 
-/** Copies x stored [L, K] to raw as [Lpad, K], the padding rows zeroed (the last panel reads them). */
-function copyRowMajor(inst: Instance, x: Float32Array, K: number, L: number, W: 4 | 8, raw: number): void {
+/** Copies x stored [L, K] (rows ld apart) to raw as [Lpad, K], the padding rows zeroed (the last panel reads them). */
+function copyRowMajor(inst: Instance, x: Float32Array, K: number, L: number, ld: number, W: 4 | 8, raw: number): void {
   const mem = ensureFloats(inst, raw + roundUp(L, W) * K);
-  mem.set(x.subarray(0, K * L), raw);
+  copyRows(mem, x, 0, L, K, ld, raw);
   mem.fill(0, raw + K * L, raw + roundUp(L, W) * K);
 }
 
@@ -299,13 +307,13 @@ function packBlockRowMajor(inst: Instance, K: number, L: number, W: 4 | 8, p0: n
   (W === 4 ? inst.pack4T : inst.pack8T)((raw + p0) * 4, dst * 4, kc, Lpad / W, K * 4);
 }
 
-/** Packs all of op(X): depth block p0 at packed + p0·Lpad. */
-function loadPanels(inst: Instance, x: Float32Array, K: number, L: number, W: 4 | 8, depthMajor: boolean, raw: number, packed: number): void {
+/** Packs all of op(X) (x's rows ld apart): depth block p0 at packed + p0·Lpad. */
+function loadPanels(inst: Instance, x: Float32Array, K: number, L: number, ld: number, W: 4 | 8, depthMajor: boolean, raw: number, packed: number): void {
   const Lpad = roundUp(L, W);
-  if (!depthMajor) copyRowMajor(inst, x, K, L, W, raw);
+  if (!depthMajor) copyRowMajor(inst, x, K, L, ld, W, raw);
   for (let p0 = 0; p0 < K; p0 += KC) {
     const kc = Math.min(KC, K - p0);
-    if (depthMajor) packBlockDepthMajor(inst, x, L, W, p0, kc, raw, packed + p0 * Lpad);
+    if (depthMajor) packBlockDepthMajor(inst, x, L, ld, W, p0, kc, raw, packed + p0 * Lpad);
     else packBlockRowMajor(inst, K, L, W, p0, kc, raw, packed + p0 * Lpad);
   }
 }
@@ -328,20 +336,20 @@ function scratchBase(): number {
  * it, so a large B goes through memory once (as the copy) and is packed and used
  * from cache; with b null, all of op(B) is already packed at offB (pinned).
  */
-function run(inst: Instance, a: Float32Array, b: Float32Array | null, c: Float32Array, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean, offB: number, offA: number): void {
+function run(inst: Instance, a: Float32Array, b: Float32Array | null, c: Float32Array, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean, offB: number, offA: number, ld: Strides): void {
   const Mpad = roundUp(M, MR);
   const Npad = roundUp(N, NR);
   const offC = align16(offA + Mpad * K);
   const raw = align16(offC + Mpad * Npad);
   ensureFloats(inst, raw);
   // op(A)ᵀ is [K, M]: A stored [K, M] (transA) is depth-major
-  loadPanels(inst, a, K, M, MR, transA, raw, offA);
+  loadPanels(inst, a, K, M, ld.a, MR, transA, raw, offA);
   // then raw holds B's copy (when B is stored transposed)
-  if (b && transB) copyRowMajor(inst, b, K, N, NR, raw);
+  if (b && transB) copyRowMajor(inst, b, K, N, ld.b, NR, raw);
   if (accumulate) {
     const mem = inst.f32;
-    if (Npad === N) mem.set(c.subarray(0, M * N), offC);
-    else for (let i = 0; i < M; i++) mem.set(c.subarray(i * N, i * N + N), offC + i * Npad);
+    if (Npad === N && ld.c === N) mem.set(c.subarray(0, M * N), offC);
+    else for (let i = 0; i < M; i++) mem.set(c.subarray(i * ld.c, i * ld.c + N), offC + i * Npad);
   }
 
   const kernel = inst.kernel;
@@ -352,7 +360,7 @@ function run(inst: Instance, a: Float32Array, b: Float32Array | null, c: Float32
     if (b) {
       pb = offB;
       if (transB) packBlockRowMajor(inst, K, N, NR, p0, kc, raw, offB);
-      else packBlockDepthMajor(inst, b, N, NR, p0, kc, raw, offB);
+      else packBlockDepthMajor(inst, b, N, ld.b, NR, p0, kc, raw, offB);
     }
     // the first depth block overwrites C (unless accumulating), later ones add
     const add = accumulate || p0 > 0 ? 1 : 0;
@@ -364,12 +372,31 @@ function run(inst: Instance, a: Float32Array, b: Float32Array | null, c: Float32
   }
 
   const mem = inst.f32;
-  if (Npad === N) c.set(mem.subarray(offC, offC + M * N));
-  else for (let i = 0; i < M; i++) c.set(mem.subarray(offC + i * Npad, offC + i * Npad + N), i * N);
+  if (Npad === N && ld.c === N) c.set(mem.subarray(offC, offC + M * N));
+  else for (let i = 0; i < M; i++) c.set(mem.subarray(offC + i * Npad, offC + i * Npad + N), i * ld.c);
 }
 
-function zeroK(c: Float32Array, M: number, N: number, accumulate: boolean): void {
-  if (!accumulate) c.fill(0, 0, M * N);
+function zeroK(c: Float32Array, M: number, N: number, ldc: number, accumulate: boolean): void {
+  if (accumulate) return;
+  if (ldc === N) c.fill(0, 0, M * N);
+  else for (let i = 0; i < M; i++) c.fill(0, i * ldc, i * ldc + N);
+}
+
+/**
+ * Row strides (leading dimensions, in floats) of the stored A, B and C, as BLAS's
+ * lda/ldb/ldc: a block of a larger matrix is passed as a subarray starting at its
+ * first element with the larger matrix's row length. The threaded backend splits
+ * one product into such blocks (src/backends/threads).
+ */
+export interface Strides {
+  a: number;
+  b: number;
+  c: number;
+}
+
+/** The strides of operands stored without gaps. */
+export function denseStrides(M: number, K: number, N: number, transA: boolean, transB: boolean): Strides {
+  return { a: transA ? M : K, b: transB ? K : N, c: N };
 }
 
 /**
@@ -377,12 +404,17 @@ function zeroK(c: Float32Array, M: number, N: number, accumulate: boolean): void
  * conventions as matmulCpu. Requires simdAvailable().
  */
 export function matmulSimd(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean): void {
+  matmulSimdStrided(a, b, c, M, K, N, transA, transB, accumulate, denseStrides(M, K, N, transA, transB));
+}
+
+/** matmulSimd on blocks of larger matrices: rows of A, B and C are `ld` floats apart. */
+export function matmulSimdStrided(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean, ld: Strides): void {
   if (M === 0 || N === 0) return;
-  if (K === 0) return zeroK(c, M, N, accumulate);
+  if (K === 0) return zeroK(c, M, N, ld.c, accumulate);
   // scratch layout (floats): [one packed depth block of B: KC·Npad][packed A][C][raw copies]
   const offB = scratchBase();
   const offA = align16(offB + Math.min(K, KC) * roundUp(N, NR));
-  run(getInstance(), a, b, c, M, K, N, transA, transB, accumulate, offB, offA);
+  run(getInstance(), a, b, c, M, K, N, transA, transB, accumulate, offB, offA, ld);
 }
 
 /**
@@ -396,7 +428,7 @@ export function simdPinB(b: Float32Array, K: number, N: number, transB: boolean)
   const inst = getInstance();
   const packedLen = K * roundUp(N, NR);
   if (pinCapacity < packedLen) pinCapacity = packedLen;
-  loadPanels(inst, b, K, N, NR, !transB, scratchBase(), 0);
+  loadPanels(inst, b, K, N, transB ? K : N, NR, !transB, scratchBase(), 0);
   pinK = K;
   pinN = N;
 }
@@ -406,6 +438,6 @@ export function matmulSimdPinned(a: Float32Array, c: Float32Array, M: number, tr
   if (pinK < 0) throw new Error('matmulSimdPinned: no B is pinned (call simdPinB first)');
   const K = pinK, N = pinN;
   if (M === 0 || N === 0) return;
-  if (K === 0) return zeroK(c, M, N, accumulate);
-  run(getInstance(), a, null, c, M, K, N, transA, false, accumulate, 0, scratchBase());
+  if (K === 0) return zeroK(c, M, N, N, accumulate);
+  run(getInstance(), a, null, c, M, K, N, transA, false, accumulate, 0, scratchBase(), denseStrides(M, K, N, transA, false));
 }

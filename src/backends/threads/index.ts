@@ -1,0 +1,228 @@
+// The threaded CPU backend: the CPU kernels with large products and the LSTM
+// chunk passes split across a pool of worker_threads (./pool.ts) over shared
+// memory. Operands are copied into the pool's shared arena, every thread runs its
+// share of the same kernels (./jobs.ts), results are copied back. Small products,
+// float64, and everything when the SIMD kernels are off, run on the main thread
+// as in the CPU backend: the shares run the SIMD kernel, and a split must compute
+// exactly what the whole would.
+//
+//   const b = await createThreadedBackend(2);
+//   setBackend(b);   …   b.dispose();
+//
+// Node only (worker_threads); the workers do not keep the process alive.
+import type { Backend, LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
+import type { FloatArray } from '../../tensor/dtype.js';
+import { matmulCpu, simdEnabled } from '../cpu/matmul.js';
+import { lstmBackwardCpu, lstmForwardCpu, pinWhh } from '../cpu/lstm.js';
+import { JOB, LSTM, LSTM_OPERANDS, MM, type LstmOperand } from './jobs.js';
+import { CONTROL_INTS, ERROR_BYTES, ThreadPool, type WorkerInit } from './pool.js';
+
+export interface ThreadedBackend extends Backend {
+  readonly threads: number;
+  /** Calls that ran split across the threads, and on the main thread alone. */
+  readonly calls: { split: number; single: number };
+  /** Stops the workers; the backend cannot be used afterwards. */
+  dispose(): void;
+}
+
+export interface ThreadedBackendOptions {
+  /** The compiled worker module (default: ./worker.js next to this module, or the build's when running from sources). */
+  workerUrl?: string | URL;
+  /** Products with fewer multiply-adds run on one thread (default 2^18). */
+  minMatmulWork?: number;
+  /** LSTM chunks with fewer multiply-adds (T·B·4H·(D+H)) run on one thread (default 2^19). */
+  minLstmWork?: number;
+}
+
+const align16 = (n: number) => (n + 15) & ~15;
+
+/** Lays operands out in the arena: inputs copied in before the job, outputs copied out after. */
+class ArenaPlan {
+  size = 0;
+  private readonly ins: { src: Float32Array; off: number; n: number }[] = [];
+  private readonly outs: { dst: Float32Array; off: number; n: number }[] = [];
+
+  place(n: number): number {
+    const off = this.size;
+    this.size = align16(this.size + n);
+    return off;
+  }
+  in(src: Float32Array, n: number): number {
+    const off = this.place(n);
+    this.ins.push({ src, off, n });
+    return off;
+  }
+  out(dst: Float32Array, n: number): number {
+    const off = this.place(n);
+    this.outs.push({ dst, off, n });
+    return off;
+  }
+  inout(x: Float32Array, n: number): number {
+    const off = this.in(x, n);
+    this.outs.push({ dst: x, off, n });
+    return off;
+  }
+  copyIn(arena: Float32Array): void {
+    for (const { src, off, n } of this.ins) arena.set(src.subarray(0, n), off);
+  }
+  copyOut(arena: Float32Array): void {
+    for (const { dst, off, n } of this.outs) dst.set(arena.subarray(off, off + n));
+  }
+}
+
+function allF32(...xs: (FloatArray | null)[]): boolean {
+  return xs.every((x) => x === null || x instanceof Float32Array);
+}
+
+class Threaded implements ThreadedBackend {
+  readonly name = 'cpu-threads';
+  readonly calls = { split: 0, single: 0 };
+  private readonly minMatmul: number;
+  private readonly minLstm: number;
+
+  constructor(private readonly pool: ThreadPool, opts: ThreadedBackendOptions) {
+    this.minMatmul = opts.minMatmulWork ?? 1 << 18;
+    this.minLstm = opts.minLstmWork ?? 1 << 19;
+    this.matmul = this.matmul.bind(this);
+    this.lstmForward = this.lstmForward.bind(this);
+    this.lstmBackward = this.lstmBackward.bind(this);
+  }
+
+  get threads(): number {
+    return this.pool.threads;
+  }
+
+  matmul(a: FloatArray, b: FloatArray, c: FloatArray, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean): void {
+    const work = M * K * N;
+    if (work < this.minMatmul || !simdEnabled() || !allF32(a, b, c)) {
+      this.calls.single++;
+      matmulCpu(a, b, c, M, K, N, transA, transB, accumulate);
+      return;
+    }
+    this.calls.split++;
+    const plan = new ArenaPlan();
+    const p = this.pool.params;
+    p[MM.M] = M, p[MM.K] = K, p[MM.N] = N;
+    p[MM.transA] = transA ? 1 : 0, p[MM.transB] = transB ? 1 : 0, p[MM.accumulate] = accumulate ? 1 : 0;
+    p[MM.a] = plan.in(a as Float32Array, M * K);
+    p[MM.b] = plan.in(b as Float32Array, K * N);
+    p[MM.c] = accumulate ? plan.inout(c as Float32Array, M * N) : plan.out(c as Float32Array, M * N);
+    // split the rows of C unless there are too few for every thread to get a few register tiles
+    p[MM.byColumns] = M < 8 * this.pool.threads && N > M ? 1 : 0;
+    this.runPlan(JOB.matmul, plan);
+  }
+
+  lstmForward(f: LstmForwardArgs): void {
+    const { T, B, D, H } = f;
+    if (!this.lstmSplits(f, T, B, D, H) || !allF32(f.x, f.h0, f.c0, f.wih, f.whh, f.bih, f.bhh, f.gates, f.cs, f.hs)) {
+      this.calls.single++;
+      lstmForwardCpu(f);
+      return;
+    }
+    this.calls.split++;
+    const G = 4 * H, BH = B * H, rows = T * B;
+    const plan = new ArenaPlan();
+    const ops: Partial<Record<LstmOperand, number>> = {
+      x: plan.in(f.x as Float32Array, rows * D), h0: plan.in(f.h0 as Float32Array, BH), c0: plan.in(f.c0 as Float32Array, BH),
+      wih: plan.in(f.wih as Float32Array, G * D), whh: plan.in(f.whh as Float32Array, G * H),
+      bih: plan.in(f.bih as Float32Array, G), bhh: plan.in(f.bhh as Float32Array, G),
+      gates: plan.out(f.gates as Float32Array, rows * G), cs: plan.out(f.cs as Float32Array, rows * H), hs: plan.out(f.hs as Float32Array, rows * H),
+    };
+    this.lstmParams(T, B, D, H, ops);
+    this.runPlan([JOB.lstmInput, JOB.lstmRecurrence], plan);
+  }
+
+  lstmBackward(g: LstmBackwardArgs): void {
+    const { T, B, D, H } = g;
+    if (!this.lstmSplits(g, T, B, D, H) || !allF32(g.x, g.h0, g.c0, g.wih, g.whh, g.gates, g.cs, g.hs, g.dhs, g.dcT, g.dx, g.dh0, g.dc0, g.dwih, g.dwhh, g.dbih, g.dbhh)) {
+      this.calls.single++;
+      lstmBackwardCpu(g);
+      return;
+    }
+    this.calls.split++;
+    const G = 4 * H, BH = B * H, rows = T * B;
+    const plan = new ArenaPlan();
+    const f32 = (x: FloatArray) => x as Float32Array;
+    const ops: Partial<Record<LstmOperand, number>> = {
+      x: plan.in(f32(g.x), rows * D), h0: plan.in(f32(g.h0), BH), c0: plan.in(f32(g.c0), BH),
+      wih: plan.in(f32(g.wih), G * D), whh: plan.in(f32(g.whh), G * H),
+      gates: plan.in(f32(g.gates), rows * G), cs: plan.in(f32(g.cs), rows * H), hs: plan.in(f32(g.hs), rows * H),
+      dhs: plan.in(f32(g.dhs), rows * H), dcT: plan.in(f32(g.dcT), BH), dZ: plan.place(rows * G),
+    };
+    if (g.dx) ops.dx = plan.out(f32(g.dx), rows * D);
+    if (g.dh0) ops.dh0 = plan.out(f32(g.dh0), BH);
+    if (g.dc0) ops.dc0 = plan.out(f32(g.dc0), BH);
+    if (g.dwih) ops.dwih = plan.inout(f32(g.dwih), G * D);
+    if (g.dwhh) ops.dwhh = plan.inout(f32(g.dwhh), G * H);
+    if (g.dbih) ops.dbih = plan.inout(f32(g.dbih), G);
+    if (g.dbhh) ops.dbhh = plan.inout(f32(g.dbhh), G);
+    this.lstmParams(T, B, D, H, ops);
+    this.runPlan([JOB.lstmBackRecurrence, JOB.lstmBackWeights], plan);
+  }
+
+  dispose(): void {
+    this.pool.close();
+  }
+
+  /**
+   * Whether an LSTM chunk is split: large enough, and every product of it runs in
+   * the SIMD kernel on one thread too (W_hh pinned; the input products not tiny).
+   */
+  private lstmSplits(a: { whh: FloatArray }, T: number, B: number, D: number, H: number): boolean {
+    const G = 4 * H;
+    return simdEnabled() && T * B * G * (D + H) >= this.minLstm && pinWhh(a.whh, B, H) && T * B * D * G >= 4096 && B * G * H >= 4096;
+  }
+
+  private lstmParams(T: number, B: number, D: number, H: number, ops: Partial<Record<LstmOperand, number>>): void {
+    const p = this.pool.params;
+    p[LSTM.T] = T, p[LSTM.B] = B, p[LSTM.D] = D, p[LSTM.H] = H;
+    p[LSTM.pinned] = 1;
+    LSTM_OPERANDS.forEach((k, i) => (p[LSTM.operands + i] = ops[k] ?? -1));
+  }
+
+  private runPlan(jobs: number | number[], plan: ArenaPlan): void {
+    const arena = this.pool.arena(plan.size);
+    this.pool.wake(); // while the operands are copied in
+    plan.copyIn(arena);
+    for (const job of Array.isArray(jobs) ? jobs : [jobs]) this.pool.run(job);
+    plan.copyOut(arena);
+  }
+}
+
+function defaultWorkerUrl(): URL {
+  const here = import.meta.url;
+  // from the TypeScript sources (tests), the build's worker: Node runs no .ts in a worker
+  return /\.[cm]?ts$/.test(here) ? new URL('../../../dist/src/backends/threads/worker.js', here) : new URL('./worker.js', here);
+}
+
+/** Starts `threads − 1` workers (the main thread is the first thread) and resolves once they run. */
+export async function createThreadedBackend(threads: number, opts: ThreadedBackendOptions = {}): Promise<ThreadedBackend> {
+  if (!Number.isInteger(threads) || threads < 2) throw new RangeError(`createThreadedBackend: threads must be an integer ≥ 2 (got ${threads}); one thread is the plain CPU backend`);
+  const spec = 'node:worker_threads'; // a variable: bundlers for the browser leave it alone
+  const wt = (await import(/* @vite-ignore */ spec)) as typeof import('node:worker_threads');
+  const url = opts.workerUrl ?? defaultWorkerUrl();
+  const control = new SharedArrayBuffer(CONTROL_INTS * 4);
+  const errors = new SharedArrayBuffer(ERROR_BYTES);
+  const workers: import('node:worker_threads').Worker[] = [];
+  const ports: import('node:worker_threads').MessagePort[] = [];
+  try {
+    for (let index = 1; index < threads; index++) {
+      const { port1, port2 } = new wt.MessageChannel();
+      const init: WorkerInit = { control, errors, port: port2, index, threads };
+      const w = new wt.Worker(typeof url === 'string' && !url.startsWith('file:') ? url : new URL(url), { workerData: init, transferList: [port2] });
+      workers.push(w);
+      ports.push(port1);
+      await new Promise<void>((resolve, reject) => {
+        w.once('online', resolve);
+        w.once('error', reject);
+        w.once('exit', (code) => reject(new Error(`the thread pool's worker ${index} exited (code ${code}) before it started`)));
+      });
+      w.unref(); // idle workers do not keep the process alive
+      port1.unref();
+    }
+  } catch (e) {
+    for (const w of workers) void w.terminate();
+    throw new Error(`threads: could not start ${threads - 1} worker thread(s) from ${String(url)}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return new Threaded(new ThreadPool(threads, workers, ports, control, errors), opts);
+}

@@ -1,0 +1,109 @@
+// The work of one parallel call, run by every thread of the pool (the main thread
+// is thread 0) on its share. Operands live in the pool's shared arena (a
+// Float32Array over a SharedArrayBuffer); a job's parameters are integers: sizes,
+// flags and arena offsets (in floats; -1 for an absent operand).
+//
+// Shares never split a sum: a product is split by rows or by columns of C, the
+// LSTM recurrence by batch rows, its weight gradients by gate rows. Each element
+// is computed by the same code in the same order as on one thread, so a threaded
+// run gives the same bits as a single-threaded one.
+import type { LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
+import { matmulSimdStrided, type Strides } from '../wasm/matmul-simd.js';
+import {
+  lstmBackInputRows, lstmBackRecurrenceRows, lstmBackWeightRows, lstmInputRows, lstmRecurrenceRows, scratchFor, type Product,
+} from '../cpu/lstm.js';
+
+export const JOB = {
+  matmul: 1,
+  lstmInput: 2,
+  lstmRecurrence: 3,
+  lstmBackRecurrence: 4,
+  lstmBackWeights: 5,
+} as const;
+
+/** Integers of a job's parameters. */
+export const PARAM_INTS = 48;
+
+// matmul parameters
+export const MM = { M: 0, K: 1, N: 2, transA: 3, transB: 4, accumulate: 5, a: 6, b: 7, c: 8, byColumns: 9 } as const;
+
+// LSTM parameters: sizes, the pinned flag, then one arena offset per operand
+export const LSTM = { T: 0, B: 1, D: 2, H: 3, pinned: 4, operands: 5 } as const;
+export const LSTM_OPERANDS = [
+  'x', 'h0', 'c0', 'wih', 'whh', 'bih', 'bhh', 'gates', 'cs', 'hs',
+  'dhs', 'dcT', 'dx', 'dh0', 'dc0', 'dwih', 'dwhh', 'dbih', 'dbhh', 'dZ',
+] as const;
+export type LstmOperand = (typeof LSTM_OPERANDS)[number];
+
+/** Every product of a thread's share runs in the SIMD kernel, whatever its size (as the whole product would). */
+const simdProduct: Product = (a, b, c, M, K, N, transA, transB, accumulate, ld) =>
+  matmulSimdStrided(a as Float32Array, b as Float32Array, c as Float32Array, M, K, N, transA, transB, accumulate, ld);
+
+/** Thread w's share [start, end) of 0..total among n, cut at multiples of `align`. */
+export function share(total: number, w: number, n: number, align: number): [number, number] {
+  const per = Math.ceil(total / n / align) * align;
+  const start = Math.min(total, w * per);
+  return [start, Math.min(total, start + per)];
+}
+
+function runMatmul(p: Int32Array, arena: Float32Array, w: number, n: number): void {
+  const M = p[MM.M]!, K = p[MM.K]!, N = p[MM.N]!;
+  const transA = p[MM.transA] === 1, transB = p[MM.transB] === 1, acc = p[MM.accumulate] === 1;
+  const a = arena.subarray(p[MM.a]!), b = arena.subarray(p[MM.b]!), c = arena.subarray(p[MM.c]!);
+  const ld: Strides = { a: transA ? M : K, b: transB ? K : N, c: N };
+  if (p[MM.byColumns] === 1) {
+    // columns j0..j1 of C: columns of op(B)
+    const [j0, j1] = share(N, w, n, 8);
+    if (j1 > j0) simdProduct(a, b.subarray(transB ? j0 * K : j0), c.subarray(j0), M, K, j1 - j0, transA, transB, acc, ld);
+  } else {
+    // rows i0..i1 of C: rows of op(A)
+    const [i0, i1] = share(M, w, n, 4);
+    if (i1 > i0) simdProduct(a.subarray(transA ? i0 : i0 * K), b, c.subarray(i0 * N), i1 - i0, K, N, transA, transB, acc, ld);
+  }
+}
+
+/** The LSTM operands as views of the arena (absent ones are empty arrays or null). */
+function lstmArgs(p: Int32Array, arena: Float32Array): LstmBackwardArgs & LstmForwardArgs & { dZ: Float32Array } {
+  const view = (k: LstmOperand): Float32Array | null => {
+    const off = p[LSTM.operands + LSTM_OPERANDS.indexOf(k)]!;
+    return off < 0 ? null : arena.subarray(off);
+  };
+  const need = (k: LstmOperand): Float32Array => view(k) ?? new Float32Array(0);
+  return {
+    T: p[LSTM.T]!, B: p[LSTM.B]!, D: p[LSTM.D]!, H: p[LSTM.H]!,
+    x: need('x'), h0: need('h0'), c0: need('c0'), wih: need('wih'), whh: need('whh'), bih: need('bih'), bhh: need('bhh'),
+    gates: need('gates'), cs: need('cs'), hs: need('hs'), dhs: need('dhs'), dcT: need('dcT'), dZ: need('dZ'),
+    dx: view('dx'), dh0: view('dh0'), dc0: view('dc0'), dwih: view('dwih'), dwhh: view('dwhh'), dbih: view('dbih'), dbhh: view('dbhh'),
+  };
+}
+
+function runLstm(kind: number, p: Int32Array, arena: Float32Array, w: number, n: number): void {
+  const a = lstmArgs(p, arena);
+  const { T, B, H } = a;
+  const pinned = p[LSTM.pinned] === 1;
+  if (kind === JOB.lstmInput) {
+    const [r0, r1] = share(T * B, w, n, 4);
+    if (r1 > r0) lstmInputRows(a, r0, r1, simdProduct);
+  } else if (kind === JOB.lstmRecurrence) {
+    const [b0, b1] = share(B, w, n, 4);
+    if (b1 > b0) lstmRecurrenceRows(a, b0, b1, pinned, simdProduct);
+  } else if (kind === JOB.lstmBackRecurrence) {
+    const [b0, b1] = share(B, w, n, 4);
+    // this thread's dh_{t}, dc_{t} carries: its own [B, H] scratch, rows b0..b1 used
+    const s = scratchFor(a.gates, 0, B * H);
+    if (b1 > b0) lstmBackRecurrenceRows(a, a.dZ, s.dh, s.dc, b0, b1, pinned, simdProduct);
+  } else if (kind === JOB.lstmBackWeights) {
+    const [g0, g1] = share(4 * H, w, n, 8);
+    if (g1 > g0) lstmBackWeightRows(a, a.dZ, g0, g1, simdProduct);
+    const [r0, r1] = share(T * B, w, n, 4);
+    if (r1 > r0) lstmBackInputRows(a, a.dZ, r0, r1, simdProduct);
+  } else {
+    throw new Error(`threads: unknown job kind ${kind}`);
+  }
+}
+
+/** Runs thread w's share (of n) of the job `kind` with parameters p. */
+export function runJob(kind: number, p: Int32Array, arena: Float32Array, w: number, n: number): void {
+  if (kind === JOB.matmul) runMatmul(p, arena, w, n);
+  else runLstm(kind, p, arena, w, n);
+}
