@@ -1,22 +1,39 @@
-// --backend cpu|webgpu|auto: which kernels run, and one line that says why.
+// --backend cpu|webgpu|auto and --threads: which kernels run, and one line that says why.
 //
-//   const selected = await selectBackend(cfg.backend);
+//   const selected = await selectBackend(cfg.backend, cfg.threads);
 //   process.stderr.write(`${selected.line}\n`);
 //   setBackend(selected.backend);              // from src/backends/backend.ts
-//   config.json: backend_used = selected.name, adapter = selected.adapter
+//   config.json: backend_used = selected.name, adapter = selected.adapter,
+//                threads_used = selected.threads
+//
+// cpu: with more than one thread (--threads N; by default the machine's logical
+// CPUs, at most MAX_DEFAULT_THREADS) the threaded CPU backend (src/backends/threads),
+// which gives the same numbers as one thread; --threads 1 is the plain CPU backend.
 //
 // webgpu: the WebGPU backend (src/backends/webgpu), or a ConfigError that says
 // why there is no adapter and how to get one. auto: WebGPU when an adapter is
 // found and it is a hardware one; CPU otherwise (a software adapter such as
 // SwiftShader computes the same numbers, but slower than the CPU backend; ask for
 // it with --backend webgpu).
+import * as os from 'node:os';
 import type { Backend } from '../backends/backend.js';
 import { cpuBackend } from '../backends/cpu/index.js';
+import { createThreadedBackend } from '../backends/threads/index.js';
 import { ConfigError } from '../train/config.js';
+
+/** More threads than this gain little at the sizes synthgrad trains (a batch of 32 splits into 8 register tiles). */
+export const MAX_DEFAULT_THREADS = 8;
+
+/** --threads auto: the logical CPUs, at most MAX_DEFAULT_THREADS. */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, os.availableParallelism()));
+}
 
 export interface SelectedBackend {
   name: 'cpu' | 'webgpu';
   adapter: string | null;
+  /** threads of the CPU backend (null for webgpu) */
+  threads: number | null;
   line: string;
   /** the backend to pass to setBackend() */
   backend: Backend;
@@ -43,20 +60,33 @@ export async function probeWebGpu(create?: () => Promise<WebGpuProbe['backend'] 
   }
 }
 
-export async function selectBackend(wanted: 'cpu' | 'webgpu' | 'auto', probe: () => Promise<WebGpuProbe | { reason: string }> = probeWebGpu): Promise<SelectedBackend> {
-  if (wanted === 'cpu') return { name: 'cpu', adapter: null, line: 'backend: cpu', backend: cpuBackend };
+/** The CPU backend with `threads` (null: defaultThreads()); `why` ends its line. */
+async function cpuSelection(threads: number | null, why: string): Promise<SelectedBackend> {
+  const n = threads ?? defaultThreads();
+  const count = `${n} thread${n === 1 ? '' : 's'}${threads === null ? ` (--threads auto: ${os.availableParallelism()} logical CPUs${n === MAX_DEFAULT_THREADS ? `, at most ${MAX_DEFAULT_THREADS}` : ''})` : ''}`;
+  const line = `backend: cpu, ${count}${why ? ` (${why})` : ''}`;
+  if (n === 1) return { name: 'cpu', adapter: null, threads: 1, line, backend: cpuBackend };
+  try {
+    return { name: 'cpu', adapter: null, threads: n, line, backend: await createThreadedBackend(n) };
+  } catch (e) {
+    return {
+      name: 'cpu', adapter: null, threads: 1, backend: cpuBackend,
+      line: `backend: cpu, 1 thread (${n} were asked for, but ${e instanceof Error ? e.message : String(e)})${why ? ` (${why})` : ''}`,
+    };
+  }
+}
+
+export async function selectBackend(wanted: 'cpu' | 'webgpu' | 'auto', threads: number | null = null, probe: () => Promise<WebGpuProbe | { reason: string }> = probeWebGpu): Promise<SelectedBackend> {
+  if (wanted === 'cpu') return cpuSelection(threads, '');
   const p = await probe();
   if ('adapter' in p) {
     if (wanted === 'auto' && p.software) {
       p.backend.dispose();
-      return {
-        name: 'cpu', adapter: null, backend: cpuBackend,
-        line: `backend: cpu (auto: the only WebGPU adapter, "${p.adapter}", is a software renderer, slower than the CPU backend; --backend webgpu uses it anyway)`,
-      };
+      return cpuSelection(threads, `auto: the only WebGPU adapter, "${p.adapter}", is a software renderer, slower than the CPU backend; --backend webgpu uses it anyway`);
     }
     const why = wanted === 'auto' ? 'auto: found a WebGPU adapter' : 'requested';
-    return { name: 'webgpu', adapter: p.adapter, backend: p.backend, line: `backend: webgpu on "${p.adapter}" (${why}${p.software ? '; a software renderer: expect it to be slower than --backend cpu' : ''})` };
+    return { name: 'webgpu', adapter: p.adapter, threads: null, backend: p.backend, line: `backend: webgpu on "${p.adapter}" (${why}${p.software ? '; a software renderer: expect it to be slower than --backend cpu' : ''})` };
   }
-  if (wanted === 'auto') return { name: 'cpu', adapter: null, backend: cpuBackend, line: `backend: cpu (auto: no WebGPU adapter: ${p.reason})` };
+  if (wanted === 'auto') return cpuSelection(threads, `auto: no WebGPU adapter: ${p.reason}`);
   throw new ConfigError(`option --backend: "webgpu" is not available: ${p.reason}. Use --backend cpu (or auto).`, 'backend', '--backend');
 }

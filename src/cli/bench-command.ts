@@ -3,19 +3,21 @@
 //
 // 1. Matrix product GFLOP/s (2·M·K·N / median seconds) for 256³, 1024³, 32×320×1024
 //    and 32×2048×4096 (C = A·B, no transposes), for our plain TypeScript kernel, our
-//    WebAssembly SIMD kernel, and tf.matMul on each tfjs backend (dataSync included,
-//    as our timing includes copying the result out).
+//    WebAssembly SIMD kernel on one thread and on N threads (--threads, default: the
+//    logical CPUs), and tf.matMul on each tfjs backend (dataSync included, as our
+//    timing includes copying the result out).
 // 2. Char-LSTM language-model training tokens/s (V 65, E 64, B 32, T 32; H 256 and
 //    1024, --quick skips 1024) for bptt and dni with a linear synthesizer: our Trainer
 //    (src/train) on a generated random-text corpus, with the SIMD kernels and with
-//    the plain TypeScript ones; and the same model and step written with tfjs ops
+//    the plain TypeScript ones, and on N threads; and the same model and step written with tfjs ops
 //    (see tfStepMs: tfjs-core alone has no registered gradients, so the LSTM's
 //    backward is spelled out; Adam is tf.train.adam).
 //
 // tfjs is loaded lazily (dynamic import); when it is not installed its columns say
 // so. Products are timed with tinybench when it is installed (a plain median
 // otherwise), the implementations in interleaved rounds, each keeping its best
-// round; training steps by the median of bptt and dni steps run in alternation.
+// round; training steps by the median of bptt and dni steps (one thread and N
+// threads) run in alternation.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -26,6 +28,10 @@ import { ConfigError } from '../train/config.js';
 import { matmulTs, setSimdEnabled, simdEnabled } from '../backends/cpu/matmul.js';
 import { matmulSimd, simdAvailable } from '../backends/wasm/matmul-simd.js';
 import { resolveConfig } from '../train/config.js';
+import { setBackend, type Backend } from '../backends/backend.js';
+import { cpuBackend } from '../backends/cpu/index.js';
+import { createThreadedBackend, type ThreadedBackend } from '../backends/threads/index.js';
+import { defaultThreads } from './backend-select.js';
 import { setupRun } from '../train/setup.js';
 import { Trainer } from '../train/trainer.js';
 
@@ -40,9 +46,10 @@ export interface BenchOptions {
 }
 
 /** Results per implementation; null = not measured, with the reason in `notes`. */
-export type Impl = 'ts' | 'simd' | 'tfjs-cpu' | 'tfjs-wasm';
-export const IMPLS: readonly Impl[] = ['ts', 'simd', 'tfjs-cpu', 'tfjs-wasm'];
-const IMPL_TITLES: Record<Impl, string> = { ts: 'synthgrad TS', simd: 'synthgrad SIMD', 'tfjs-cpu': 'tfjs-cpu', 'tfjs-wasm': 'tfjs-wasm' };
+export type Impl = 'ts' | 'simd' | 'threads' | 'tfjs-cpu' | 'tfjs-wasm';
+export const IMPLS: readonly Impl[] = ['ts', 'simd', 'threads', 'tfjs-cpu', 'tfjs-wasm'];
+const IMPL_TITLES: Record<Impl, string> = { ts: 'synthgrad TS', simd: 'synthgrad SIMD', threads: 'SIMD N threads', 'tfjs-cpu': 'tfjs-cpu', 'tfjs-wasm': 'tfjs-wasm' };
+const emptyRow = (): Record<Impl, number | null> => ({ ts: null, simd: null, threads: null, 'tfjs-cpu': null, 'tfjs-wasm': null });
 
 export interface MatmulResult {
   M: number;
@@ -184,14 +191,14 @@ function randomArray(n: number, seed: number): Float32Array {
  * (TS, SIMD, tfjs-cpu, tfjs-wasm, then again) and each keeps its best round's
  * median. tfjs-cpu (~0.5 GFLOP/s) is measured in the first round only.
  */
-async function benchMatmul(opts: BenchOptions, timer: Timer, tfb: TfBackends, log: (l: string) => void): Promise<MatmulResult[]> {
+async function benchMatmul(opts: BenchOptions, timer: Timer, tfb: TfBackends, pool: ThreadedBackend | null, log: (l: string) => void): Promise<MatmulResult[]> {
   const rounds = opts.quick ? 1 : 3;
   const budget = opts.quick ? 300 : 600; // per implementation and round
   const runs = 2; // slow implementations get 2 timed runs, fast ones fill the budget
   const out: MatmulResult[] = [];
   for (const [M, K, N] of MATMUL_SHAPES) {
     const flops = 2 * M * K * N;
-    const gflops: Record<Impl, number | null> = { ts: null, simd: null, 'tfjs-cpu': null, 'tfjs-wasm': null };
+    const gflops = emptyRow();
     const notes: MatmulResult['notes'] = {};
     const best = (impl: Impl, ms: number) => {
       const g = flops / ms / 1e6;
@@ -203,6 +210,8 @@ async function benchMatmul(opts: BenchOptions, timer: Timer, tfb: TfBackends, lo
       best('ts', await timer.median(() => matmulTs(a, b, c, M, K, N, false, false, false), budget, runs));
       if (simdAvailable()) best('simd', await timer.median(() => matmulSimd(a, b, c, M, K, N, false, false, false), budget, runs));
       else notes.simd = 'no wasm SIMD';
+      if (pool) best('threads', await timer.median(() => pool.matmul(a, b, c, M, K, N, false, false, false), budget, runs));
+      else notes.threads = opts.threads > 1 ? 'no wasm SIMD' : '--threads 1';
       for (const impl of ['tfjs-cpu', 'tfjs-wasm'] as const) {
         const tf = tfb.tf;
         if (!tf || tfb.missing[impl]) {
@@ -277,8 +286,8 @@ function alternatingMedians(fns: StepFn[], budgetMs: number, minRounds: number):
   return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
 }
 
-/** Our trainer's optimizer step (one chunk of B·T tokens). */
-function makeOurStep(corpus: string, hidden: number, policy: 'bptt' | 'dni'): StepFn {
+/** Our trainer's optimizer step (one chunk of B·T tokens) on backend `b`. */
+function makeOurStep(corpus: string, hidden: number, policy: 'bptt' | 'dni', b: Backend = cpuBackend): StepFn {
   const raw = {
     task: 'charlm', data: corpus, split: null, embed: LM.E, hidden: [hidden], batch: LM.B, bptt: LM.T, steps: 1_000_000, seed: 1,
     optimizer: { name: 'adam', lr: 1e-3 }, clip: 1,
@@ -287,7 +296,15 @@ function makeOurStep(corpus: string, hidden: number, policy: 'bptt' | 'dni'): St
   const cfg = resolveConfig(raw, { baseDir: path.dirname(corpus), source: 'bench' });
   const setup = setupRun(cfg);
   const trainer = new Trainer(cfg, setup.source, setup.synth, setup.rng);
-  return { step: () => void trainer.stepOnce(), dispose: () => {} };
+  const step = () => {
+    const previous = setBackend(b);
+    try {
+      trainer.stepOnce();
+    } finally {
+      setBackend(previous);
+    }
+  };
+  return { step, dispose: () => {} };
 }
 
 /**
@@ -406,7 +423,7 @@ function timePair(make: (policy: 'bptt' | 'dni') => StepFn, budgetMs: number, mi
   }
 }
 
-async function benchTraining(opts: BenchOptions, tfb: TfBackends, log: (l: string) => void): Promise<TrainResult[]> {
+async function benchTraining(opts: BenchOptions, tfb: TfBackends, pool: ThreadedBackend | null, log: (l: string) => void): Promise<TrainResult[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthgrad-bench-'));
   const out: TrainResult[] = [];
   try {
@@ -418,8 +435,8 @@ async function benchTraining(opts: BenchOptions, tfb: TfBackends, log: (l: strin
     for (const H of hiddens) {
       const rows = (['bptt', 'dni'] as const).map((policy): TrainResult => ({
         policy, hidden: H,
-        msPerStep: { ts: null, simd: null, 'tfjs-cpu': null, 'tfjs-wasm': null },
-        tokensPerSec: { ts: null, simd: null, 'tfjs-cpu': null, 'tfjs-wasm': null },
+        msPerStep: emptyRow(),
+        tokensPerSec: emptyRow(),
         notes: {},
       }));
       const record = (impl: Impl, ms: [number, number] | string) => {
@@ -431,8 +448,18 @@ async function benchTraining(opts: BenchOptions, tfb: TfBackends, log: (l: strin
       try {
         if (simdAvailable()) {
           setSimdEnabled(true);
-          log(`char-LSTM H${H} bptt and dni: synthgrad SIMD`);
-          record('simd', timePair((p) => makeOurStep(corpus, H, p), budget, 3));
+          if (pool) {
+            // one thread and N threads in alternation, so that their ratio is fair
+            log(`char-LSTM H${H} bptt and dni: synthgrad SIMD, 1 and ${pool.threads} threads`);
+            const steps = [makeOurStep(corpus, H, 'bptt'), makeOurStep(corpus, H, 'dni'), makeOurStep(corpus, H, 'bptt', pool), makeOurStep(corpus, H, 'dni', pool)];
+            const [b1, d1, bN, dN] = alternatingMedians(steps, budget, 3);
+            record('simd', [b1!, d1!]);
+            record('threads', [bN!, dN!]);
+          } else {
+            log(`char-LSTM H${H} bptt and dni: synthgrad SIMD`);
+            record('simd', timePair((p) => makeOurStep(corpus, H, p), budget, 3));
+            record('threads', opts.threads > 1 ? 'no wasm SIMD' : '--threads 1');
+          }
         } else record('simd', 'no wasm SIMD');
         setSimdEnabled(false);
         if (opts.quick && H > 256) record('ts', 'skipped (--quick)');
@@ -482,9 +509,14 @@ export async function runBench(opts: BenchOptions, command = 'synthgrad bench'):
   const timer = await makeTimer();
   const tfb = await loadTf();
   const notes: string[] = [];
-  if (opts.threads > 1) notes.push(`--threads ${opts.threads}: multi-threaded kernels are not implemented yet; everything ran on one thread`);
-  const matmul = await benchMatmul(opts, timer, tfb, log);
-  const training = await benchTraining(opts, tfb, log);
+  const pool = opts.threads > 1 && simdAvailable() ? await createThreadedBackend(opts.threads) : null;
+  let matmul: MatmulResult[], training: TrainResult[];
+  try {
+    matmul = await benchMatmul(opts, timer, tfb, pool, log);
+    training = await benchTraining(opts, tfb, pool, log);
+  } finally {
+    pool?.dispose();
+  }
   const cpus = os.cpus();
   return {
     machine: { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, node: process.version, platform: `${process.platform} ${process.arch}` },
@@ -509,8 +541,12 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-function ratio(a: number | null, b: number | null): string {
-  return a !== null && b !== null && b > 0 ? `${(a / b).toFixed(1)}x` : '—';
+function ratio(a: number | null, b: number | null, digits = 1): string {
+  return a !== null && b !== null && b > 0 ? `${(a / b).toFixed(digits)}x` : '—';
+}
+
+function title(i: Impl, threads: number): string {
+  return i === 'threads' ? `SIMD ${threads} threads` : IMPL_TITLES[i];
 }
 
 export function formatReport(r: BenchReport): string {
@@ -519,22 +555,24 @@ export function formatReport(r: BenchReport): string {
   out.push('');
   out.push('matrix product C = A·B, float32, GFLOP/s (higher is better)');
   out.push(table(
-    ['M×K×N', ...IMPLS.map((i) => IMPL_TITLES[i]), 'SIMD/tfjs-wasm', 'SIMD/tfjs-cpu'],
+    ['M×K×N', ...IMPLS.map((i) => title(i, r.threads)), 'SIMD/tfjs-wasm', 'SIMD/tfjs-cpu', 'N threads/SIMD'],
     r.matmul.map((m) => [
       `${m.M}×${m.K}×${m.N}`,
       ...IMPLS.map((i) => cell(m.gflops[i], m.notes[i], 2)),
       ratio(m.gflops.simd, m.gflops['tfjs-wasm']),
       ratio(m.gflops.simd, m.gflops['tfjs-cpu']),
+      ratio(m.gflops.threads, m.gflops.simd, 2),
     ]),
   ));
   out.push('');
   out.push(`char-LSTM LM training, tokens/s (V ${LM.V}, E ${LM.E}, B ${LM.B}, T ${LM.T}; higher is better)`);
   out.push(table(
-    ['H / policy', ...IMPLS.map((i) => IMPL_TITLES[i]), 'SIMD/tfjs-wasm', 'SIMD ms/step'],
+    ['H / policy', ...IMPLS.map((i) => title(i, r.threads)), 'SIMD/tfjs-wasm', 'N threads/SIMD', 'SIMD ms/step'],
     r.training.map((t) => [
       `H${t.hidden} ${t.policy}`,
       ...IMPLS.map((i) => cell(t.tokensPerSec[i], t.notes[i], 0)),
       ratio(t.tokensPerSec.simd, t.tokensPerSec['tfjs-wasm']),
+      ratio(t.tokensPerSec.threads, t.tokensPerSec.simd, 2),
       cell(t.msPerStep.simd, t.notes.simd, 1),
     ]),
   ));
@@ -543,15 +581,16 @@ export function formatReport(r: BenchReport): string {
     const b = r.training.find((t) => t.policy === 'bptt' && t.hidden === d.hidden);
     if (b?.msPerStep.simd && d.msPerStep.simd) dniRatios.push(`H${d.hidden} ${(d.msPerStep.simd / b.msPerStep.simd).toFixed(2)}`);
   }
-  if (dniRatios.length) out.push(`dni step / bptt step (synthgrad SIMD): ${dniRatios.join(', ')}`);
+  if (dniRatios.length) out.push(`dni step / bptt step (synthgrad SIMD, 1 thread): ${dniRatios.join(', ')}`);
   for (const n of r.notes) out.push(`note: ${n}`);
   return out.join('\n');
 }
 
 function parseThreads(v: string): number {
+  if (v === 'auto') return defaultThreads();
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) {
-    process.stderr.write(`synthgrad: error: option --threads: ${JSON.stringify(v)} is not a positive integer\n`);
+    process.stderr.write(`synthgrad: error: option --threads: ${JSON.stringify(v)} is not a positive integer or "auto"\n`);
     process.exit(2);
   }
   return n;
@@ -563,7 +602,7 @@ export function benchCommand(cmd: Command, invokedAs = 'synthgrad bench'): Comma
     .description('measure matrix-product GFLOP/s and char-LSTM training tokens/s, next to tfjs-backend-cpu and tfjs-backend-wasm')
     .option('--json', 'print the results as JSON on stdout (progress still goes to stderr)')
     .option('--quick', 'shorter timings; skip H 1024')
-    .option('--threads <n>', 'threads for the kernels', '1')
+    .option('--threads <n>', 'threads of the "SIMD N threads" columns (1: leave them out) ["auto": the logical CPUs]', 'auto')
     .option('--backend <cpu|webgpu>', 'webgpu: the WebGPU backend next to the CPU backend (matmul GFLOP/s, DNI training tokens/s) instead of the tfjs comparison', 'cpu')
     .action(async (opts: { json?: boolean; quick?: boolean; threads: string; backend: string }) => {
       if (opts.backend !== 'cpu' && opts.backend !== 'webgpu') {

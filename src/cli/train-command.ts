@@ -33,10 +33,10 @@ Examples:
   );
   cmd.action(async (opts: Record<string, unknown>) => {
     const { cfg, configJson, outDir, resume } = resolveTrainOptions(opts);
-    const backend = await selectBackend(cfg.backend);
+    const backend = await selectBackend(cfg.backend, cfg.threads);
     process.stderr.write(`${backend.line}\n`);
     setBackend(backend.backend);
-    const json = { ...configJson, backend_used: backend.name, adapter: backend.adapter };
+    const json = { ...configJson, backend_used: backend.name, adapter: backend.adapter, threads_used: backend.threads };
     let signal: NodeJS.Signals | null = null;
     const onSignal = (s: NodeJS.Signals) => {
       if (signal) process.exit(s === 'SIGINT' ? 130 : 143); // a second signal: leave now
@@ -53,7 +53,7 @@ Examples:
       stopRequested: () => signal,
       configJson: json,
     });
-    // the WebGPU backend runs in a worker thread that would keep the process alive
+    // the WebGPU backend and the thread pool run in worker threads: release them
     (backend.backend as { dispose?: () => void }).dispose?.();
     printSummary(result, outDir);
     if (result.nonFinite) {

@@ -42,8 +42,8 @@
 // configToJson leaves such settings out (so a config.json never carries a
 // stale, meaningless value).
 //
-// Recorded-only keys: `backend_used` and `adapter` (string or null) are
-// written to config.json by the trainer and accepted (and ignored) when such
+// Recorded-only keys: `backend_used` and `adapter` (string or null) and
+// `threads_used` (positive integer or null) are written to config.json by the trainer and accepted (and ignored) when such
 // a file is read back. Keys starting with `_` are comments at every level.
 
 // ---------------------------------------------------------------- types
@@ -126,7 +126,7 @@ export const TASKS: readonly Task[] = ['charlm', 'wordlm', 'copy', 'repeat-copy'
 const LM_TASKS: readonly Task[] = ['charlm', 'wordlm'];
 
 /** Keys written by the trainer into config.json, accepted and ignored on reading. */
-export const RECORDED_KEYS: readonly string[] = ['backend_used', 'adapter'];
+export const RECORDED_KEYS: readonly string[] = ['backend_used', 'adapter', 'threads_used'];
 
 const TOP_KEYS = [
   'task', 'data', 'split', 'embed', 'hidden', 'layers', 'tied', 'batch', 'bptt',
@@ -437,7 +437,8 @@ export function resolveConfig(raw: unknown, opts: ResolveOptions): RunConfig {
   // of CONFIG.md. Phase 2: the combinations.
   const top = new Section(ctx, '', raw, TOP_KEYS);
   for (const k of RECORDED_KEYS) {
-    top.value<string | null>(k, null, 'a string or null (recorded by the trainer)', (v) => v === null || typeof v === 'string');
+    if (k === 'threads_used') top.value<number | null>(k, null, 'a positive integer or null (recorded by the trainer)', (v) => v === null || isPosInt(v));
+    else top.value<string | null>(k, null, 'a string or null (recorded by the trainer)', (v) => v === null || typeof v === 'string');
   }
 
   const task = top.choice('task', TASKS, undefined);

@@ -189,7 +189,7 @@ export function matmulTs(a: FloatArray, b: FloatArray, c: FloatArray, M: number,
 }
 
 /** Below this many multiply-adds the SIMD path's copies cost more than they save. */
-const SIMD_MIN_MACS = 4096;
+export const SIMD_MIN_MACS = 4096;
 
 function envAllowsSimd(): boolean {
   const env = typeof process === 'object' && process.env ? process.env['SYNTHGRAD_SIMD'] : undefined;

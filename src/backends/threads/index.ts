@@ -12,13 +12,15 @@
 // Node only (worker_threads); the workers do not keep the process alive.
 import type { Backend, LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
 import type { FloatArray } from '../../tensor/dtype.js';
-import { matmulCpu, simdEnabled } from '../cpu/matmul.js';
+import { matmulCpu, simdEnabled, SIMD_MIN_MACS } from '../cpu/matmul.js';
 import { lstmBackwardCpu, lstmForwardCpu, pinWhh } from '../cpu/lstm.js';
 import { JOB, LSTM, LSTM_OPERANDS, MM, type LstmOperand } from './jobs.js';
 import { CONTROL_INTS, ERROR_BYTES, ThreadPool, type WorkerInit } from './pool.js';
 
 export interface ThreadedBackend extends Backend {
   readonly threads: number;
+  /** The pool (tests run jobs on it directly). */
+  readonly pool: ThreadPool;
   /** Calls that ran split across the threads, and on the main thread alone. */
   readonly calls: { split: number; single: number };
   /** Stops the workers; the backend cannot be used afterwards. */
@@ -80,7 +82,7 @@ class Threaded implements ThreadedBackend {
   private readonly minMatmul: number;
   private readonly minLstm: number;
 
-  constructor(private readonly pool: ThreadPool, opts: ThreadedBackendOptions) {
+  constructor(readonly pool: ThreadPool, opts: ThreadedBackendOptions) {
     this.minMatmul = opts.minMatmulWork ?? 1 << 18;
     this.minLstm = opts.minLstmWork ?? 1 << 19;
     this.matmul = this.matmul.bind(this);
@@ -93,8 +95,9 @@ class Threaded implements ThreadedBackend {
   }
 
   matmul(a: FloatArray, b: FloatArray, c: FloatArray, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean): void {
+    // a product that one thread would run in the TypeScript kernel (tiny, float64, SIMD off) is not split
     const work = M * K * N;
-    if (work < this.minMatmul || !simdEnabled() || !allF32(a, b, c)) {
+    if (work < this.minMatmul || work < SIMD_MIN_MACS || !simdEnabled() || !allF32(a, b, c)) {
       this.calls.single++;
       matmulCpu(a, b, c, M, K, N, transA, transB, accumulate);
       return;
@@ -170,7 +173,7 @@ class Threaded implements ThreadedBackend {
    */
   private lstmSplits(a: { whh: FloatArray }, T: number, B: number, D: number, H: number): boolean {
     const G = 4 * H;
-    return simdEnabled() && T * B * G * (D + H) >= this.minLstm && pinWhh(a.whh, B, H) && T * B * D * G >= 4096 && B * G * H >= 4096;
+    return simdEnabled() && T * B * G * (D + H) >= this.minLstm && pinWhh(a.whh, B, H) && T * B * D * G >= SIMD_MIN_MACS && B * G * H >= SIMD_MIN_MACS;
   }
 
   private lstmParams(T: number, B: number, D: number, H: number, ops: Partial<Record<LstmOperand, number>>): void {

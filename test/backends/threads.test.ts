@@ -1,0 +1,181 @@
+// The threaded CPU backend (src/backends/threads): every split product and LSTM
+// pass gives exactly the single-threaded kernels' bits (shares never split a sum),
+// so it is checked for equality with them, on generated shapes, with 2 and 3
+// threads and every op split (work thresholds 0); the single-threaded kernels are
+// themselves checked against the references in matmul/lstm.property.test.ts.
+// Then training: a DNI run's records and weights equal the one-thread run's, and the
+// PyTorch parity fixtures pass on the threaded backend.
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setBackend, type Backend, type LstmBackwardArgs, type LstmForwardArgs } from '../../src/backends/backend.js';
+import { cpuBackend } from '../../src/backends/cpu/index.js';
+import { simdEnabled } from '../../src/backends/cpu/matmul.js';
+import { createThreadedBackend, type ThreadedBackend } from '../../src/backends/threads/index.js';
+import { share } from '../../src/backends/threads/jobs.js';
+import { setupRun } from '../../src/train/setup.js';
+import { Trainer } from '../../src/train/trainer.js';
+import { Rng } from '../../src/tensor/rng.js';
+import { tempDir, tinyConfig, writeCorpus } from '../train/helpers.js';
+import { runParityCase } from '../train/parity-compare.js';
+
+let two: ThreadedBackend, three: ThreadedBackend;
+beforeAll(async () => {
+  two = await createThreadedBackend(2, { minMatmulWork: 0, minLstmWork: 0 });
+  three = await createThreadedBackend(3, { minMatmulWork: 0, minLstmWork: 0 });
+});
+afterAll(() => {
+  two?.dispose();
+  three?.dispose();
+});
+
+function values(n: number, seed: number): Float32Array {
+  const x = new Float32Array(n);
+  const r = new Rng(seed);
+  for (let i = 0; i < n; i++) x[i] = r.uniform() * 2 - 1;
+  return x;
+}
+
+/** Index of the first element where a and b differ bit for bit (NaN-safe), or -1. */
+function firstDifference(a: Float32Array, b: Float32Array): number {
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  if (a.length !== b.length) return 0;
+  for (let i = 0; i < a.length; i++) if (ua[i] !== ub[i]) return i;
+  return -1;
+}
+
+function expectSameBits(got: Float32Array, want: Float32Array, what: string): void {
+  const i = firstDifference(got, want);
+  if (i >= 0) expect.fail(`${what}: element ${i} is ${got[i]}, one thread gives ${want[i]}`);
+}
+
+describe('share', () => {
+  it('cuts 0..total into consecutive pieces at multiples of align, covering everything once', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 8 }), (total, n, align) => {
+      let next = 0;
+      for (let w = 0; w < n; w++) {
+        const [s, e] = share(total, w, n, align);
+        expect(s).toBe(Math.min(next, total));
+        expect(e).toBeGreaterThanOrEqual(s);
+        if (e < total) expect(e % align).toBe(0);
+        next = e;
+      }
+      expect(next).toBe(total);
+    }));
+  });
+});
+
+describe.skipIf(!simdEnabled())('threaded kernels give the single-threaded bits', () => {
+  it('matmul: random shapes, transposes, accumulate; split by rows and by columns', () => {
+    fc.assert(fc.property(
+      fc.record({
+        M: fc.integer({ min: 1, max: 70 }), K: fc.integer({ min: 0, max: 300 }), N: fc.integer({ min: 1, max: 70 }),
+        transA: fc.boolean(), transB: fc.boolean(), accumulate: fc.boolean(), three: fc.boolean(), seed: fc.integer({ min: 1, max: 1 << 30 }),
+      }),
+      ({ M, K, N, transA, transB, accumulate, three: use3, seed }) => {
+        const b = use3 ? three : two;
+        const a = values(M * K, seed), bm = values(K * N, seed + 1), c0 = values(M * N, seed + 2);
+        const want = c0.slice(), got = c0.slice();
+        cpuBackend.matmul(a, bm, want, M, K, N, transA, transB, accumulate);
+        const before = b.calls.split;
+        b.matmul(a, bm, got, M, K, N, transA, transB, accumulate);
+        // tiny products (< 4096 multiply-adds) run the TypeScript kernel on one thread, as in the CPU backend
+        if (M * K * N >= 4096) expect(b.calls.split).toBe(before + 1);
+        expectSameBits(got, want, `C of ${JSON.stringify({ M, K, N, transA, transB, accumulate })}`);
+      },
+    ), { numRuns: 120 });
+  });
+
+  it('the LSTM chunk forward and backward: random shapes, requested outputs, batches smaller than the thread count', () => {
+    fc.assert(fc.property(
+      fc.record({
+        T: fc.integer({ min: 1, max: 5 }), B: fc.integer({ min: 1, max: 13 }), D: fc.integer({ min: 1, max: 20 }), H: fc.integer({ min: 8, max: 40 }),
+        outs: fc.integer({ min: 0, max: 127 }), three: fc.boolean(), seed: fc.integer({ min: 1, max: 1 << 30 }),
+      }),
+      ({ T, B, D, H, outs, three: use3, seed }) => {
+        const b: Backend & { calls: { split: number } } = use3 ? three : two;
+        const G = 4 * H;
+        const inputs = { T, B, D, H, x: values(T * B * D, seed), h0: values(B * H, seed + 1), c0: values(B * H, seed + 2), wih: values(G * D, seed + 3), whh: values(G * H, seed + 4), bih: values(G, seed + 5), bhh: values(G, seed + 6) };
+        const fwd = (): LstmForwardArgs => ({ ...inputs, gates: new Float32Array(T * B * G), cs: new Float32Array(T * B * H), hs: new Float32Array(T * B * H) });
+        const want = fwd(), got = fwd();
+        cpuBackend.lstmForward(want);
+        const before = b.calls.split;
+        b.lstmForward(got);
+        const split = b.calls.split > before;
+        for (const k of ['gates', 'cs', 'hs'] as const) expectSameBits(got[k] as Float32Array, want[k] as Float32Array, `forward ${k}`);
+
+        const dhs = values(T * B * H, seed + 7), dcT = values(B * H, seed + 8);
+        const sizes = [T * B * D, B * H, B * H, G * D, G * H, G, G];
+        const init = sizes.map((n, i) => values(n, seed + 9 + i)); // accumulated outputs start non-zero
+        const back = (f: LstmForwardArgs): LstmBackwardArgs => {
+          const o = sizes.map((_, i) => ((outs >> i) & 1 ? init[i]!.slice() : null));
+          return { ...f, dhs, dcT, dx: o[0]!, dh0: o[1]!, dc0: o[2]!, dwih: o[3]!, dwhh: o[4]!, dbih: o[5]!, dbhh: o[6]! };
+        };
+        const bw = back(want), bg = back(got);
+        cpuBackend.lstmBackward(bw);
+        b.lstmBackward(bg);
+        for (const k of ['dx', 'dh0', 'dc0', 'dwih', 'dwhh', 'dbih', 'dbhh'] as const) {
+          if (bw[k]) expectSameBits(bg[k] as Float32Array, bw[k] as Float32Array, `backward ${k}`);
+        }
+        return split || B * G * H < 4096 || T * B * D * G < 4096; // split whenever the one-thread kernel runs SIMD with W_hh pinned
+      },
+    ), { numRuns: 80 });
+  });
+
+  it('float64 operands run on the main thread (the CPU backend)', () => {
+    const a = new Float64Array([1, 2, 3, 4]), c = new Float64Array(4);
+    const before = two.calls.single;
+    two.matmul(a, a, c, 2, 2, 2, false, false, false);
+    expect(Array.from(c)).toEqual([7, 10, 15, 22]);
+    expect(two.calls.single).toBe(before + 1);
+  });
+
+  it('an error in a job reaches the caller, and the pool keeps working', () => {
+    expect(() => two.pool.run(12345)).toThrow(/unknown job kind 12345/);
+    expect(() => three.pool.run(12345)).toThrow(/unknown job kind 12345/);
+    const M = 64, K = 64, N = 64;
+    const a = values(M * K, 1), b = values(K * N, 3), c = new Float32Array(M * N), want = new Float32Array(M * N);
+    cpuBackend.matmul(a, b, want, M, K, N, false, false, false);
+    two.matmul(a, b, c, M, K, N, false, false, false);
+    expectSameBits(c, want, 'C after an error');
+  });
+});
+
+describe.skipIf(!simdEnabled())('training on the threaded backend', () => {
+  it('a DNI run (mlp synthesizer, 30 steps) has the one-thread run\'s records and weights, bit for bit', () => {
+    const dir = tempDir();
+    const data = writeCorpus(dir, 6000);
+    const cfg = tinyConfig(dir, data, {
+      embed: 16, hidden: [24, 20], batch: 8, bptt: 6, steps: 30,
+      policy: { name: 'dni' }, synthesizer: { kind: 'mlp', hidden: 32, scale: 0.5 },
+    });
+    const run = (b: Backend) => {
+      const previous = setBackend(b);
+      try {
+        const s = setupRun(cfg);
+        if (s.synth) s.synth.params.initUniform(new Rng(99), 0.3); // ĝ ≠ 0 from the first step
+        const t = new Trainer(cfg, s.source, s.synth, s.rng);
+        const records = Array.from({ length: 30 }, () => t.stepOnce());
+        return { records, params: s.params.data.slice() as Float32Array, synth: s.synth!.params.data.slice() as Float32Array };
+      } finally {
+        setBackend(previous);
+      }
+    };
+    const one = run(cpuBackend);
+    const splitBefore = three.calls.split;
+    const many = run(three);
+    expect(three.calls.split - splitBefore).toBeGreaterThan(30 * 4); // the LSTM passes and products of every step were split
+    expect(many.records).toEqual(one.records);
+    expectSameBits(many.params, one.params, 'model weights');
+    expectSameBits(many.synth, one.synth, 'synthesizer weights');
+  });
+
+  it.each(['dni_linear_steps', 'alt_mlp_epochs_fractional', 'tied_2layer_word'])('parity fixture %s passes with every op split across 2 threads', async (name) => {
+    const previous = setBackend(two);
+    try {
+      await runParityCase(name, path.join(tempDir('synthgrad-threads-parity-'), name));
+    } finally {
+      setBackend(previous);
+    }
+  });
+});
