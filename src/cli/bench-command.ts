@@ -268,12 +268,13 @@ interface StepFn {
 
 /**
  * Median ms per call of each of `fns`, called in alternation (a, b, a, b, …) after
- * one warm-up call each: the machine's load drifts during a run (other processes
- * share its cores), and alternating makes the ratio of two (dni / bptt) fair.
+ * `warmups` calls each (the JIT compilers, of every worker thread too, settle): the
+ * machine's load drifts during a run (other processes share its cores), and
+ * alternating makes the ratio of two (dni / bptt, N threads / 1) fair.
  * At least `minRounds` rounds, more while the budget lasts.
  */
-function alternatingMedians(fns: StepFn[], budgetMs: number, minRounds: number): number[] {
-  for (const f of fns) f.step();
+function alternatingMedians(fns: StepFn[], budgetMs: number, minRounds: number, warmups = 1): number[] {
+  for (let w = 0; w < warmups; w++) for (const f of fns) f.step();
   const times = fns.map(() => [] as number[]);
   const start = performance.now();
   for (let round = 0; round < minRounds || performance.now() - start < budgetMs; round++) {
@@ -452,7 +453,7 @@ async function benchTraining(opts: BenchOptions, tfb: TfBackends, pool: Threaded
             // one thread and N threads in alternation, so that their ratio is fair
             log(`char-LSTM H${H} bptt and dni: synthgrad SIMD, 1 and ${pool.threads} threads`);
             const steps = [makeOurStep(corpus, H, 'bptt'), makeOurStep(corpus, H, 'dni'), makeOurStep(corpus, H, 'bptt', pool), makeOurStep(corpus, H, 'dni', pool)];
-            const [b1, d1, bN, dN] = alternatingMedians(steps, budget, 3);
+            const [b1, d1, bN, dN] = alternatingMedians(steps, budget, 5, 3);
             record('simd', [b1!, d1!]);
             record('threads', [bN!, dN!]);
           } else {
