@@ -55,6 +55,22 @@ export interface LstmBackwardArgs extends LstmDims {
   dbhh: FloatArray | null;
 }
 
+/** One Adam update over flat buffers (src/backends/cpu/adam.ts has the formula). */
+export interface AdamArgs {
+  p: FloatArray; // parameters (updated)
+  g: FloatArray; // gradients
+  m: FloatArray; // first moments (updated)
+  v: FloatArray; // second moments (updated)
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** lr / (1 − β1^t) */
+  stepSize: number;
+  /** √(1 − β2^t) */
+  sqrtBc2: number;
+}
+
 export interface Backend {
   readonly name: string;
   /**
@@ -65,6 +81,8 @@ export interface Backend {
   /** One LSTM layer over a whole chunk (gate order i, f, g, o; two biases, as torch.nn.LSTM). */
   lstmForward(args: LstmForwardArgs): void;
   lstmBackward(args: LstmBackwardArgs): void;
+  /** The optimizer's Adam update (optional: the CPU kernel runs when a backend has none). */
+  adam?(args: AdamArgs): void;
 }
 
 let current: Backend = cpuBackend;

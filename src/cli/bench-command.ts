@@ -33,6 +33,7 @@ import { cpuBackend } from '../backends/cpu/index.js';
 import { createThreadedBackend, type ThreadedBackend } from '../backends/threads/index.js';
 import { defaultThreads } from './backend-select.js';
 import { setupRun } from '../train/setup.js';
+import { setSharedParamStorage } from '../models/params.js';
 import { Trainer } from '../train/trainer.js';
 
 type Tf = typeof import('@tensorflow/tfjs-core');
@@ -295,7 +296,10 @@ function makeOurStep(corpus: string, hidden: number, policy: 'bptt' | 'dni', b: 
     policy: { name: policy }, synthesizer: policy === 'dni' ? { kind: 'linear', scale: 0.1 } : null,
   };
   const cfg = resolveConfig(raw, { baseDir: path.dirname(corpus), source: 'bench' });
+  // as `train --threads N` does: parameters on shared memory for a threaded backend
+  const wasShared = setSharedParamStorage(b !== cpuBackend);
   const setup = setupRun(cfg);
+  setSharedParamStorage(wasShared);
   const trainer = new Trainer(cfg, setup.source, setup.synth, setup.rng);
   const step = () => {
     const previous = setBackend(b);

@@ -2,7 +2,7 @@
 // does): an optimizer step, a norm or a clip is one loop over one array, and a
 // checkpoint is a list of (name, offset, shape).
 import { Var } from '../autograd/variable.js';
-import { allocate, type DType, type FloatArray } from '../tensor/dtype.js';
+import { allocate, allocateShared, type DType, type FloatArray } from '../tensor/dtype.js';
 import { fmt, sizeOf, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/rng.js';
@@ -10,6 +10,20 @@ import type { Rng } from '../tensor/rng.js';
 export interface ParamSpec {
   name: string;
   shape: Shape;
+}
+
+let sharedStorage = false;
+
+/**
+ * Makes ParamSets created from now on keep their values and gradients on
+ * SharedArrayBuffers, so that the threaded CPU backend can run the optimizer's
+ * update on every thread in place (the CLI turns it on with --threads > 1).
+ * Returns the previous setting.
+ */
+export function setSharedParamStorage(on: boolean): boolean {
+  const was = sharedStorage;
+  sharedStorage = on;
+  return was;
 }
 
 export class ParamSet {
@@ -23,8 +37,8 @@ export class ParamSet {
     this.dtype = dtype;
     this.specs = specs.map((s) => ({ name: s.name, shape: s.shape.slice() }));
     const total = specs.reduce((n, s) => n + sizeOf(s.shape), 0);
-    this.data = allocate(dtype, total);
-    this.grad = allocate(dtype, total);
+    this.data = sharedStorage ? allocateShared(dtype, total) : allocate(dtype, total);
+    this.grad = sharedStorage ? allocateShared(dtype, total) : allocate(dtype, total);
     let offset = 0;
     for (const s of specs) {
       if (this.byName.has(s.name)) throw new Error(`ParamSet: duplicate parameter name ${s.name}`);

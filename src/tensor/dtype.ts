@@ -7,6 +7,24 @@ export function allocate(dtype: DType, size: number): FloatArray {
   return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
 }
 
+/**
+ * A zeroed array of `size` elements on a SharedArrayBuffer, which worker threads
+ * can read and write (src/backends/threads); an ordinary one where the platform
+ * has no SharedArrayBuffer (a web page that is not cross-origin isolated).
+ */
+export function allocateShared(dtype: DType, size: number): FloatArray {
+  if (typeof SharedArrayBuffer === 'undefined') return allocate(dtype, size);
+  const bytes = size * (dtype === 'float64' ? 8 : 4);
+  const buf = new SharedArrayBuffer(bytes);
+  return dtype === 'float64' ? new Float64Array(buf) : new Float32Array(buf);
+}
+
+/** A zeroed array with `like`'s length and dtype, shared when `like` is. */
+export function allocateLike(like: FloatArray): FloatArray {
+  const shared = typeof SharedArrayBuffer !== 'undefined' && like.buffer instanceof SharedArrayBuffer;
+  return shared ? allocateShared(dtypeOf(like), like.length) : allocate(dtypeOf(like), like.length);
+}
+
 export function dtypeOf(a: FloatArray): DType {
   return a instanceof Float64Array ? 'float64' : 'float32';
 }

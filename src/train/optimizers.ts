@@ -1,5 +1,7 @@
 // Optimizers over a flat parameter buffer (ALGORITHM.md §5, torch semantics).
-import { allocate, type FloatArray } from '../tensor/dtype.js';
+import { allocate, allocateLike, type FloatArray } from '../tensor/dtype.js';
+import { backend, type AdamArgs } from '../backends/backend.js';
+import { adamCpu } from '../backends/cpu/adam.js';
 import type { ParamSet } from '../models/params.js';
 
 export interface Optimizer {
@@ -17,45 +19,15 @@ function loadBuffer(into: FloatArray, from: FloatArray | undefined, name: string
 }
 
 /** torch.optim.Adam: coupled L2 weight decay, bias-corrected moments. */
-// One Adam update per element, as torch.optim.Adam:
-//   g ← g + wd·θ;  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
-//   θ ← θ − lr·m̂/(√v̂ + ε), written as torch does: (lr/bc1)·m / (√v/√bc2 + ε)
-// The arithmetic is in doubles, each stored value rounded to the array's precision.
-// One function per dtype keeps each loop monomorphic; in float32, the new m and v
-// are rounded with Math.fround instead of being read back from their arrays (the
-// same values, 40% less time: the loop is a large part of a small model's step).
-function adamF32(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, b1: number, b2: number, eps: number, wd: number, stepSize: number, sqrtBc2: number): void {
-  const c1 = 1 - b1, c2 = 1 - b2, n = p.length;
-  for (let i = 0; i < n; i++) {
-    const gi = wd !== 0 ? g[i]! + wd * p[i]! : g[i]!;
-    const mi = Math.fround(b1 * m[i]! + c1 * gi);
-    const vi = Math.fround(b2 * v[i]! + c2 * gi * gi);
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = p[i]! - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
-  }
-}
-
-function adamF64(p: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, b1: number, b2: number, eps: number, wd: number, stepSize: number, sqrtBc2: number): void {
-  const c1 = 1 - b1, c2 = 1 - b2, n = p.length;
-  for (let i = 0; i < n; i++) {
-    const gi = wd !== 0 ? g[i]! + wd * p[i]! : g[i]!;
-    const mi = b1 * m[i]! + c1 * gi;
-    const vi = b2 * v[i]! + c2 * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = p[i]! - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
-  }
-}
-
 export class Adam implements Optimizer {
   readonly m: FloatArray;
   readonly v: FloatArray;
   t = 0;
 
   constructor(private readonly params: ParamSet, private readonly beta1 = 0.9, private readonly beta2 = 0.999, private readonly eps = 1e-8, private readonly weightDecay = 0) {
-    this.m = allocate(params.dtype, params.size);
-    this.v = allocate(params.dtype, params.size);
+    // shared memory when the parameters are (so that threads can update them in place)
+    this.m = allocateLike(params.data);
+    this.v = allocateLike(params.data);
   }
 
   step(lr: number): void {
@@ -63,8 +35,11 @@ export class Adam implements Optimizer {
     const { data: p, grad: g } = this.params;
     const bc1 = 1 - Math.pow(this.beta1, this.t);
     const sqrtBc2 = Math.sqrt(1 - Math.pow(this.beta2, this.t));
-    if (p instanceof Float32Array) adamF32(p, g as Float32Array, this.m as Float32Array, this.v as Float32Array, this.beta1, this.beta2, this.eps, this.weightDecay, lr / bc1, sqrtBc2);
-    else adamF64(p as Float64Array, g as Float64Array, this.m as Float64Array, this.v as Float64Array, this.beta1, this.beta2, this.eps, this.weightDecay, lr / bc1, sqrtBc2);
+    const args: AdamArgs = { p, g, m: this.m, v: this.v, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, stepSize: lr / bc1, sqrtBc2 };
+    // the backend's kernel (the threaded one splits it), else the CPU's
+    const kernel = backend().adam;
+    if (kernel) kernel(args);
+    else adamCpu(args);
   }
 
   stateBuffers(): Map<string, FloatArray> {

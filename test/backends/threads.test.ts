@@ -1,7 +1,7 @@
 // The threaded CPU backend (src/backends/threads): every split product and LSTM
 // pass gives exactly the single-threaded kernels' bits (shares never split a sum),
 // so it is checked for equality with them, on generated shapes, with 2 and 3
-// threads and every op split (work thresholds 0); the single-threaded kernels are
+// threads and every op split (work thresholds 0; Adam too, on shared buffers); the single-threaded kernels are
 // themselves checked against the references in matmul/lstm.property.test.ts.
 // Then training: a DNI run's records and weights equal the one-thread run's, and the
 // PyTorch parity fixtures pass on the threaded backend.
@@ -14,6 +14,9 @@ import { simdEnabled } from '../../src/backends/cpu/matmul.js';
 import { createThreadedBackend, type ThreadedBackend } from '../../src/backends/threads/index.js';
 import { share } from '../../src/backends/threads/jobs.js';
 import { setupRun } from '../../src/train/setup.js';
+import { setSharedParamStorage } from '../../src/models/params.js';
+import { adamCpu } from '../../src/backends/cpu/adam.js';
+import { allocateShared } from '../../src/tensor/dtype.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { tempDir, tinyConfig, writeCorpus } from '../train/helpers.js';
@@ -21,8 +24,8 @@ import { runParityCase } from '../train/parity-compare.js';
 
 let two: ThreadedBackend, three: ThreadedBackend;
 beforeAll(async () => {
-  two = await createThreadedBackend(2, { minMatmulWork: 0, minLstmWork: 0 });
-  three = await createThreadedBackend(3, { minMatmulWork: 0, minLstmWork: 0 });
+  two = await createThreadedBackend(2, { minMatmulWork: 0, minLstmWork: 0, minAdamWork: 0 });
+  three = await createThreadedBackend(3, { minMatmulWork: 0, minLstmWork: 0, minAdamWork: 0 });
 });
 afterAll(() => {
   two?.dispose();
@@ -122,6 +125,35 @@ describe.skipIf(!simdEnabled())('threaded kernels give the single-threaded bits'
     ), { numRuns: 80 });
   });
 
+  it('Adam on shared buffers: every element updated as on one thread, weight decay or not', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 3000 }), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 1 << 30 }), (n, wd, use3, seed) => {
+      const b = use3 ? three : two;
+      const shared = (k: number) => {
+        const x = allocateShared('float32', n + 5) as Float32Array;
+        x.set(values(n + 5, seed + k));
+        return x.subarray(3, 3 + n); // at an offset in its buffer, as a ParamSet's views are not (but may be)
+      };
+      const p = shared(0), g = shared(1), m = shared(2), v = shared(3);
+      for (let i = 0; i < n; i++) v[i] = Math.abs(v[i]!);
+      const hyper = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: wd ? 0.01 : 0, stepSize: 1e-3 / 0.1, sqrtBc2: Math.sqrt(0.001) };
+      const want = { p: p.slice(), g: g.slice(), m: m.slice(), v: v.slice(), ...hyper };
+      adamCpu(want);
+      const before = b.calls.split;
+      b.adam!({ p, g, m, v, ...hyper });
+      expect(b.calls.split).toBe(before + 1);
+      expectSameBits(p, want.p, 'p');
+      expectSameBits(m, want.m, 'm');
+      expectSameBits(v, want.v, 'v');
+    }), { numRuns: 40 });
+  });
+
+  it('Adam on ordinary buffers runs on the main thread', () => {
+    const before = two.calls.single;
+    const x = () => values(100, 5);
+    two.adam!({ p: x(), g: x(), m: x(), v: new Float32Array(100), beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, stepSize: 0.01, sqrtBc2: 0.03 });
+    expect(two.calls.single).toBe(before + 1);
+  });
+
   it('float64 operands run on the main thread (the CPU backend)', () => {
     const a = new Float64Array([1, 2, 3, 4]), c = new Float64Array(4);
     const before = two.calls.single;
@@ -151,6 +183,7 @@ describe.skipIf(!simdEnabled())('training on the threaded backend', () => {
     });
     const run = (b: Backend) => {
       const previous = setBackend(b);
+      const wasShared = setSharedParamStorage(b !== cpuBackend); // as `train --threads N`
       try {
         const s = setupRun(cfg);
         if (s.synth) s.synth.params.initUniform(new Rng(99), 0.3); // ĝ ≠ 0 from the first step
@@ -159,12 +192,14 @@ describe.skipIf(!simdEnabled())('training on the threaded backend', () => {
         return { records, params: s.params.data.slice() as Float32Array, synth: s.synth!.params.data.slice() as Float32Array };
       } finally {
         setBackend(previous);
+        setSharedParamStorage(wasShared);
       }
     };
     const one = run(cpuBackend);
     const splitBefore = three.calls.split;
     const many = run(three);
-    expect(three.calls.split - splitBefore).toBeGreaterThan(30 * 4); // the LSTM passes and products of every step were split
+    // the LSTM passes, products and both Adam updates of every step were split
+    expect(three.calls.split - splitBefore).toBeGreaterThan(30 * 6);
     expect(many.records).toEqual(one.records);
     expectSameBits(many.params, one.params, 'model weights');
     expectSameBits(many.synth, one.synth, 'synthesizer weights');

@@ -1,6 +1,7 @@
 import type { Backend } from '../backend.js';
 import { lstmBackwardCpu, lstmForwardCpu } from './lstm.js';
 import { matmulCpu } from './matmul.js';
+import { adamCpu } from './adam.js';
 
 /** The reference backend: plain TypeScript loops over flat arrays. */
 export const cpuBackend: Backend = {
@@ -8,4 +9,5 @@ export const cpuBackend: Backend = {
   matmul: matmulCpu,
   lstmForward: lstmForwardCpu,
   lstmBackward: lstmBackwardCpu,
+  adam: (a) => adamCpu(a),
 };

@@ -10,12 +10,13 @@
 //   setBackend(b);   …   b.dispose();
 //
 // Node only (worker_threads); the workers do not keep the process alive.
-import type { Backend, LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
+import type { AdamArgs, Backend, LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
 import type { FloatArray } from '../../tensor/dtype.js';
 import { matmulCpu, simdEnabled, SIMD_MIN_MACS } from '../cpu/matmul.js';
 import { lstmBackwardCpu, lstmForwardCpu, pinWhh } from '../cpu/lstm.js';
-import { JOB, LSTM, LSTM_OPERANDS, MM, type LstmOperand } from './jobs.js';
-import { CONTROL_INTS, ERROR_BYTES, ThreadPool, type WorkerInit } from './pool.js';
+import { adamCpu } from '../cpu/adam.js';
+import { ADAM, ADAM_F, JOB, LSTM, LSTM_OPERANDS, MM, type LstmOperand } from './jobs.js';
+import { CONTROL_BYTES, ERROR_BYTES, ThreadPool, type WorkerInit } from './pool.js';
 
 export interface ThreadedBackend extends Backend {
   readonly threads: number;
@@ -34,6 +35,8 @@ export interface ThreadedBackendOptions {
   minMatmulWork?: number;
   /** LSTM chunks with fewer multiply-adds (T·B·4H·(D+H)) run on one thread (default 2^19). */
   minLstmWork?: number;
+  /** Adam updates of fewer elements run on one thread (default 2^15). */
+  minAdamWork?: number;
 }
 
 const align16 = (n: number) => (n + 15) & ~15;
@@ -81,13 +84,16 @@ class Threaded implements ThreadedBackend {
   readonly calls = { split: 0, single: 0 };
   private readonly minMatmul: number;
   private readonly minLstm: number;
+  private readonly minAdam: number;
 
   constructor(readonly pool: ThreadPool, opts: ThreadedBackendOptions) {
     this.minMatmul = opts.minMatmulWork ?? 1 << 18;
     this.minLstm = opts.minLstmWork ?? 1 << 19;
+    this.minAdam = opts.minAdamWork ?? 1 << 15;
     this.matmul = this.matmul.bind(this);
     this.lstmForward = this.lstmForward.bind(this);
     this.lstmBackward = this.lstmBackward.bind(this);
+    this.adam = this.adam.bind(this);
   }
 
   get threads(): number {
@@ -163,6 +169,33 @@ class Threaded implements ThreadedBackend {
     this.runPlan([JOB.lstmBackRecurrence, JOB.lstmBackWeights], plan);
   }
 
+  /**
+   * Split across the threads when the four buffers are float32 views of
+   * SharedArrayBuffers (ParamSets made after setSharedParamStorage(true), and the
+   * Adam moments made for them): every thread updates its elements in place.
+   */
+  adam(a: AdamArgs): void {
+    const arrays = [a.p, a.g, a.m, a.v];
+    const shared = arrays.every((x) => x instanceof Float32Array && x.buffer instanceof SharedArrayBuffer);
+    if (!shared || a.p.length < this.minAdam) {
+      this.calls.single++;
+      adamCpu(a);
+      return;
+    }
+    this.calls.split++;
+    const p = this.pool.params, f = this.pool.paramsF64;
+    [ADAM.p, ADAM.g, ADAM.m, ADAM.v].forEach((k, i) => {
+      const x = arrays[i]!;
+      p[k] = this.pool.bufferId(x.buffer as SharedArrayBuffer);
+      p[k + 1] = x.byteOffset / 4;
+    });
+    p[ADAM.n] = a.p.length;
+    f[ADAM_F.beta1] = a.beta1, f[ADAM_F.beta2] = a.beta2, f[ADAM_F.eps] = a.eps;
+    f[ADAM_F.weightDecay] = a.weightDecay, f[ADAM_F.stepSize] = a.stepSize, f[ADAM_F.sqrtBc2] = a.sqrtBc2;
+    this.pool.wake();
+    this.pool.run(JOB.adam);
+  }
+
   dispose(): void {
     this.pool.close();
   }
@@ -204,7 +237,7 @@ export async function createThreadedBackend(threads: number, opts: ThreadedBacke
   const spec = 'node:worker_threads'; // a variable: bundlers for the browser leave it alone
   const wt = (await import(/* @vite-ignore */ spec)) as typeof import('node:worker_threads');
   const url = opts.workerUrl ?? defaultWorkerUrl();
-  const control = new SharedArrayBuffer(CONTROL_INTS * 4);
+  const control = new SharedArrayBuffer(CONTROL_BYTES);
   const errors = new SharedArrayBuffer(ERROR_BYTES);
   const workers: import('node:worker_threads').Worker[] = [];
   const ports: import('node:worker_threads').MessagePort[] = [];

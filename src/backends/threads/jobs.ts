@@ -9,6 +9,7 @@
 // run gives the same bits as a single-threaded one.
 import type { LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
 import { matmulSimdStrided, type Strides } from '../wasm/matmul-simd.js';
+import { adamCpu } from '../cpu/adam.js';
 import {
   lstmBackInputRows, lstmBackRecurrenceRows, lstmBackWeightRows, lstmInputRows, lstmRecurrenceRows, scratchFor, type Product,
 } from '../cpu/lstm.js';
@@ -19,10 +20,27 @@ export const JOB = {
   lstmRecurrence: 3,
   lstmBackRecurrence: 4,
   lstmBackWeights: 5,
+  adam: 6,
 } as const;
 
 /** Integers of a job's parameters. */
 export const PARAM_INTS = 48;
+/** Doubles of a job's parameters. */
+export const PARAM_DOUBLES = 8;
+
+/**
+ * What a thread sees of a job: its integer and double parameters, and the shared
+ * buffers by id (0 is the arena; others are registered ones such as a ParamSet's).
+ */
+export interface JobContext {
+  p: Int32Array;
+  f: Float64Array;
+  buffers: Float32Array[];
+}
+
+// Adam parameters: (buffer id, offset) of p, g, m, v, then the length; doubles: the hyperparameters
+export const ADAM = { p: 0, g: 2, m: 4, v: 6, n: 8 } as const;
+export const ADAM_F = { beta1: 0, beta2: 1, eps: 2, weightDecay: 3, stepSize: 4, sqrtBc2: 5 } as const;
 
 // matmul parameters
 export const MM = { M: 0, K: 1, N: 2, transA: 3, transB: 4, accumulate: 5, a: 6, b: 7, c: 8, byColumns: 9 } as const;
@@ -102,8 +120,21 @@ function runLstm(kind: number, p: Int32Array, arena: Float32Array, w: number, n:
   }
 }
 
-/** Runs thread w's share (of n) of the job `kind` with parameters p. */
-export function runJob(kind: number, p: Int32Array, arena: Float32Array, w: number, n: number): void {
-  if (kind === JOB.matmul) runMatmul(p, arena, w, n);
-  else runLstm(kind, p, arena, w, n);
+function runAdam(ctx: JobContext, w: number, n: number): void {
+  const { p, f, buffers } = ctx;
+  const len = p[ADAM.n]!;
+  const view = (k: number) => buffers[p[k]!]!.subarray(p[k + 1]!, p[k + 1]! + len);
+  const [i0, i1] = share(len, w, n, 16);
+  adamCpu({
+    p: view(ADAM.p), g: view(ADAM.g), m: view(ADAM.m), v: view(ADAM.v),
+    beta1: f[ADAM_F.beta1]!, beta2: f[ADAM_F.beta2]!, eps: f[ADAM_F.eps]!, weightDecay: f[ADAM_F.weightDecay]!,
+    stepSize: f[ADAM_F.stepSize]!, sqrtBc2: f[ADAM_F.sqrtBc2]!,
+  }, i0, i1);
+}
+
+/** Runs thread w's share (of n) of the job `kind`. */
+export function runJob(kind: number, ctx: JobContext, w: number, n: number): void {
+  if (kind === JOB.matmul) runMatmul(ctx.p, ctx.buffers[0]!, w, n);
+  else if (kind === JOB.adam) runAdam(ctx, w, n);
+  else runLstm(kind, ctx.p, ctx.buffers[0]!, w, n);
 }

@@ -8,15 +8,18 @@
 //   SEQ    incremented once per job: workers wait on it
 //   DONE   workers that finished the current job: the main thread waits on it
 //   KIND   the job (./jobs.ts JOB)
-//   GEN    the arena's generation: a worker that sees a new one takes the new
-//          buffer from its port (receiveMessageOnPort) before it starts
+//   GEN    shared buffers handed out so far (the arena, each time it grows, and
+//          registered buffers): a worker that has taken fewer takes the others
+//          from its port (receiveMessageOnPort) before it starts
 //   FAILED 1 when a worker's share threw; its message is in the error bytes
-//   then PARAM_INTS integers of parameters.
+//   then PARAM_INTS integers of parameters, then PARAM_DOUBLES doubles.
 import type { Worker as NodeWorker, MessagePort } from 'node:worker_threads';
-import { PARAM_INTS, runJob } from './jobs.js';
+import { PARAM_DOUBLES, PARAM_INTS, runJob, type JobContext } from './jobs.js';
 
 export const CTL = { SEQ: 0, DONE: 1, KIND: 2, GEN: 3, FAILED: 4, PARAMS: 8 } as const;
 export const CONTROL_INTS = CTL.PARAMS + PARAM_INTS;
+/** Bytes of the control block: the integers, then the doubles (8-aligned). */
+export const CONTROL_BYTES = CONTROL_INTS * 4 + PARAM_DOUBLES * 8;
 export const ERROR_BYTES = 4096;
 /**
  * How long a waiting thread spins before it sleeps in Atomics.wait (ms). Waking a
@@ -35,9 +38,11 @@ export interface WorkerInit {
   threads: number;
 }
 
-/** The arena handed to workers when it grows. */
-export interface ArenaMessage {
+/** A shared buffer handed to workers: the arena (id 0) when it grows, or a registered one. */
+export interface BufferMessage {
+  /** how many buffers have been handed out, this one included */
   gen: number;
+  id: number;
   buffer: SharedArrayBuffer;
 }
 
@@ -45,9 +50,12 @@ export class ThreadPool {
   readonly control: Int32Array;
   /** this job's parameters (write them, then call run) */
   readonly params: Int32Array;
+  readonly paramsF64: Float64Array;
   private readonly errors: Uint8Array;
   private buffer = new SharedArrayBuffer(0);
-  private arenaView: Float32Array = new Float32Array(0);
+  /** views of the shared buffers by id; 0 is the arena */
+  private readonly views: Float32Array[] = [new Float32Array(0)];
+  private readonly ids = new Map<SharedArrayBuffer, number>();
   private gen = 0;
   private closed = false;
 
@@ -60,20 +68,36 @@ export class ThreadPool {
   ) {
     this.control = new Int32Array(controlBuffer, 0, CONTROL_INTS);
     this.params = new Int32Array(controlBuffer, CTL.PARAMS * 4, PARAM_INTS);
+    this.paramsF64 = new Float64Array(controlBuffer, CONTROL_INTS * 4, PARAM_DOUBLES);
     this.errors = new Uint8Array(errorBuffer, 0, ERROR_BYTES);
   }
 
   /** The shared arena, at least `floats` long (a grown arena is a new buffer: views taken before are stale). */
   arena(floats: number): Float32Array {
-    if (this.arenaView.length >= floats) return this.arenaView;
+    if (this.views[0]!.length >= floats) return this.views[0]!;
     const bytes = Math.max(floats * 4, Math.ceil(this.buffer.byteLength * 1.5), 1 << 20);
     this.buffer = new SharedArrayBuffer(Math.ceil(bytes / 64) * 64);
-    this.arenaView = new Float32Array(this.buffer);
+    this.handOut(0, this.buffer);
+    return this.views[0]!;
+  }
+
+  /** The id under which jobs name `buffer` (a float32 SharedArrayBuffer); handed to the workers the first time. */
+  bufferId(buffer: SharedArrayBuffer): number {
+    let id = this.ids.get(buffer);
+    if (id === undefined) {
+      id = this.views.length;
+      this.ids.set(buffer, id);
+      this.handOut(id, buffer);
+    }
+    return id;
+  }
+
+  private handOut(id: number, buffer: SharedArrayBuffer): void {
+    this.views[id] = new Float32Array(buffer);
     this.gen++;
-    const msg: ArenaMessage = { gen: this.gen, buffer: this.buffer };
+    const msg: BufferMessage = { gen: this.gen, id, buffer };
     for (const port of this.ports) port.postMessage(msg);
     Atomics.store(this.control, CTL.GEN, this.gen);
-    return this.arenaView;
   }
 
   /**
@@ -97,7 +121,8 @@ export class ThreadPool {
     Atomics.notify(ctl, CTL.SEQ);
     let mine: unknown = null;
     try {
-      runJob(kind, this.params, this.arenaView, 0, this.threads);
+      const ctx: JobContext = { p: this.params, f: this.paramsF64, buffers: this.views };
+      runJob(kind, ctx, 0, this.threads);
     } catch (e) {
       mine = e;
     }

@@ -2,25 +2,28 @@
 // done, and waits again. Errors are reported through the shared error bytes, so
 // the main thread, blocked in Atomics.wait, learns of them without an event loop.
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { CTL, CONTROL_INTS, ERROR_BYTES, SPIN_MS, type ArenaMessage, type WorkerInit } from './pool.js';
-import { PARAM_INTS, runJob } from './jobs.js';
+import { CTL, CONTROL_INTS, ERROR_BYTES, SPIN_MS, type BufferMessage, type WorkerInit } from './pool.js';
+import { PARAM_DOUBLES, PARAM_INTS, runJob, type JobContext } from './jobs.js';
 
 const init = workerData as WorkerInit;
 const ctl = new Int32Array(init.control, 0, CONTROL_INTS);
-const params = new Int32Array(init.control, CTL.PARAMS * 4, PARAM_INTS);
 const errors = new Uint8Array(init.errors, 0, ERROR_BYTES);
-let arena: Float32Array = new Float32Array(0);
+const ctx: JobContext = {
+  p: new Int32Array(init.control, CTL.PARAMS * 4, PARAM_INTS),
+  f: new Float64Array(init.control, CONTROL_INTS * 4, PARAM_DOUBLES),
+  buffers: [new Float32Array(0)],
+};
 let gen = 0;
 let seen = 0; // the first job makes SEQ 1
 
-/** Takes the arena of generation `want` from the port (posted before the job was). */
-function takeArena(want: number): void {
+/** Takes the buffers handed out up to `want` from the port (posted before the job was). */
+function takeBuffers(want: number): void {
   while (gen !== want) {
     const m = receiveMessageOnPort(init.port);
     if (!m) continue; // posted, not yet visible: spin
-    const msg = m.message as ArenaMessage;
+    const msg = m.message as BufferMessage;
     gen = msg.gen;
-    arena = new Float32Array(msg.buffer);
+    ctx.buffers[msg.id] = new Float32Array(msg.buffer);
   }
 }
 
@@ -41,8 +44,8 @@ for (;;) {
   seen = seq;
   try {
     const want = Atomics.load(ctl, CTL.GEN);
-    if (want !== gen) takeArena(want);
-    runJob(Atomics.load(ctl, CTL.KIND), params, arena, init.index, init.threads);
+    if (want !== gen) takeBuffers(want);
+    runJob(Atomics.load(ctl, CTL.KIND), ctx, init.index, init.threads);
   } catch (e) {
     const text = new TextEncoder().encode(`thread ${init.index}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     errors.fill(0);
