@@ -32,6 +32,13 @@ afterAll(() => {
   three?.dispose();
 });
 
+/** n values on a SharedArrayBuffer at an offset (as a parameter's view into a shared ParamSet is). */
+function sharedValues(n: number, seed: number): Float32Array {
+  const x = (allocateShared('float32', n + 7) as Float32Array).subarray(7);
+  x.set(values(n, seed));
+  return x;
+}
+
 function values(n: number, seed: number): Float32Array {
   const x = new Float32Array(n);
   const r = new Rng(seed);
@@ -74,11 +81,14 @@ describe.skipIf(!simdEnabled())('threaded kernels give the single-threaded bits'
       fc.record({
         M: fc.integer({ min: 1, max: 70 }), K: fc.integer({ min: 0, max: 300 }), N: fc.integer({ min: 1, max: 70 }),
         transA: fc.boolean(), transB: fc.boolean(), accumulate: fc.boolean(), three: fc.boolean(), seed: fc.integer({ min: 1, max: 1 << 30 }),
+        shared: fc.integer({ min: 0, max: 7 }),
       }),
-      ({ M, K, N, transA, transB, accumulate, three: use3, seed }) => {
+      ({ M, K, N, transA, transB, accumulate, three: use3, seed, shared }) => {
         const b = use3 ? three : two;
-        const a = values(M * K, seed), bm = values(K * N, seed + 1), c0 = values(M * N, seed + 2);
-        const want = c0.slice(), got = c0.slice();
+        // bit i of `shared`: operand i (A, B, C) is on a SharedArrayBuffer, used in place
+        const make = (i: number, n: number, sd: number) => ((shared >> i) & 1 ? sharedValues(n, sd) : values(n, sd));
+        const a = make(0, M * K, seed), bm = make(1, K * N, seed + 1), c0 = values(M * N, seed + 2);
+        const want = c0.slice(), got = (shared >> 2) & 1 ? sharedValues(M * N, seed + 2) : c0.slice();
         cpuBackend.matmul(a, bm, want, M, K, N, transA, transB, accumulate);
         const before = b.calls.split;
         b.matmul(a, bm, got, M, K, N, transA, transB, accumulate);
@@ -93,12 +103,14 @@ describe.skipIf(!simdEnabled())('threaded kernels give the single-threaded bits'
     fc.assert(fc.property(
       fc.record({
         T: fc.integer({ min: 1, max: 5 }), B: fc.integer({ min: 1, max: 13 }), D: fc.integer({ min: 1, max: 20 }), H: fc.integer({ min: 8, max: 40 }),
-        outs: fc.integer({ min: 0, max: 127 }), three: fc.boolean(), seed: fc.integer({ min: 1, max: 1 << 30 }),
+        outs: fc.integer({ min: 0, max: 127 }), three: fc.boolean(), seed: fc.integer({ min: 1, max: 1 << 30 }), sharedParams: fc.boolean(),
       }),
-      ({ T, B, D, H, outs, three: use3, seed }) => {
+      ({ T, B, D, H, outs, three: use3, seed, sharedParams }) => {
         const b: Backend & { calls: { split: number } } = use3 ? three : two;
         const G = 4 * H;
-        const inputs = { T, B, D, H, x: values(T * B * D, seed), h0: values(B * H, seed + 1), c0: values(B * H, seed + 2), wih: values(G * D, seed + 3), whh: values(G * H, seed + 4), bih: values(G, seed + 5), bhh: values(G, seed + 6) };
+        // weights and their gradients on SharedArrayBuffers (used in place), as with a shared ParamSet
+        const param = (n: number, sd: number) => (sharedParams ? sharedValues(n, sd) : values(n, sd));
+        const inputs = { T, B, D, H, x: values(T * B * D, seed), h0: values(B * H, seed + 1), c0: values(B * H, seed + 2), wih: param(G * D, seed + 3), whh: param(G * H, seed + 4), bih: param(G, seed + 5), bhh: param(G, seed + 6) };
         const fwd = (): LstmForwardArgs => ({ ...inputs, gates: new Float32Array(T * B * G), cs: new Float32Array(T * B * H), hs: new Float32Array(T * B * H) });
         const want = fwd(), got = fwd();
         cpuBackend.lstmForward(want);
@@ -110,11 +122,12 @@ describe.skipIf(!simdEnabled())('threaded kernels give the single-threaded bits'
         const dhs = values(T * B * H, seed + 7), dcT = values(B * H, seed + 8);
         const sizes = [T * B * D, B * H, B * H, G * D, G * H, G, G];
         const init = sizes.map((n, i) => values(n, seed + 9 + i)); // accumulated outputs start non-zero
-        const back = (f: LstmForwardArgs): LstmBackwardArgs => {
-          const o = sizes.map((_, i) => ((outs >> i) & 1 ? init[i]!.slice() : null));
+        const back = (f: LstmForwardArgs, inPlace: boolean): LstmBackwardArgs => {
+          const copy = (x: Float32Array, i: number) => (inPlace && sharedParams && i >= 3 ? sharedValues(x.length, seed + 9 + i) : x.slice());
+          const o = sizes.map((_, i) => ((outs >> i) & 1 ? copy(init[i]!, i) : null));
           return { ...f, dhs, dcT, dx: o[0]!, dh0: o[1]!, dc0: o[2]!, dwih: o[3]!, dwhh: o[4]!, dbih: o[5]!, dbhh: o[6]! };
         };
-        const bw = back(want), bg = back(got);
+        const bw = back(want, false), bg = back(got, true);
         cpuBackend.lstmBackward(bw);
         b.lstmBackward(bg);
         for (const k of ['dx', 'dh0', 'dc0', 'dwih', 'dwhh', 'dbih', 'dbhh'] as const) {
@@ -152,6 +165,17 @@ describe.skipIf(!simdEnabled())('threaded kernels give the single-threaded bits'
     const x = () => values(100, 5);
     two.adam!({ p: x(), g: x(), m: x(), v: new Float32Array(100), beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, stepSize: 0.01, sqrtBc2: 0.03 });
     expect(two.calls.single).toBe(before + 1);
+  });
+
+  it('more registered buffers than the pool keeps: it forgets them and registers again, results unchanged', () => {
+    const M = 16, K = 64, N = 16;
+    for (let r = 0; r < 90; r++) {
+      const a = sharedValues(M * K, r), bm = sharedValues(K * N, r + 1000);
+      const want = new Float32Array(M * N), got = sharedValues(M * N, 5);
+      cpuBackend.matmul(a, bm, want, M, K, N, false, false, false);
+      two.matmul(a, bm, got, M, K, N, false, false, false);
+      expectSameBits(got, want, `C of product ${r}`);
+    }
   });
 
   it('float64 operands run on the main thread (the CPU backend)', () => {

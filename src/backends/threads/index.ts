@@ -15,7 +15,7 @@ import type { FloatArray } from '../../tensor/dtype.js';
 import { matmulCpu, simdEnabled, SIMD_MIN_MACS } from '../cpu/matmul.js';
 import { lstmBackwardCpu, lstmForwardCpu, pinWhh } from '../cpu/lstm.js';
 import { adamCpu } from '../cpu/adam.js';
-import { ADAM, ADAM_F, JOB, LSTM, LSTM_OPERANDS, MM, type LstmOperand } from './jobs.js';
+import { ADAM, ADAM_F, JOB, LSTM, LSTM_OPERANDS, MM, writeRef, type LstmOperand, type OperandRef } from './jobs.js';
 import { CONTROL_BYTES, ERROR_BYTES, ThreadPool, type WorkerInit } from './pool.js';
 
 export interface ThreadedBackend extends Backend {
@@ -41,31 +41,49 @@ export interface ThreadedBackendOptions {
 
 const align16 = (n: number) => (n + 15) & ~15;
 
-/** Lays operands out in the arena: inputs copied in before the job, outputs copied out after. */
+/**
+ * Where a job's operands are: an array on a registered SharedArrayBuffer is used in
+ * place; any other is given room in the arena, copied in before the job (inputs)
+ * and out after it (outputs).
+ */
 class ArenaPlan {
   size = 0;
   private readonly ins: { src: Float32Array; off: number; n: number }[] = [];
   private readonly outs: { dst: Float32Array; off: number; n: number }[] = [];
 
-  place(n: number): number {
+  constructor(private readonly pool: ThreadPool) {
+    pool.trimRegistry();
+  }
+
+  /** Room for n floats of scratch in the arena. */
+  place(n: number): OperandRef {
     const off = this.size;
     this.size = align16(this.size + n);
-    return off;
+    return { id: 0, off };
   }
-  in(src: Float32Array, n: number): number {
-    const off = this.place(n);
-    this.ins.push({ src, off, n });
-    return off;
+  private inPlace(x: Float32Array): OperandRef | null {
+    return x.buffer instanceof SharedArrayBuffer ? { id: this.pool.bufferId(x.buffer), off: x.byteOffset / 4 } : null;
   }
-  out(dst: Float32Array, n: number): number {
-    const off = this.place(n);
-    this.outs.push({ dst, off, n });
-    return off;
+  in(src: Float32Array, n: number): OperandRef {
+    const shared = this.inPlace(src);
+    if (shared) return shared;
+    const ref = this.place(n);
+    this.ins.push({ src, off: ref.off, n });
+    return ref;
   }
-  inout(x: Float32Array, n: number): number {
-    const off = this.in(x, n);
-    this.outs.push({ dst: x, off, n });
-    return off;
+  out(dst: Float32Array, n: number): OperandRef {
+    const shared = this.inPlace(dst);
+    if (shared) return shared;
+    const ref = this.place(n);
+    this.outs.push({ dst, off: ref.off, n });
+    return ref;
+  }
+  inout(x: Float32Array, n: number): OperandRef {
+    const shared = this.inPlace(x);
+    if (shared) return shared;
+    const ref = this.in(x, n);
+    this.outs.push({ dst: x, off: ref.off, n });
+    return ref;
   }
   copyIn(arena: Float32Array): void {
     for (const { src, off, n } of this.ins) arena.set(src.subarray(0, n), off);
@@ -109,13 +127,13 @@ class Threaded implements ThreadedBackend {
       return;
     }
     this.calls.split++;
-    const plan = new ArenaPlan();
+    const plan = new ArenaPlan(this.pool);
     const p = this.pool.params;
     p[MM.M] = M, p[MM.K] = K, p[MM.N] = N;
     p[MM.transA] = transA ? 1 : 0, p[MM.transB] = transB ? 1 : 0, p[MM.accumulate] = accumulate ? 1 : 0;
-    p[MM.a] = plan.in(a as Float32Array, M * K);
-    p[MM.b] = plan.in(b as Float32Array, K * N);
-    p[MM.c] = accumulate ? plan.inout(c as Float32Array, M * N) : plan.out(c as Float32Array, M * N);
+    writeRef(p, MM.a, plan.in(a as Float32Array, M * K));
+    writeRef(p, MM.b, plan.in(b as Float32Array, K * N));
+    writeRef(p, MM.c, accumulate ? plan.inout(c as Float32Array, M * N) : plan.out(c as Float32Array, M * N));
     // split the rows of C unless there are too few for every thread to get a few register tiles
     p[MM.byColumns] = M < 8 * this.pool.threads && N > M ? 1 : 0;
     this.runPlan(JOB.matmul, plan);
@@ -130,8 +148,8 @@ class Threaded implements ThreadedBackend {
     }
     this.calls.split++;
     const G = 4 * H, BH = B * H, rows = T * B;
-    const plan = new ArenaPlan();
-    const ops: Partial<Record<LstmOperand, number>> = {
+    const plan = new ArenaPlan(this.pool);
+    const ops: Partial<Record<LstmOperand, OperandRef>> = {
       x: plan.in(f.x as Float32Array, rows * D), h0: plan.in(f.h0 as Float32Array, BH), c0: plan.in(f.c0 as Float32Array, BH),
       wih: plan.in(f.wih as Float32Array, G * D), whh: plan.in(f.whh as Float32Array, G * H),
       bih: plan.in(f.bih as Float32Array, G), bhh: plan.in(f.bhh as Float32Array, G),
@@ -150,9 +168,9 @@ class Threaded implements ThreadedBackend {
     }
     this.calls.split++;
     const G = 4 * H, BH = B * H, rows = T * B;
-    const plan = new ArenaPlan();
+    const plan = new ArenaPlan(this.pool);
     const f32 = (x: FloatArray) => x as Float32Array;
-    const ops: Partial<Record<LstmOperand, number>> = {
+    const ops: Partial<Record<LstmOperand, OperandRef>> = {
       x: plan.in(f32(g.x), rows * D), h0: plan.in(f32(g.h0), BH), c0: plan.in(f32(g.c0), BH),
       wih: plan.in(f32(g.wih), G * D), whh: plan.in(f32(g.whh), G * H),
       gates: plan.in(f32(g.gates), rows * G), cs: plan.in(f32(g.cs), rows * H), hs: plan.in(f32(g.hs), rows * H),
@@ -183,6 +201,7 @@ class Threaded implements ThreadedBackend {
       return;
     }
     this.calls.split++;
+    this.pool.trimRegistry();
     const p = this.pool.params, f = this.pool.paramsF64;
     [ADAM.p, ADAM.g, ADAM.m, ADAM.v].forEach((k, i) => {
       const x = arrays[i]!;
@@ -209,11 +228,11 @@ class Threaded implements ThreadedBackend {
     return simdEnabled() && T * B * G * (D + H) >= this.minLstm && pinWhh(a.whh, B, H) && T * B * D * G >= SIMD_MIN_MACS && B * G * H >= SIMD_MIN_MACS;
   }
 
-  private lstmParams(T: number, B: number, D: number, H: number, ops: Partial<Record<LstmOperand, number>>): void {
+  private lstmParams(T: number, B: number, D: number, H: number, ops: Partial<Record<LstmOperand, OperandRef>>): void {
     const p = this.pool.params;
     p[LSTM.T] = T, p[LSTM.B] = B, p[LSTM.D] = D, p[LSTM.H] = H;
     p[LSTM.pinned] = 1;
-    LSTM_OPERANDS.forEach((k, i) => (p[LSTM.operands + i] = ops[k] ?? -1));
+    LSTM_OPERANDS.forEach((k, i) => writeRef(p, LSTM.operands + 2 * i, ops[k] ?? null));
   }
 
   private runPlan(jobs: number | number[], plan: ArenaPlan): void {

@@ -1,7 +1,9 @@
 // The work of one parallel call, run by every thread of the pool (the main thread
-// is thread 0) on its share. Operands live in the pool's shared arena (a
-// Float32Array over a SharedArrayBuffer); a job's parameters are integers: sizes,
-// flags and arena offsets (in floats; -1 for an absent operand).
+// is thread 0) on its share. Operands live in shared buffers: the pool's arena
+// (where ordinary arrays are copied), or a registered SharedArrayBuffer used in
+// place (a ParamSet's values and gradients with shared storage). A job's
+// parameters are integers (sizes, flags, and for each operand a buffer id and an
+// offset in floats; id -1 for an absent operand) and doubles.
 //
 // Shares never split a sum: a product is split by rows or by columns of C, the
 // LSTM recurrence by batch rows, its weight gradients by gate rows. Each element
@@ -42,10 +44,26 @@ export interface JobContext {
 export const ADAM = { p: 0, g: 2, m: 4, v: 6, n: 8 } as const;
 export const ADAM_F = { beta1: 0, beta2: 1, eps: 2, weightDecay: 3, stepSize: 4, sqrtBc2: 5 } as const;
 
-// matmul parameters
-export const MM = { M: 0, K: 1, N: 2, transA: 3, transB: 4, accumulate: 5, a: 6, b: 7, c: 8, byColumns: 9 } as const;
+/** An operand: the id of its shared buffer (-1: absent) and its first float there. */
+export interface OperandRef {
+  id: number;
+  off: number;
+}
 
-// LSTM parameters: sizes, the pinned flag, then one arena offset per operand
+export function writeRef(p: Int32Array, at: number, r: OperandRef | null): void {
+  p[at] = r ? r.id : -1;
+  p[at + 1] = r ? r.off : 0;
+}
+
+function readRef(ctx: JobContext, at: number): Float32Array | null {
+  const id = ctx.p[at]!;
+  return id < 0 ? null : ctx.buffers[id]!.subarray(ctx.p[at + 1]!);
+}
+
+// matmul parameters (a, b, c: operand refs, two integers each)
+export const MM = { M: 0, K: 1, N: 2, transA: 3, transB: 4, accumulate: 5, byColumns: 6, a: 7, b: 9, c: 11 } as const;
+
+// LSTM parameters: sizes, the pinned flag, then one operand ref (two integers) per operand
 export const LSTM = { T: 0, B: 1, D: 2, H: 3, pinned: 4, operands: 5 } as const;
 export const LSTM_OPERANDS = [
   'x', 'h0', 'c0', 'wih', 'whh', 'bih', 'bhh', 'gates', 'cs', 'hs',
@@ -64,10 +82,11 @@ export function share(total: number, w: number, n: number, align: number): [numb
   return [start, Math.min(total, start + per)];
 }
 
-function runMatmul(p: Int32Array, arena: Float32Array, w: number, n: number): void {
+function runMatmul(ctx: JobContext, w: number, n: number): void {
+  const p = ctx.p;
   const M = p[MM.M]!, K = p[MM.K]!, N = p[MM.N]!;
   const transA = p[MM.transA] === 1, transB = p[MM.transB] === 1, acc = p[MM.accumulate] === 1;
-  const a = arena.subarray(p[MM.a]!), b = arena.subarray(p[MM.b]!), c = arena.subarray(p[MM.c]!);
+  const a = readRef(ctx, MM.a)!, b = readRef(ctx, MM.b)!, c = readRef(ctx, MM.c)!;
   const ld: Strides = { a: transA ? M : K, b: transB ? K : N, c: N };
   if (p[MM.byColumns] === 1) {
     // columns j0..j1 of C: columns of op(B)
@@ -80,12 +99,10 @@ function runMatmul(p: Int32Array, arena: Float32Array, w: number, n: number): vo
   }
 }
 
-/** The LSTM operands as views of the arena (absent ones are empty arrays or null). */
-function lstmArgs(p: Int32Array, arena: Float32Array): LstmBackwardArgs & LstmForwardArgs & { dZ: Float32Array } {
-  const view = (k: LstmOperand): Float32Array | null => {
-    const off = p[LSTM.operands + LSTM_OPERANDS.indexOf(k)]!;
-    return off < 0 ? null : arena.subarray(off);
-  };
+/** The LSTM operands as views of their buffers (absent ones are empty arrays or null). */
+function lstmArgs(ctx: JobContext): LstmBackwardArgs & LstmForwardArgs & { dZ: Float32Array } {
+  const p = ctx.p;
+  const view = (k: LstmOperand): Float32Array | null => readRef(ctx, LSTM.operands + 2 * LSTM_OPERANDS.indexOf(k));
   const need = (k: LstmOperand): Float32Array => view(k) ?? new Float32Array(0);
   return {
     T: p[LSTM.T]!, B: p[LSTM.B]!, D: p[LSTM.D]!, H: p[LSTM.H]!,
@@ -95,8 +112,9 @@ function lstmArgs(p: Int32Array, arena: Float32Array): LstmBackwardArgs & LstmFo
   };
 }
 
-function runLstm(kind: number, p: Int32Array, arena: Float32Array, w: number, n: number): void {
-  const a = lstmArgs(p, arena);
+function runLstm(kind: number, ctx: JobContext, w: number, n: number): void {
+  const p = ctx.p;
+  const a = lstmArgs(ctx);
   const { T, B, H } = a;
   const pinned = p[LSTM.pinned] === 1;
   if (kind === JOB.lstmInput) {
@@ -134,7 +152,7 @@ function runAdam(ctx: JobContext, w: number, n: number): void {
 
 /** Runs thread w's share (of n) of the job `kind`. */
 export function runJob(kind: number, ctx: JobContext, w: number, n: number): void {
-  if (kind === JOB.matmul) runMatmul(ctx.p, ctx.buffers[0]!, w, n);
+  if (kind === JOB.matmul) runMatmul(ctx, w, n);
   else if (kind === JOB.adam) runAdam(ctx, w, n);
-  else runLstm(kind, ctx.p, ctx.buffers[0]!, w, n);
+  else runLstm(kind, ctx, w, n);
 }

@@ -38,13 +38,16 @@ export interface WorkerInit {
   threads: number;
 }
 
-/** A shared buffer handed to workers: the arena (id 0) when it grows, or a registered one. */
+/** A shared buffer handed to workers: the arena (id 0) when it grows, or a registered one; id -1 forgets the registered ones. */
 export interface BufferMessage {
-  /** how many buffers have been handed out, this one included */
+  /** how many messages have been handed out, this one included */
   gen: number;
   id: number;
-  buffer: SharedArrayBuffer;
+  buffer: SharedArrayBuffer | null;
 }
+
+/** Registered buffers kept before all are forgotten (a long process that makes many models must not keep them all alive). */
+const MAX_REGISTERED = 64;
 
 export class ThreadPool {
   readonly control: Int32Array;
@@ -90,6 +93,20 @@ export class ThreadPool {
       this.handOut(id, buffer);
     }
     return id;
+  }
+
+  /**
+   * Forgets the registered buffers when there are many (they are registered again
+   * when used). Call it only between jobs' operand lists, never within one.
+   */
+  trimRegistry(): void {
+    if (this.views.length <= MAX_REGISTERED) return;
+    this.ids.clear();
+    this.views.length = 1;
+    this.gen++;
+    const msg: BufferMessage = { gen: this.gen, id: -1, buffer: null };
+    for (const port of this.ports) port.postMessage(msg);
+    Atomics.store(this.control, CTL.GEN, this.gen);
   }
 
   private handOut(id: number, buffer: SharedArrayBuffer): void {

@@ -23,7 +23,8 @@ function takeBuffers(want: number): void {
     if (!m) continue; // posted, not yet visible: spin
     const msg = m.message as BufferMessage;
     gen = msg.gen;
-    ctx.buffers[msg.id] = new Float32Array(msg.buffer);
+    if (msg.id < 0) ctx.buffers.length = 1; // the registered buffers are forgotten
+    else ctx.buffers[msg.id] = new Float32Array(msg.buffer!);
   }
 }
 
