@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildModule, Code, I32, simdSupported, sleb, uleb } from '../../src/backends/wasm/wasm-builder.js';
 import { matmulModuleBytes, matmulSimd, simdAvailable } from '../../src/backends/wasm/matmul-simd.js';
 import { wasmBackend } from '../../src/backends/wasm/index.js';
+import { gatesBackwardSimd, gatesForwardSimd, gatesModuleBytes } from '../../src/backends/wasm/lstm-gates-simd.js';
 import type { FloatArray } from '../../src/tensor/dtype.js';
 import { checkCase, largeCases, matmulCaseArb } from './matmul-harness.js';
 
@@ -65,5 +66,66 @@ describe.skipIf(!simdAvailable())('matmulSimd vs matmulReference (float32)', () 
 describe('wasmBackend.matmul', () => {
   it('agrees with the reference for float32 (SIMD) and float64 (TypeScript fallback)', () => {
     fc.assert(fc.property(matmulCaseArb(), (cs) => checkCase(wasmBackend.matmul, cs)), { numRuns: 200 });
+  });
+});
+
+describe.skipIf(!simdAvailable())('the SIMD LSTM gates (lstm-gates-simd.ts) vs the formulas in doubles', () => {
+  const sig = (x: number) => 1 / (1 + Math.exp(-x));
+  /** |got − want| within `ulps` float32 ulps of max(|want|, floor) */
+  const near = (got: number, want: number, ulps: number, floor = 1e-30) => Math.abs(got - want) <= ulps * 2 ** -23 * Math.max(Math.abs(want), floor);
+
+  it('the module validates', () => {
+    expect(WebAssembly.validate(gatesModuleBytes())).toBe(true);
+  });
+
+  it('σ and tanh within a few float32 ulps over −100..100, at 0, at tiny values and at the polynomial switch', () => {
+    const xs: number[] = [0, 1e-30, -1e-30, 1e-7, -1e-7, 0.6249, 0.625, 0.6251, -0.625, 87, -87, 88.5, -88.5, 100, -100];
+    for (let x = -30; x <= 30; x += 0.0137) xs.push(Math.fround(x));
+    for (const x of xs) {
+      // one row of H 4: z = [i f g o] blocks; lane 0 carries x into σ (i) and tanh (g)
+      const z = new Float32Array(16);
+      z[0] = x; z[8] = x; z[4] = 0; z[12] = 0;
+      const cs = new Float32Array(4), hs = new Float32Array(4);
+      gatesForwardSimd(z, 0, new Float32Array(4), 0, cs, hs, 0, 1, 4);
+      const xf = Math.fround(x);
+      if (xf > -80) expect(near(z[0]!, sig(xf), 4), `σ(${xf}) = ${z[0]}, want ${sig(xf)}`).toBe(true);
+      else expect(z[0]!).toBeLessThan(1e-34);
+      expect(near(z[8]!, Math.tanh(xf), 4, 1e-38), `tanh(${xf}) = ${z[8]}, want ${Math.tanh(xf)}`).toBe(true);
+    }
+  });
+
+  it('forward and backward of random rows: the TypeScript formulas within 1e-6 (relative to 1 + |value|)', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 1 << 30 }), (rows, h4, seed) => {
+      const H = 4 * h4, G = 4 * H;
+      let s = seed;
+      const r = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 8 - 4;
+      const arr = (n: number) => Float32Array.from({ length: n }, r);
+      const z = arr(rows * G), cp = arr(rows * H);
+      const gates = z.slice(), cs = new Float32Array(rows * H), hs = new Float32Array(rows * H);
+      gatesForwardSimd(gates, 0, cp, 0, cs, hs, 0, rows, H);
+      const dhs = arr(rows * H), dh = arr(rows * H), dc = arr(rows * H), dZ = new Float32Array(rows * G);
+      const dcIn = dc.slice();
+      gatesBackwardSimd(0, rows, H, gates, cs, cp, 0, dhs, dh, dc, 0, dZ);
+      const close = (got: number, want: number, what: string) => {
+        if (!(Math.abs(got - want) <= 1e-6 * (1 + Math.abs(want)))) expect.fail(`${what}: ${got} vs ${want}`);
+      };
+      for (let b = 0; b < rows; b++) {
+        for (let j = 0; j < H; j++) {
+          const zb = b * G, sb = b * H + j;
+          const i = sig(z[zb + j]!), f = sig(z[zb + H + j]!), g = Math.tanh(z[zb + 2 * H + j]!), o = sig(z[zb + 3 * H + j]!);
+          const c = f * cp[sb]! + i * g;
+          close(gates[zb + j]!, i, 'i'); close(gates[zb + H + j]!, f, 'f'); close(gates[zb + 2 * H + j]!, g, 'g'); close(gates[zb + 3 * H + j]!, o, 'o');
+          close(cs[sb]!, c, 'c'); close(hs[sb]!, o * Math.tanh(cs[sb]!), 'h');
+          // backward from the stored (float32) gates, as the kernel reads them
+          const [ig, fg, gg, og] = [gates[zb + j]!, gates[zb + H + j]!, gates[zb + 2 * H + j]!, gates[zb + 3 * H + j]!];
+          const tc = Math.tanh(cs[sb]!), d = dhs[sb]! + dh[sb]!, dcv = dcIn[sb]! + d * og * (1 - tc * tc);
+          close(dZ[zb + j]!, dcv * gg * ig * (1 - ig), 'dz_i');
+          close(dZ[zb + H + j]!, dcv * cp[sb]! * fg * (1 - fg), 'dz_f');
+          close(dZ[zb + 2 * H + j]!, dcv * ig * (1 - gg * gg), 'dz_g');
+          close(dZ[zb + 3 * H + j]!, d * tc * og * (1 - og), 'dz_o');
+          close(dc[sb]!, dcv * fg, 'dcNext');
+        }
+      }
+    }), { numRuns: 100 });
   });
 });

@@ -10,7 +10,9 @@
 // - On the SIMD path (float32, SIMD enabled) W_hh is copied into the wasm
 //   module's memory once per chunk (simdPinB), transposed for the forward, so
 //   the T per-step products neither copy nor transpose it again.
-// - The gate nonlinearities and the cell update are one fused loop per step.
+// - The gate nonlinearities and the cell update are one fused loop per step: in
+//   WebAssembly SIMD (../wasm/lstm-gates-simd.ts) with the SIMD kernels on, float32
+//   data and H a multiple of 4; else the TypeScript loops below.
 // - Backward's gradient buffers are module-level scratch that only grows, so a
 //   training step allocates nothing here.
 // - Each pass is written over a range (rows of the T·B, batch rows, gate
@@ -21,6 +23,12 @@ import type { LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
 import type { FloatArray } from '../../tensor/dtype.js';
 import { matmulCpu, simdEnabled } from './matmul.js';
 import { matmulSimdPinned, simdPinB, type Strides } from '../wasm/matmul-simd.js';
+import { gatesBackwardSimd, gatesForwardSimd, simdGatesFit } from '../wasm/lstm-gates-simd.js';
+
+/** Whether the gates of this layer run in the SIMD kernels (the same answer on every thread). */
+function simdGates(gates: FloatArray, H: number): gates is Float32Array {
+  return simdEnabled() && gates instanceof Float32Array && simdGatesFit(H);
+}
 
 /**
  * The matrix product the range passes use: `ld` gives the row strides of the
@@ -111,6 +119,7 @@ export function lstmRecurrenceRows(a: LstmForwardArgs, b0: number, b1: number, p
   const { T, B, H, h0, c0, whh, gates, cs, hs } = a;
   const G = 4 * H;
   const n = b1 - b0;
+  const vector = simdGates(gates, H);
   if (pinned) simdPinB(whh as Float32Array, H, G, true); // op(B) = W_hhᵀ [H, 4H]
   for (let t = 0; t < T; t++) {
     const row = t * B + b0; // this step's first row
@@ -119,8 +128,9 @@ export function lstmRecurrenceRows(a: LstmForwardArgs, b0: number, b1: number, p
     // z += W_hh h_{t-1}
     if (pinned) matmulSimdPinned(hPrev as Float32Array, z as Float32Array, n, false, true);
     else mm(hPrev, whh, z, n, H, G, false, true, true, { a: H, b: H, c: G });
-    if (t === 0) gateStep(gates, row * G, c0, b0 * H, cs, hs, row * H, n, H);
-    else gateStep(gates, row * G, cs, (row - B) * H, cs, hs, row * H, n, H);
+    const cPrev = t === 0 ? c0 : cs, pOff = t === 0 ? b0 * H : (row - B) * H;
+    if (vector) gatesForwardSimd(gates, row * G, cPrev as Float32Array, pOff, cs as Float32Array, hs as Float32Array, row * H, n, H);
+    else gateStep(gates, row * G, cPrev, pOff, cs, hs, row * H, n, H);
   }
 }
 
@@ -167,10 +177,13 @@ export function lstmBackRecurrenceRows(a: LstmBackwardArgs, dZ: FloatArray, dhNe
   const dc = dcNext.subarray(b0 * H, b1 * H);
   dh.fill(0);
   dc.set(dcT.subarray(b0 * H, b1 * H));
+  const vector = simdGates(gates, H);
   if (pinned) simdPinB(whh as Float32Array, G, H, false); // op(B) = W_hh [4H, H]
   for (let t = T - 1; t >= 0; t--) {
-    if (t === 0) gateBackStep(t, b0, b1, B, H, gates, cs, c0, 0, dhs, dhNext, dcNext, dZ);
-    else gateBackStep(t, b0, b1, B, H, gates, cs, cs, (t - 1) * B * H, dhs, dhNext, dcNext, dZ);
+    const cPrev = t === 0 ? c0 : cs, pOff = t === 0 ? 0 : (t - 1) * B * H;
+    if (vector) {
+      gatesBackwardSimd(t * B + b0, n, H, gates, cs as Float32Array, cPrev as Float32Array, pOff + b0 * H, dhs as Float32Array, dhNext as Float32Array, dcNext as Float32Array, b0 * H, dZ as Float32Array);
+    } else gateBackStep(t, b0, b1, B, H, gates, cs, cPrev, pOff, dhs, dhNext, dcNext, dZ);
     // dh_{t-1} = dz_t W_hh
     const dz = dZ.subarray((t * B + b0) * G, (t * B + b1) * G);
     if (pinned) matmulSimdPinned(dz as Float32Array, dh as Float32Array, n, false, false);

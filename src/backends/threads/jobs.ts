@@ -133,8 +133,6 @@ function runLstm(kind: number, ctx: JobContext, w: number, n: number): void {
     if (g1 > g0) lstmBackWeightRows(a, a.dZ, g0, g1, simdProduct);
     const [r0, r1] = share(T * B, w, n, 4);
     if (r1 > r0) lstmBackInputRows(a, a.dZ, r0, r1, simdProduct);
-  } else {
-    throw new Error(`threads: unknown job kind ${kind}`);
   }
 }
 
@@ -154,5 +152,6 @@ function runAdam(ctx: JobContext, w: number, n: number): void {
 export function runJob(kind: number, ctx: JobContext, w: number, n: number): void {
   if (kind === JOB.matmul) runMatmul(ctx, w, n);
   else if (kind === JOB.adam) runAdam(ctx, w, n);
-  else runLstm(kind, ctx, w, n);
+  else if (kind >= JOB.lstmInput && kind <= JOB.lstmBackWeights) runLstm(kind, ctx, w, n);
+  else throw new Error(`threads: unknown job kind ${kind}`);
 }

@@ -6,7 +6,8 @@
 // What it supports: function types over i32/f32/v128, one imported memory
 // (optionally shared), functions with typed locals, exports, and the opcodes the
 // kernels use (control flow, i32 arithmetic, f32 and v128 loads/stores, and the
-// 0xFD-prefixed SIMD instructions for f32x4).
+// 0xFD-prefixed SIMD instructions for f32x4 and the few i32x4 ones that build
+// powers of two for exp).
 
 /** Value types (binary encoding). */
 export const I32 = 0x7f;
@@ -135,10 +136,35 @@ export class Code {
     for (const l of lanes) bytes.push(4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3);
     return this.simd(0x0d, ...bytes);
   }
+  /** v128.const with the float32 `v` in all four lanes (little-endian bytes). */
+  f32x4Const(v: number): this {
+    const b = new Uint8Array(new Float32Array([v, v, v, v]).buffer);
+    return this.simd(0x0c, ...b);
+  }
+  /** v128.const with the int32 `v` in all four lanes. */
+  i32x4Const(v: number): this {
+    const b = new Uint8Array(new Int32Array([v, v, v, v]).buffer);
+    return this.simd(0x0c, ...b);
+  }
+  /** (a, b, mask) → bits of a where mask is 1, of b where it is 0. */
+  v128Bitselect(): this { return this.simd(0x52); }
   f32x4Splat(): this { return this.simd(0x13); }
+  f32x4Lt(): this { return this.simd(0x43); }
+  /** round to nearest, ties to even */
+  f32x4Nearest(): this { return this.simd(0x6a); }
+  f32x4Abs(): this { return this.simd(0xe0); }
+  f32x4Neg(): this { return this.simd(0xe1); }
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Sub(): this { return this.simd(0xe5); }
   f32x4Mul(): this { return this.simd(0xe6); }
+  f32x4Div(): this { return this.simd(0xe7); }
+  f32x4Min(): this { return this.simd(0xe8); }
+  f32x4Max(): this { return this.simd(0xe9); }
+  /** (v128, i32 shift) → each lane shifted left */
+  i32x4Shl(): this { return this.simd(0xab); }
+  i32x4Add(): this { return this.simd(0xae); }
+  /** i32x4.trunc_sat_f32x4_s: float lanes to int lanes, toward zero, saturating */
+  i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
 }
 
 export interface FunctionDef {
