@@ -47,11 +47,12 @@ export function pinWhh(whh: FloatArray, B: number, H: number): whh is Float32Arr
   return simdEnabled() && whh instanceof Float32Array && B * H * 4 * H >= 4096;
 }
 
-// Grow-only scratch per dtype: dZ [T*B, 4H], dhNext and dcNext [B, H]; and, in
-// doubles for both dtypes, bias sums [4H] (b_ih + b_hh forward, Σ_rows dZ backward).
+// Grow-only scratch per dtype: dZ [T*B, 4H], dhNext and dcNext [B, H].
 const scratch32 = { dZ: new Float32Array(0), dh: new Float32Array(0), dc: new Float32Array(0) };
 const scratch64 = { dZ: new Float64Array(0), dh: new Float64Array(0), dc: new Float64Array(0) };
-let biasSum = new Float64Array(0);
+// Per dtype: a row of ones [T·B] and the column sums [4H] of the bias gradients.
+const sums32 = { ones: new Float32Array(0), sum: new Float32Array(0) };
+const sums64 = { ones: new Float64Array(0), sum: new Float64Array(0) };
 
 export function scratchFor(like: FloatArray, nZ: number, nState: number): { dZ: FloatArray; dh: FloatArray; dc: FloatArray } {
   if (like instanceof Float64Array) {
@@ -66,9 +67,12 @@ export function scratchFor(like: FloatArray, nZ: number, nState: number): { dZ: 
   return s;
 }
 
-function biasScratch(n: number): Float64Array {
-  if (biasSum.length < n) biasSum = new Float64Array(n);
-  return biasSum;
+function sumScratch(like: FloatArray, rows: number, cols: number): { ones: FloatArray; sum: FloatArray } {
+  const s: { ones: FloatArray; sum: FloatArray } = like instanceof Float64Array ? sums64 : sums32;
+  const make = (n: number) => (like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n));
+  if (s.ones.length < rows) s.ones = make(rows).fill(1);
+  if (s.sum.length < cols) s.sum = make(cols);
+  return { ones: s.ones.subarray(0, rows), sum: s.sum.subarray(0, cols) };
 }
 
 /**
@@ -97,17 +101,19 @@ function gateStep(z: FloatArray, zOff: number, cPrev: FloatArray, pOff: number, 
   }
 }
 
-/** Forward pass 1, rows r0..r1 of the T·B: gates[r] = W_ih x_r + b_ih + b_hh (pre-activations). */
+/**
+ * Forward pass 1, rows r0..r1 of the T·B: gates[r] = b_ih + b_hh + W_ih x_r (pre-activations):
+ * the rows start as the bias (one row written, copied natively to the others) and the
+ * product accumulates onto them, instead of a second pass that adds the bias.
+ */
 export function lstmInputRows(a: LstmForwardArgs, r0: number, r1: number, mm: Product): void {
   const { D, H, x, wih, bih, bhh, gates } = a;
   const G = 4 * H;
-  mm(x.subarray(r0 * D), wih, gates.subarray(r0 * G), r1 - r0, D, G, false, true, false, { a: D, b: D, c: G });
-  const bias = biasScratch(G);
-  for (let j = 0; j < G; j++) bias[j] = bih[j]! + bhh[j]!;
-  for (let r = r0; r < r1; r++) {
-    const base = r * G;
-    for (let j = 0; j < G; j++) gates[base + j] = gates[base + j]! + bias[j]!;
-  }
+  if (r1 <= r0) return;
+  const first = r0 * G;
+  for (let j = 0; j < G; j++) gates[first + j] = bih[j]! + bhh[j]!;
+  for (let r = r0 + 1; r < r1; r++) gates.copyWithin(r * G, first, first + G);
+  mm(x.subarray(r0 * D), wih, gates.subarray(r0 * G), r1 - r0, D, G, false, true, true, { a: D, b: D, c: G });
 }
 
 /**
@@ -209,15 +215,12 @@ export function lstmBackWeightRows(a: LstmBackwardArgs, dZ: FloatArray, g0: numb
   }
   if (a.dwih) mm(dZ.subarray(g0), x, a.dwih.subarray(g0 * D), n, T * B, D, true, false, true, { a: G, b: D, c: D });
   if (a.dbih || a.dbhh) {
-    // Σ over rows of dZ, once, then added to each bias gradient
-    const sum = biasScratch(G);
-    sum.fill(0, g0, g1);
-    for (let r = 0; r < T * B; r++) {
-      const base = r * G;
-      for (let j = g0; j < g1; j++) sum[j] = sum[j]! + dZ[base + j]!;
-    }
-    if (a.dbih) for (let j = g0; j < g1; j++) a.dbih[j] = a.dbih[j]! + sum[j]!;
-    if (a.dbhh) for (let j = g0; j < g1; j++) a.dbhh[j] = a.dbhh[j]! + sum[j]!;
+    // Σ over rows of dZ, once (a product with a row of ones: the SIMD kernel's speed), then added to each bias gradient
+    const rows = T * B;
+    const s = sumScratch(dZ, rows, G);
+    mm(s.ones, dZ.subarray(g0), s.sum, 1, rows, n, false, false, false, { a: rows, b: G, c: n });
+    if (a.dbih) for (let j = g0; j < g1; j++) a.dbih[j] = a.dbih[j]! + s.sum[j - g0]!;
+    if (a.dbhh) for (let j = g0; j < g1; j++) a.dbhh[j] = a.dbhh[j]! + s.sum[j - g0]!;
   }
 }
 

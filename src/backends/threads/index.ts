@@ -221,11 +221,11 @@ class Threaded implements ThreadedBackend {
 
   /**
    * Whether an LSTM chunk is split: large enough, and every product of it runs in
-   * the SIMD kernel on one thread too (W_hh pinned; the input products not tiny).
+   * the SIMD kernel on one thread too (W_hh pinned; the input and bias-sum products not tiny).
    */
   private lstmSplits(a: { whh: FloatArray }, T: number, B: number, D: number, H: number): boolean {
     const G = 4 * H;
-    return simdEnabled() && T * B * G * (D + H) >= this.minLstm && pinWhh(a.whh, B, H) && T * B * D * G >= SIMD_MIN_MACS && B * G * H >= SIMD_MIN_MACS;
+    return simdEnabled() && T * B * G * (D + H) >= this.minLstm && pinWhh(a.whh, B, H) && T * B * D * G >= SIMD_MIN_MACS && B * G * H >= SIMD_MIN_MACS && T * B * G >= SIMD_MIN_MACS;
   }
 
   private lstmParams(T: number, B: number, D: number, H: number, ops: Partial<Record<LstmOperand, OperandRef>>): void {
