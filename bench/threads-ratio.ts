@@ -1,0 +1,60 @@
+// One thread against N threads on the char-LSTM step of `synthgrad bench`, in
+// direct alternation (one-thread step, N-thread step, …), repeated `runs` times
+// with fresh models: the ratio on a machine whose load drifts, and its spread.
+// Each run also checks that both trainers reported the same losses (any thread
+// count gives the same bits).
+//   node dist/bench/threads-ratio.js [hidden=256] [policy=bptt] [steps=30] [threads=2] [runs=3]
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { resolveConfig } from '../src/train/config.js';
+import { setupRun } from '../src/train/setup.js';
+import { Trainer } from '../src/train/trainer.js';
+import { setBackend, type Backend } from '../src/backends/backend.js';
+import { cpuBackend } from '../src/backends/cpu/index.js';
+import { createThreadedBackend } from '../src/backends/threads/index.js';
+import { setSharedParamStorage } from '../src/models/params.js';
+
+const [H, policy, steps, threads, runs] = [Number(process.argv[2] ?? 256), process.argv[3] ?? 'bptt', Number(process.argv[4] ?? 30), Number(process.argv[5] ?? 2), Number(process.argv[6] ?? 3)];
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthgrad-threads-'));
+const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?'-\n".slice(0, 65);
+let text = '';
+for (let i = 0, x = 1; i < 200_000; i++) text += alphabet[((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 8) % 65];
+fs.writeFileSync(path.join(dir, 'corpus.txt'), text);
+
+function trainer(shared: boolean): Trainer {
+  const cfg = resolveConfig({
+    task: 'charlm', data: 'corpus.txt', split: null, embed: 64, hidden: [H], batch: 32, bptt: 32, steps: 1e6, seed: 1,
+    optimizer: { name: 'adam', lr: 1e-3 }, clip: 1, policy: { name: policy }, synthesizer: policy === 'dni' ? { kind: 'linear', scale: 0.1 } : null,
+  }, { baseDir: dir, source: 'threads-ratio' });
+  const was = setSharedParamStorage(shared);
+  const s = setupRun(cfg);
+  setSharedParamStorage(was);
+  return new Trainer(cfg, s.source, s.synth, s.rng);
+}
+
+const pool = await createThreadedBackend(threads);
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
+const ratios: number[] = [];
+for (let r = 0; r < runs; r++) {
+  const one = trainer(false), many = trainer(true);
+  const ms: [number[], number[]] = [[], []];
+  for (let i = 0; i < steps + 3; i++) {
+    const pair: [Trainer, Backend][] = [[one, cpuBackend], [many, pool]];
+    const losses = pair.map(([t, b], k) => {
+      setBackend(b);
+      const t0 = performance.now();
+      const rec = t.stepOnce();
+      if (i >= 3) ms[k]!.push(performance.now() - t0);
+      return rec.loss;
+    });
+    if (losses[0] !== losses[1]) throw new Error(`step ${i}: one thread gave loss ${losses[0]}, ${threads} threads ${losses[1]}`);
+  }
+  const [a, b] = [median(ms[0]), median(ms[1])];
+  ratios.push(a / b);
+  console.log(`run ${r + 1}: H${H} ${policy}, 1 thread ${a.toFixed(1)} ms/step, ${threads} threads ${b.toFixed(1)} ms/step: ${(a / b).toFixed(2)}x (same losses)`);
+}
+console.log(`${threads} threads / 1 thread: median ${median(ratios).toFixed(2)}x, range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}x over ${runs} runs`);
+setBackend(cpuBackend);
+pool.dispose();
+fs.rmSync(dir, { recursive: true, force: true });
