@@ -15,6 +15,7 @@ import type { FloatArray } from '../../tensor/dtype.js';
 import { matmulCpu, simdEnabled, SIMD_MIN_MACS } from '../cpu/matmul.js';
 import { lstmBackwardCpu, lstmForwardCpu, pinWhh } from '../cpu/lstm.js';
 import { adamCpu } from '../cpu/adam.js';
+import { ArenaLayout } from '../arena-layout.js';
 import { ADAM, ADAM_F, JOB, LSTM, LSTM_OPERANDS, MM, writeRef, type LstmOperand, type OperandRef } from './jobs.js';
 import { CONTROL_BYTES, ERROR_BYTES, ThreadPool, type WorkerInit } from './pool.js';
 
@@ -39,17 +40,12 @@ export interface ThreadedBackendOptions {
   minAdamWork?: number;
 }
 
-const align16 = (n: number) => (n + 15) & ~15;
-
 /**
  * Where a job's operands are: an array on a registered SharedArrayBuffer is used in
- * place; any other is given room in the arena, copied in before the job (inputs)
- * and out after it (outputs).
+ * place; any other is given room in the arena (copied in before the job, out after).
  */
-class ArenaPlan {
-  size = 0;
-  private readonly ins: { src: Float32Array; off: number; n: number }[] = [];
-  private readonly outs: { dst: Float32Array; off: number; n: number }[] = [];
+class OperandPlan {
+  readonly layout = new ArenaLayout(16); // 64-byte aligned operands
 
   constructor(private readonly pool: ThreadPool) {
     pool.trimRegistry();
@@ -57,39 +53,19 @@ class ArenaPlan {
 
   /** Room for n floats of scratch in the arena. */
   place(n: number): OperandRef {
-    const off = this.size;
-    this.size = align16(this.size + n);
-    return { id: 0, off };
+    return { id: 0, off: this.layout.place(n) };
+  }
+  in(src: Float32Array, n: number): OperandRef {
+    return this.inPlace(src) ?? { id: 0, off: this.layout.in(src, n) };
+  }
+  out(dst: Float32Array, n: number): OperandRef {
+    return this.inPlace(dst) ?? { id: 0, off: this.layout.out(dst, n) };
+  }
+  inout(x: Float32Array, n: number): OperandRef {
+    return this.inPlace(x) ?? { id: 0, off: this.layout.inout(x, n) };
   }
   private inPlace(x: Float32Array): OperandRef | null {
     return x.buffer instanceof SharedArrayBuffer ? { id: this.pool.bufferId(x.buffer), off: x.byteOffset / 4 } : null;
-  }
-  in(src: Float32Array, n: number): OperandRef {
-    const shared = this.inPlace(src);
-    if (shared) return shared;
-    const ref = this.place(n);
-    this.ins.push({ src, off: ref.off, n });
-    return ref;
-  }
-  out(dst: Float32Array, n: number): OperandRef {
-    const shared = this.inPlace(dst);
-    if (shared) return shared;
-    const ref = this.place(n);
-    this.outs.push({ dst, off: ref.off, n });
-    return ref;
-  }
-  inout(x: Float32Array, n: number): OperandRef {
-    const shared = this.inPlace(x);
-    if (shared) return shared;
-    const ref = this.in(x, n);
-    this.outs.push({ dst: x, off: ref.off, n });
-    return ref;
-  }
-  copyIn(arena: Float32Array): void {
-    for (const { src, off, n } of this.ins) arena.set(src.subarray(0, n), off);
-  }
-  copyOut(arena: Float32Array): void {
-    for (const { dst, off, n } of this.outs) dst.set(arena.subarray(off, off + n));
   }
 }
 
@@ -127,7 +103,7 @@ class Threaded implements ThreadedBackend {
       return;
     }
     this.calls.split++;
-    const plan = new ArenaPlan(this.pool);
+    const plan = new OperandPlan(this.pool);
     const p = this.pool.params;
     p[MM.M] = M, p[MM.K] = K, p[MM.N] = N;
     p[MM.transA] = transA ? 1 : 0, p[MM.transB] = transB ? 1 : 0, p[MM.accumulate] = accumulate ? 1 : 0;
@@ -148,7 +124,7 @@ class Threaded implements ThreadedBackend {
     }
     this.calls.split++;
     const G = 4 * H, BH = B * H, rows = T * B;
-    const plan = new ArenaPlan(this.pool);
+    const plan = new OperandPlan(this.pool);
     const ops: Partial<Record<LstmOperand, OperandRef>> = {
       x: plan.in(f.x as Float32Array, rows * D), h0: plan.in(f.h0 as Float32Array, BH), c0: plan.in(f.c0 as Float32Array, BH),
       wih: plan.in(f.wih as Float32Array, G * D), whh: plan.in(f.whh as Float32Array, G * H),
@@ -168,7 +144,7 @@ class Threaded implements ThreadedBackend {
     }
     this.calls.split++;
     const G = 4 * H, BH = B * H, rows = T * B;
-    const plan = new ArenaPlan(this.pool);
+    const plan = new OperandPlan(this.pool);
     const f32 = (x: FloatArray) => x as Float32Array;
     const ops: Partial<Record<LstmOperand, OperandRef>> = {
       x: plan.in(f32(g.x), rows * D), h0: plan.in(f32(g.h0), BH), c0: plan.in(f32(g.c0), BH),
@@ -235,12 +211,12 @@ class Threaded implements ThreadedBackend {
     LSTM_OPERANDS.forEach((k, i) => writeRef(p, LSTM.operands + 2 * i, ops[k] ?? null));
   }
 
-  private runPlan(jobs: number | number[], plan: ArenaPlan): void {
-    const arena = this.pool.arena(plan.size);
+  private runPlan(jobs: number | number[], plan: OperandPlan): void {
+    const arena = this.pool.arena(plan.layout.size);
     this.pool.wake(); // while the operands are copied in
-    plan.copyIn(arena);
+    plan.layout.copyIn(arena);
     for (const job of Array.isArray(jobs) ? jobs : [jobs]) this.pool.run(job);
-    plan.copyOut(arena);
+    plan.layout.copyOut(arena);
   }
 }
 

@@ -65,6 +65,15 @@ function emitTanh(c: Code, x: number, out: number, t: [number, number, number, n
   c.get(e).get(a).f32x4Const(0.625).f32x4Lt().v128Bitselect().set(out);
 }
 
+/** Emits loads of the four gate vectors of one unit group: at `base`, base + hb, + 2hb, + 3hb (hb: H in bytes). */
+function emitLoadGates(c: Code, base: number, hb: number, into: readonly [number, number, number, number]): void {
+  into.forEach((v, q) => {
+    c.get(base);
+    if (q > 0) c.get(hb).i32(q).mul().add();
+    c.v128Load(0).set(v);
+  });
+}
+
 /**
  * `gatesForward(z, cp, cOut, hOut, rows, H)` (byte addresses, rows of 4H / H floats):
  * z becomes the activated gates; c and h are written.
@@ -88,18 +97,16 @@ export function emitGatesForward(): Code {
   // zp: this row's z at unit j; sp: this row's state at unit j (byte offsets)
   c.get(P.z).get(row).get(hb).i32(2).shl().mul().add().get(j).add().set(zp);
   c.get(row).get(hb).mul().get(j).add().set(sp);
-  c.get(zp).v128Load(0).set(zi);
-  c.get(zp).get(hb).add().v128Load(0).set(zf);
-  c.get(zp).get(hb).get(hb).add().add().v128Load(0).set(zg);
-  c.get(zp).get(hb).i32(3).mul().add().v128Load(0).set(zo);
+  emitLoadGates(c, zp, hb, [zi, zf, zg, zo]);
   emitSigmoid(c, zi, ig, t4);
   emitSigmoid(c, zf, fg, t4);
   emitTanh(c, zg, gg, t);
   emitSigmoid(c, zo, og, t4);
-  c.get(zp).get(ig).v128Store(0);
-  c.get(zp).get(hb).add().get(fg).v128Store(0);
-  c.get(zp).get(hb).get(hb).add().add().get(gg).v128Store(0);
-  c.get(zp).get(hb).i32(3).mul().add().get(og).v128Store(0);
+  [ig, fg, gg, og].forEach((v, q) => {
+    c.get(zp);
+    if (q > 0) c.get(hb).i32(q).mul().add();
+    c.get(v).v128Store(0);
+  });
   // c = f·c_prev + i·g; h = o·tanh(c)
   c.get(fg).get(P.cp).get(sp).add().v128Load(0).f32x4Mul().get(ig).get(gg).f32x4Mul().f32x4Add().set(cv);
   c.get(P.c).get(sp).add().get(cv).v128Store(0);
@@ -137,10 +144,7 @@ export function emitGatesBackward(): Code {
   c.get(row).get(hb).i32(2).shl().mul().get(j).add().set(zp);
   c.get(row).get(hb).mul().get(j).add().set(sp);
   c.get(P.gates).get(zp).add().set(dp);
-  c.get(dp).v128Load(0).set(ig);
-  c.get(dp).get(hb).add().v128Load(0).set(fg);
-  c.get(dp).get(hb).get(hb).add().add().v128Load(0).set(gg);
-  c.get(dp).get(hb).i32(3).mul().add().v128Load(0).set(og);
+  emitLoadGates(c, dp, hb, [ig, fg, gg, og]);
   c.get(P.cs).get(sp).add().v128Load(0).set(cv);
   emitTanh(c, cv, tc, t);
   c.get(P.dhs).get(sp).add().v128Load(0).get(P.dh).get(sp).add().v128Load(0).f32x4Add().set(dh);

@@ -23,6 +23,7 @@
 // the CPU backend: for those a round trip to the device costs more than the work.
 import type { Backend, LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
 import { cpuBackend } from '../cpu/index.js';
+import { ArenaLayout } from '../arena-layout.js';
 import type { FloatArray } from '../../tensor/dtype.js';
 import { isNode } from './device.js';
 import { HostResidency, type Operand, type ResidencyOptions } from './residency.js';
@@ -112,31 +113,18 @@ function defaultWorkerUrl(): URL {
   return new URL('./worker.js', here);
 }
 
-/** Places operands in the shared arena: inputs copied in before the call, outputs copied out after. */
+/** The call's operands in the shared arena, as the references the worker reads ({ $f: [offset, length] }). */
 class ArenaPlan {
-  size = 0;
-  readonly ins: { src: Float32Array; off: number; n: number }[] = [];
-  readonly outs: { dst: Float32Array; off: number; n: number }[] = [];
+  readonly layout = new ArenaLayout();
 
-  private reserve(n: number): number {
-    const off = this.size;
-    this.size += n;
-    return off;
-  }
   in(src: Float32Array, n: number): ArenaRef {
-    const off = this.reserve(n);
-    this.ins.push({ src, off, n });
-    return { $f: [off, n] };
+    return { $f: [this.layout.in(src, n), n] };
   }
   out(dst: Float32Array, n: number): ArenaRef {
-    const off = this.reserve(n);
-    this.outs.push({ dst, off, n });
-    return { $f: [off, n] };
+    return { $f: [this.layout.out(dst, n), n] };
   }
   inout(a: Float32Array, n: number): ArenaRef {
-    const ref = this.in(a, n);
-    this.outs.push({ dst: a, off: ref.$f[0], n });
-    return ref;
+    return { $f: [this.layout.inout(a, n), n] };
   }
   operand(o: Operand, n: number): unknown {
     return 'id' in o ? { id: o.id } : { data: this.in(o.data, n), ...(o.keepAs !== undefined ? { keepAs: o.keepAs } : {}) };
@@ -273,14 +261,14 @@ class SyncWebGpuBackend implements WebGpuBackend {
   private call(op: CallMessage['op'], args: unknown, plan: ArenaPlan): void {
     if (this.broken) throw new Error(this.broken);
     const msg: CallMessage = { type: 'call', op, args, drops: this.residency.takeDrops() };
-    if (this.arenaView.length < plan.size) {
-      const floats = Math.max(plan.size, Math.ceil(this.arenaView.length * 1.5), 1 << 16);
+    if (this.arenaView.length < plan.layout.size) {
+      const floats = Math.max(plan.layout.size, Math.ceil(this.arenaView.length * 1.5), 1 << 16);
       this.arena = new SharedArrayBuffer(floats * 4);
       this.arenaView = new Float32Array(this.arena);
       msg.arena = this.arena;
     }
     const view = this.arenaView;
-    for (const i of plan.ins) view.set(i.n === i.src.length ? i.src : i.src.subarray(0, i.n), i.off);
+    plan.layout.copyIn(view);
     Atomics.store(this.control, STATE, PENDING);
     this.worker.post(msg);
     const timeout = this.opts.timeoutMs ?? 600_000;
@@ -300,7 +288,7 @@ class SyncWebGpuBackend implements WebGpuBackend {
     }
     if (state !== DONE) throw new Error(`WebGPU ${op}: unexpected worker state ${state}`);
     this.calls.device++;
-    for (const o of plan.outs) o.dst.set(view.subarray(o.off, o.off + o.n));
+    plan.layout.copyOut(view);
   }
 }
 
