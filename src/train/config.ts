@@ -25,7 +25,7 @@
 //     sequences    [100]  the number of recent sequences that average is
 //                         taken over
 //   eval      {batch [10], every [null = end of each epoch; N = every N steps]}
-//   threads   [null = the backend's choice]
+//   threads   [null = auto: the logical CPUs, at most 8]
 //   on_nan    ["stop"] a non-finite loss stops the run; "skip" skips the step
 //   split     [null]   only for charlm; missing `valid` / `test` are 0.
 //   synthesizer.betas [[0.9, 0.999]], eps [1e-8] (as the model's Adam).
@@ -893,7 +893,7 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
   makeFlag('--eval-every', 'eval.every', 'intOrNone', 'evaluate every N optimizer steps ["epoch": at the end of each epoch]',
     { none: 'epoch' }),
   makeFlag('--backend', 'backend', 'str', 'compute backend [cpu]', { choices: ['cpu', 'webgpu', 'auto'] }),
-  makeFlag('--threads', 'threads', 'intOrNone', 'worker threads ["auto": the backend\'s choice]', { none: 'auto' }),
+  makeFlag('--threads', 'threads', 'intOrNone', 'CPU threads; any count gives the same numbers ["auto": the logical CPUs, at most 8; 1: no worker threads]', { none: 'auto' }),
   makeFlag('--on-nan', 'on_nan', 'str', 'on a non-finite loss: stop the run or skip the step [stop]',
     { choices: ['stop', 'skip'] }),
   makeFlag('--copy-width', 'copy.width', 'int', 'copy tasks: bits per vector [8]'),

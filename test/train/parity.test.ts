@@ -1,13 +1,16 @@
 // Step-for-step parity with an independent PyTorch reference trainer
 // (scripts/reference/torch_reference.py, fixtures in test/fixtures/parity/).
 // Each case runs `train --config C --init init.safetensors --steps 40` and
-// compares every step record and the final weights.
+// compares every step record and the final weights; two cases again with the
+// SIMD kernels off (the threaded path: test/backends/threads.test.ts; WebGPU:
+// test/webgpu/backend.test.ts).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { StepRecord } from '../../src/train/curves.js';
 import { tempDir } from './helpers.js';
+import { setSimdEnabled, simdEnabled } from '../../src/backends/cpu/matmul.js';
 import { compareRecords, PARITY_ROOT as root, PARITY_STEPS as STEPS, readJsonl, runParityCase } from './parity-compare.js';
 
 const cases = fs.existsSync(root)
@@ -18,6 +21,16 @@ const out = tempDir('synthgrad-parity-');
 describe.skipIf(cases.length === 0)('parity with the PyTorch reference (40 steps)', () => {
   it.each(cases)('%s', async (name) => {
     await runParityCase(name, path.join(out, name));
+  });
+
+  it.each(['dni_linear_steps', 'tied_2layer_word'])('%s with the SIMD kernels off (the plain TypeScript kernels, double sums)', async (name) => {
+    const was = simdEnabled();
+    setSimdEnabled(false);
+    try {
+      await runParityCase(name, path.join(out, `ts-${name}`));
+    } finally {
+      setSimdEnabled(was);
+    }
   });
 
   it('the command line `train --config C --init init.safetensors --steps 40` gives the same records', () => {
