@@ -63,7 +63,9 @@ export async function probeWebGpu(create?: () => Promise<WebGpuProbe['backend'] 
 /** The CPU backend with `threads` (null: defaultThreads()); `why` ends its line. */
 async function cpuSelection(threads: number | null, why: string): Promise<SelectedBackend> {
   const n = threads ?? defaultThreads();
-  const count = `${n} thread${n === 1 ? '' : 's'}${threads === null ? ` (--threads auto: ${os.availableParallelism()} logical CPUs${n === MAX_DEFAULT_THREADS ? `, at most ${MAX_DEFAULT_THREADS}` : ''})` : ''}`;
+  const cpus = os.availableParallelism();
+  const count = `${n} thread${n === 1 ? '' : 's'}${threads === null ? ` (--threads auto: ${cpus} logical CPUs${n === MAX_DEFAULT_THREADS ? `, at most ${MAX_DEFAULT_THREADS}` : ''})` : ''}` +
+    (n > cpus ? ` (more than the ${cpus} logical CPUs: expect it to be slower than ${cpus})` : '');
   const line = `backend: cpu, ${count}${why ? ` (${why})` : ''}`;
   if (n === 1) return { name: 'cpu', adapter: null, threads: 1, line, backend: cpuBackend };
   try {

@@ -17,7 +17,7 @@ import { lstmBackwardCpu, lstmForwardCpu, pinWhh } from '../cpu/lstm.js';
 import { adamCpu } from '../cpu/adam.js';
 import { ArenaLayout } from '../arena-layout.js';
 import { ADAM, ADAM_F, JOB, LSTM, LSTM_OPERANDS, MM, writeRef, type LstmOperand, type OperandRef } from './jobs.js';
-import { CONTROL_BYTES, ERROR_BYTES, ThreadPool, type WorkerInit } from './pool.js';
+import { CONTROL_BYTES, ERROR_BYTES, spinMsFor, ThreadPool, type WorkerInit } from './pool.js';
 
 export interface ThreadedBackend extends Backend {
   readonly threads: number;
@@ -232,6 +232,8 @@ export async function createThreadedBackend(threads: number, opts: ThreadedBacke
   const spec = 'node:worker_threads'; // a variable: bundlers for the browser leave it alone
   const wt = (await import(/* @vite-ignore */ spec)) as typeof import('node:worker_threads');
   const url = opts.workerUrl ?? defaultWorkerUrl();
+  const os = (await import(/* @vite-ignore */ 'node:os')) as typeof import('node:os');
+  const spinMs = spinMsFor(threads, os.availableParallelism());
   const control = new SharedArrayBuffer(CONTROL_BYTES);
   const errors = new SharedArrayBuffer(ERROR_BYTES);
   const workers: import('node:worker_threads').Worker[] = [];
@@ -239,7 +241,7 @@ export async function createThreadedBackend(threads: number, opts: ThreadedBacke
   try {
     for (let index = 1; index < threads; index++) {
       const { port1, port2 } = new wt.MessageChannel();
-      const init: WorkerInit = { control, errors, port: port2, index, threads };
+      const init: WorkerInit = { spinMs, control, errors, port: port2, index, threads };
       const w = new wt.Worker(typeof url === 'string' && !url.startsWith('file:') ? url : new URL(url), { workerData: init, transferList: [port2] });
       workers.push(w);
       ports.push(port1);
@@ -255,5 +257,5 @@ export async function createThreadedBackend(threads: number, opts: ThreadedBacke
     for (const w of workers) void w.terminate();
     throw new Error(`threads: could not start ${threads - 1} worker thread(s) from ${String(url)}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return new Threaded(new ThreadPool(threads, workers, ports, control, errors), opts);
+  return new Threaded(new ThreadPool(threads, spinMs, workers, ports, control, errors), opts);
 }

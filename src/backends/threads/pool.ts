@@ -29,8 +29,19 @@ export const ERROR_BYTES = 4096;
  */
 export const SPIN_MS = 50;
 
+/**
+ * The spin for a pool of `threads` on this machine: none when there are more
+ * threads than logical CPUs (spinning threads would take the time slices of the
+ * ones with work: 3 threads on 2 CPUs ran slower than 1).
+ */
+export function spinMsFor(threads: number, cpus: number): number {
+  return threads > cpus ? 0 : SPIN_MS;
+}
+
 /** What a worker receives at start (workerData). */
 export interface WorkerInit {
+  /** how long to spin before sleeping (ms) */
+  spinMs: number;
   control: SharedArrayBuffer;
   errors: SharedArrayBuffer;
   port: MessagePort;
@@ -64,6 +75,7 @@ export class ThreadPool {
 
   constructor(
     readonly threads: number,
+    private readonly spinMs: number,
     private readonly workers: NodeWorker[],
     private readonly ports: MessagePort[],
     controlBuffer: SharedArrayBuffer,
@@ -145,7 +157,7 @@ export class ThreadPool {
     }
     // the workers' shares: spin first (they usually finish about when we do)
     let done = Atomics.load(ctl, CTL.DONE);
-    const until = performance.now() + SPIN_MS;
+    const until = performance.now() + this.spinMs;
     while (done < others && performance.now() < until) {
       for (let i = 0; i < 1000 && done < others; i++) done = Atomics.load(ctl, CTL.DONE);
     }

@@ -2,7 +2,7 @@
 // done, and waits again. Errors are reported through the shared error bytes, so
 // the main thread, blocked in Atomics.wait, learns of them without an event loop.
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { CTL, CONTROL_INTS, ERROR_BYTES, SPIN_MS, type BufferMessage, type WorkerInit } from './pool.js';
+import { CTL, CONTROL_INTS, ERROR_BYTES, type BufferMessage, type WorkerInit } from './pool.js';
 import { PARAM_DOUBLES, PARAM_INTS, runJob, type JobContext } from './jobs.js';
 
 const init = workerData as WorkerInit;
@@ -33,7 +33,7 @@ for (;;) {
   // step usually comes within a few ms, and a sleeping thread (on a virtual machine
   // above all) can take as long to wake.
   let seq = Atomics.load(ctl, CTL.SEQ);
-  const until = performance.now() + SPIN_MS;
+  const until = performance.now() + init.spinMs;
   while (seq === seen && performance.now() < until) {
     for (let i = 0; i < 1000 && seq === seen; i++) seq = Atomics.load(ctl, CTL.SEQ);
   }
