@@ -13,6 +13,7 @@ import { cpuBackend } from '../../src/backends/cpu/index.js';
 import { simdEnabled } from '../../src/backends/cpu/matmul.js';
 import { createThreadedBackend, type ThreadedBackend } from '../../src/backends/threads/index.js';
 import { share } from '../../src/backends/threads/jobs.js';
+import { SPIN_MS, spinMsFor } from '../../src/backends/threads/pool.js';
 import { setupRun } from '../../src/train/setup.js';
 import { setSharedParamStorage } from '../../src/models/params.js';
 import { adamCpu } from '../../src/backends/cpu/adam.js';
@@ -58,6 +59,14 @@ function expectSameBits(got: Float32Array, want: Float32Array, what: string): vo
   const i = firstDifference(got, want);
   if (i >= 0) expect.fail(`${what}: element ${i} is ${got[i]}, one thread gives ${want[i]}`);
 }
+
+describe('spinMsFor', () => {
+  it('spins only when every thread has a logical CPU of its own', () => {
+    expect(spinMsFor(2, 2)).toBe(SPIN_MS);
+    expect(spinMsFor(2, 16)).toBe(SPIN_MS);
+    expect(spinMsFor(3, 2)).toBe(0);
+  });
+});
 
 describe('share', () => {
   it('cuts 0..total into consecutive pieces at multiples of align, covering everything once', () => {
