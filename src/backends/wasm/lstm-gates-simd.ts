@@ -65,6 +65,24 @@ function emitTanh(c: Code, x: number, out: number, t: [number, number, number, n
   c.get(e).get(a).f32x4Const(0.625).f32x4Lt().v128Bitselect().set(out);
 }
 
+/**
+ * Emits `for (row = 0; row < rows; row++) for (j = 0; j < hb; j += 16) body()`: every
+ * row, four hidden units (16 bytes) at a time. `rows` is a parameter, `hb` H in bytes.
+ */
+function emitRowsByFourUnits(c: Code, rows: number, hb: number, row: number, j: number, body: () => void): void {
+  c.i32(0).set(row);
+  c.block().loop();
+  c.get(row).get(rows).geU().brIf(1);
+  c.i32(0).set(j);
+  c.block().loop();
+  c.get(j).get(hb).geU().brIf(1);
+  body();
+  c.get(j).i32(16).add().set(j).br(0);
+  c.end().end();
+  c.get(row).i32(1).add().set(row).br(0);
+  c.end().end();
+}
+
 /** Emits loads of the four gate vectors of one unit group: at `base`, base + hb, + 2hb, + 3hb (hb: H in bytes). */
 function emitLoadGates(c: Code, base: number, hb: number, into: readonly [number, number, number, number]): void {
   into.forEach((v, q) => {
@@ -88,34 +106,26 @@ export function emitGatesForward(): Code {
   const t: [number, number, number, number, number] = [v(), v(), v(), v(), v()];
   const t4: [number, number, number, number] = [t[0], t[1], t[2], t[3]];
   c.get(P.H).i32(2).shl().set(hb); // H in bytes
-  c.i32(0).set(row);
-  c.block().loop(); // for (row = 0; row < rows; row++)
-  c.get(row).get(P.rows).geU().brIf(1);
-  c.i32(0).set(j);
-  c.block().loop(); //   for (j = 0; j < H·4 bytes; j += 16)
-  c.get(j).get(hb).geU().brIf(1);
-  // zp: this row's z at unit j; sp: this row's state at unit j (byte offsets)
-  c.get(P.z).get(row).get(hb).i32(2).shl().mul().add().get(j).add().set(zp);
-  c.get(row).get(hb).mul().get(j).add().set(sp);
-  emitLoadGates(c, zp, hb, [zi, zf, zg, zo]);
-  emitSigmoid(c, zi, ig, t4);
-  emitSigmoid(c, zf, fg, t4);
-  emitTanh(c, zg, gg, t);
-  emitSigmoid(c, zo, og, t4);
-  [ig, fg, gg, og].forEach((v, q) => {
-    c.get(zp);
-    if (q > 0) c.get(hb).i32(q).mul().add();
-    c.get(v).v128Store(0);
+  emitRowsByFourUnits(c, P.rows, hb, row, j, () => {
+    // zp: this row's z at unit j; sp: this row's state at unit j (byte offsets)
+    c.get(P.z).get(row).get(hb).i32(2).shl().mul().add().get(j).add().set(zp);
+    c.get(row).get(hb).mul().get(j).add().set(sp);
+    emitLoadGates(c, zp, hb, [zi, zf, zg, zo]);
+    emitSigmoid(c, zi, ig, t4);
+    emitSigmoid(c, zf, fg, t4);
+    emitTanh(c, zg, gg, t);
+    emitSigmoid(c, zo, og, t4);
+    [ig, fg, gg, og].forEach((v, q) => {
+      c.get(zp);
+      if (q > 0) c.get(hb).i32(q).mul().add();
+      c.get(v).v128Store(0);
+    });
+    // c = f·c_prev + i·g; h = o·tanh(c)
+    c.get(fg).get(P.cp).get(sp).add().v128Load(0).f32x4Mul().get(ig).get(gg).f32x4Mul().f32x4Add().set(cv);
+    c.get(P.c).get(sp).add().get(cv).v128Store(0);
+    emitTanh(c, cv, zi, t);
+    c.get(P.h).get(sp).add().get(og).get(zi).f32x4Mul().v128Store(0);
   });
-  // c = f·c_prev + i·g; h = o·tanh(c)
-  c.get(fg).get(P.cp).get(sp).add().v128Load(0).f32x4Mul().get(ig).get(gg).f32x4Mul().f32x4Add().set(cv);
-  c.get(P.c).get(sp).add().get(cv).v128Store(0);
-  emitTanh(c, cv, zi, t);
-  c.get(P.h).get(sp).add().get(og).get(zi).f32x4Mul().v128Store(0);
-  c.get(j).i32(16).add().set(j).br(0);
-  c.end().end();
-  c.get(row).i32(1).add().set(row).br(0);
-  c.end().end();
   return c;
 }
 
@@ -134,37 +144,29 @@ export function emitGatesBackward(): Code {
   const one = v();
   c.f32x4Const(1).set(one);
   c.get(P.H).i32(2).shl().set(hb);
-  c.i32(0).set(row);
-  c.block().loop();
-  c.get(row).get(P.rows).geU().brIf(1);
-  c.i32(0).set(j);
-  c.block().loop();
-  c.get(j).get(hb).geU().brIf(1);
-  // zp: offset of this row's unit j in the [rows, 4H] arrays; sp: in the [rows, H] ones
-  c.get(row).get(hb).i32(2).shl().mul().get(j).add().set(zp);
-  c.get(row).get(hb).mul().get(j).add().set(sp);
-  c.get(P.gates).get(zp).add().set(dp);
-  emitLoadGates(c, dp, hb, [ig, fg, gg, og]);
-  c.get(P.cs).get(sp).add().v128Load(0).set(cv);
-  emitTanh(c, cv, tc, t);
-  c.get(P.dhs).get(sp).add().v128Load(0).get(P.dh).get(sp).add().v128Load(0).f32x4Add().set(dh);
-  // dc = dcNext + dh·o·(1 − tc²)
-  c.get(P.dc).get(sp).add().v128Load(0).get(dh).get(og).f32x4Mul().get(one).get(tc).get(tc).f32x4Mul().f32x4Sub().f32x4Mul().f32x4Add().set(dc);
-  c.get(P.dz).get(zp).add().set(dp);
-  // dz_i = dc·g·i(1−i)
-  c.get(dp).get(dc).get(gg).f32x4Mul().get(ig).get(one).get(ig).f32x4Sub().f32x4Mul().f32x4Mul().v128Store(0);
-  // dz_f = dc·c_prev·f(1−f)
-  c.get(dp).get(hb).add().get(dc).get(P.cp).get(sp).add().v128Load(0).f32x4Mul().get(fg).get(one).get(fg).f32x4Sub().f32x4Mul().f32x4Mul().v128Store(0);
-  // dz_g = dc·i(1−g²)
-  c.get(dp).get(hb).get(hb).add().add().get(dc).get(ig).f32x4Mul().get(one).get(gg).get(gg).f32x4Mul().f32x4Sub().f32x4Mul().v128Store(0);
-  // dz_o = dh·tc·o(1−o)
-  c.get(dp).get(hb).i32(3).mul().add().get(dh).get(tc).f32x4Mul().get(og).get(one).get(og).f32x4Sub().f32x4Mul().f32x4Mul().v128Store(0);
-  // dcNext ← dc·f
-  c.get(P.dc).get(sp).add().get(dc).get(fg).f32x4Mul().v128Store(0);
-  c.get(j).i32(16).add().set(j).br(0);
-  c.end().end();
-  c.get(row).i32(1).add().set(row).br(0);
-  c.end().end();
+  emitRowsByFourUnits(c, P.rows, hb, row, j, () => {
+    // zp: offset of this row's unit j in the [rows, 4H] arrays; sp: in the [rows, H] ones
+    c.get(row).get(hb).i32(2).shl().mul().get(j).add().set(zp);
+    c.get(row).get(hb).mul().get(j).add().set(sp);
+    c.get(P.gates).get(zp).add().set(dp);
+    emitLoadGates(c, dp, hb, [ig, fg, gg, og]);
+    c.get(P.cs).get(sp).add().v128Load(0).set(cv);
+    emitTanh(c, cv, tc, t);
+    c.get(P.dhs).get(sp).add().v128Load(0).get(P.dh).get(sp).add().v128Load(0).f32x4Add().set(dh);
+    // dc = dcNext + dh·o·(1 − tc²)
+    c.get(P.dc).get(sp).add().v128Load(0).get(dh).get(og).f32x4Mul().get(one).get(tc).get(tc).f32x4Mul().f32x4Sub().f32x4Mul().f32x4Add().set(dc);
+    c.get(P.dz).get(zp).add().set(dp);
+    // dz_i = dc·g·i(1−i)
+    c.get(dp).get(dc).get(gg).f32x4Mul().get(ig).get(one).get(ig).f32x4Sub().f32x4Mul().f32x4Mul().v128Store(0);
+    // dz_f = dc·c_prev·f(1−f)
+    c.get(dp).get(hb).add().get(dc).get(P.cp).get(sp).add().v128Load(0).f32x4Mul().get(fg).get(one).get(fg).f32x4Sub().f32x4Mul().f32x4Mul().v128Store(0);
+    // dz_g = dc·i(1−g²)
+    c.get(dp).get(hb).get(hb).add().add().get(dc).get(ig).f32x4Mul().get(one).get(gg).get(gg).f32x4Mul().f32x4Sub().f32x4Mul().v128Store(0);
+    // dz_o = dh·tc·o(1−o)
+    c.get(dp).get(hb).i32(3).mul().add().get(dh).get(tc).f32x4Mul().get(og).get(one).get(og).f32x4Sub().f32x4Mul().f32x4Mul().v128Store(0);
+    // dcNext ← dc·f
+    c.get(P.dc).get(sp).add().get(dc).get(fg).f32x4Mul().v128Store(0);
+  });
   return c;
 }
 
