@@ -71,6 +71,21 @@ export interface AdamArgs {
   sqrtBc2: number;
 }
 
+/**
+ * Row-wise softmax and cross-entropy of logits [N, V] against integer targets
+ * (validated by the caller): probs[r] = softmax(logits[r]), losses[r] = log Z_r − logits[r, targets[r]].
+ */
+export interface SoftmaxCeArgs {
+  logits: FloatArray;
+  targets: Int32Array | readonly number[];
+  N: number;
+  V: number;
+  /** out: [N, V] */
+  probs: FloatArray;
+  /** out: [N] */
+  losses: Float64Array;
+}
+
 export interface Backend {
   readonly name: string;
   /**
@@ -83,6 +98,8 @@ export interface Backend {
   lstmBackward(args: LstmBackwardArgs): void;
   /** The optimizer's Adam update (optional: the CPU kernel runs when a backend has none). */
   adam?(args: AdamArgs): void;
+  /** The fused softmax cross-entropy (optional, as adam). */
+  softmaxCrossEntropy?(args: SoftmaxCeArgs): void;
 }
 
 let current: Backend = cpuBackend;

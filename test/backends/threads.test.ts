@@ -17,6 +17,7 @@ import { SPIN_MS, spinMsFor } from '../../src/backends/threads/pool.js';
 import { setupRun } from '../../src/train/setup.js';
 import { setSharedParamStorage } from '../../src/models/params.js';
 import { adamCpu } from '../../src/backends/cpu/adam.js';
+import { softmaxCeCpu } from '../../src/backends/cpu/softmax-ce.js';
 import { allocateShared } from '../../src/tensor/dtype.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { Rng } from '../../src/tensor/rng.js';
@@ -25,8 +26,8 @@ import { runParityCase } from '../train/parity-compare.js';
 
 let two: ThreadedBackend, three: ThreadedBackend;
 beforeAll(async () => {
-  two = await createThreadedBackend(2, { minMatmulWork: 0, minLstmWork: 0, minAdamWork: 0 });
-  three = await createThreadedBackend(3, { minMatmulWork: 0, minLstmWork: 0, minAdamWork: 0 });
+  two = await createThreadedBackend(2, { minMatmulWork: 0, minLstmWork: 0, minAdamWork: 0, minSoftmaxWork: 0 });
+  three = await createThreadedBackend(3, { minMatmulWork: 0, minLstmWork: 0, minAdamWork: 0, minSoftmaxWork: 0 });
 });
 afterAll(() => {
   two?.dispose();
@@ -169,6 +170,22 @@ describe.skipIf(!simdEnabled())('threaded kernels give the single-threaded bits'
     }), { numRuns: 40 });
   });
 
+  it('softmax cross-entropy: rows split, the probabilities and per-row losses as on one thread', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 80 }), fc.boolean(), fc.integer({ min: 1, max: 1 << 30 }), (N, V, use3, seed) => {
+      const b = use3 ? three : two;
+      const logits = values(N * V, seed).map((x) => 10 * x);
+      const targets = Array.from({ length: N }, (_, r) => (r * 7 + seed) % V);
+      const want = { logits, targets, N, V, probs: new Float32Array(N * V), losses: new Float64Array(N) };
+      const got = { ...want, probs: new Float32Array(N * V), losses: new Float64Array(N) };
+      softmaxCeCpu(want);
+      const before = b.calls.split;
+      b.softmaxCrossEntropy!(got);
+      expect(b.calls.split).toBe(before + 1);
+      expectSameBits(got.probs, want.probs, 'probs');
+      expect(Array.from(got.losses)).toEqual(Array.from(want.losses));
+    }), { numRuns: 40 });
+  });
+
   it('Adam on ordinary buffers runs on the main thread', () => {
     const before = two.calls.single;
     const x = () => values(100, 5);
@@ -231,8 +248,8 @@ describe.skipIf(!simdEnabled())('training on the threaded backend', () => {
     const one = run(cpuBackend);
     const splitBefore = three.calls.split;
     const many = run(three);
-    // the LSTM passes, products and both Adam updates of every step were split
-    expect(three.calls.split - splitBefore).toBeGreaterThan(30 * 6);
+    // the LSTM passes, products, both Adam updates and the loss of every step were split
+    expect(three.calls.split - splitBefore).toBeGreaterThan(30 * 7);
     expect(many.records).toEqual(one.records);
     expectSameBits(many.params, one.params, 'model weights');
     expectSameBits(many.synth, one.synth, 'synthesizer weights');

@@ -2,6 +2,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { fmt, ShapeError } from '../../tensor/shape.js';
 import { record1, type Var } from '../variable.js';
 import { expectRank } from './check.js';
+import { embeddingGather, embeddingScatterAdd } from '../../backends/cpu/embedding.js';
 
 /** Rows of `weight` [V,d] picked by `ids` → [n,d]. Backward scatter-adds into the picked rows. */
 export function embedding(weight: Var, ids: Int32Array | readonly number[]): Var {
@@ -15,15 +16,10 @@ export function embedding(weight: Var, ids: Int32Array | readonly number[]): Var
     }
   }
   const out = Tensor.zeros([n, d], weight.dtype);
-  const w = weight.value.data, o = out.data;
-  for (let r = 0; r < n; r++) o.set(w.subarray(ids[r]! * d, ids[r]! * d + d), r * d);
+  embeddingGather(weight.value.data, ids, d, out.data);
   return record1('embedding', [weight], out, (g) => {
     const gw = Tensor.zeros(weight.shape, weight.dtype);
-    const gd = gw.data;
-    for (let r = 0; r < n; r++) {
-      const src = r * d, dst = ids[r]! * d;
-      for (let j = 0; j < d; j++) gd[dst + j] = gd[dst + j]! + g.data[src + j]!;
-    }
+    embeddingScatterAdd(g.data, ids, d, gw.data);
     return [gw];
   });
 }

@@ -3,6 +3,8 @@ import { Tensor } from '../../tensor/tensor.js';
 import { fmt, ShapeError } from '../../tensor/shape.js';
 import { record1, type Var } from '../variable.js';
 import { expectRank, sameDtype } from './check.js';
+import { backend } from '../../backends/backend.js';
+import { softmaxCeCpu } from '../../backends/cpu/softmax-ce.js';
 
 /**
  * Mean over rows of −log softmax(logits)[target]: logits [N,V], targets N integer ids.
@@ -13,22 +15,20 @@ export function softmaxCrossEntropy(logits: Var, targets: Int32Array | readonly 
   const [N, V] = [logits.shape[0]!, logits.shape[1]!];
   if (targets.length !== N) throw new ShapeError(`softmaxCrossEntropy: logits ${fmt(logits.shape)} but ${targets.length} targets`);
   if (N === 0) throw new ShapeError(`softmaxCrossEntropy: logits ${fmt(logits.shape)} has no rows`);
-  const x = logits.value.data;
-  const probs = Tensor.zeros(logits.shape, logits.dtype);
-  const p = probs.data;
-  let total = 0;
   for (let r = 0; r < N; r++) {
     const t = targets[r]!;
     if (!Number.isInteger(t) || t < 0 || t >= V) throw new ShapeError(`softmaxCrossEntropy: target ${t} at row ${r} is outside [0, ${V})`);
-    const base = r * V;
-    let max = -Infinity;
-    for (let j = 0; j < V; j++) if (x[base + j]! > max) max = x[base + j]!;
-    let z = 0;
-    for (let j = 0; j < V; j++) z += Math.exp(x[base + j]! - max);
-    const logZ = max + Math.log(z);
-    for (let j = 0; j < V; j++) p[base + j] = Math.exp(x[base + j]! - logZ);
-    total += logZ - x[base + t]!;
   }
+  const probs = Tensor.zeros(logits.shape, logits.dtype);
+  const p = probs.data;
+  const losses = new Float64Array(N);
+  // the backend's kernel (the threaded one splits the rows), else the CPU's
+  const args = { logits: logits.value.data, targets, N, V, probs: p, losses };
+  const kernel = backend().softmaxCrossEntropy;
+  if (kernel) kernel(args);
+  else softmaxCeCpu(args);
+  let total = 0;
+  for (let r = 0; r < N; r++) total += losses[r]!;
   const out = Tensor.from([total / N], [], logits.dtype);
   return record1('softmaxCrossEntropy', [logits], out, (g) => {
     const gx = Tensor.zeros(logits.shape, logits.dtype);

@@ -2,6 +2,7 @@ import type { Backend } from '../backend.js';
 import { lstmBackwardCpu, lstmForwardCpu } from './lstm.js';
 import { matmulCpu } from './matmul.js';
 import { adamCpu } from './adam.js';
+import { softmaxCeCpu } from './softmax-ce.js';
 
 /** The reference backend: plain TypeScript loops over flat arrays. */
 export const cpuBackend: Backend = {
@@ -10,4 +11,5 @@ export const cpuBackend: Backend = {
   lstmForward: lstmForwardCpu,
   lstmBackward: lstmBackwardCpu,
   adam: (a) => adamCpu(a),
+  softmaxCrossEntropy: softmaxCeCpu,
 };

@@ -10,13 +10,14 @@
 //   setBackend(b);   …   b.dispose();
 //
 // Node only (worker_threads); the workers do not keep the process alive.
-import type { AdamArgs, Backend, LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
+import type { AdamArgs, Backend, LstmBackwardArgs, LstmForwardArgs, SoftmaxCeArgs } from '../backend.js';
 import type { FloatArray } from '../../tensor/dtype.js';
 import { matmulCpu, simdEnabled, SIMD_MIN_MACS } from '../cpu/matmul.js';
 import { lstmBackwardCpu, lstmForwardCpu, pinWhh } from '../cpu/lstm.js';
 import { adamCpu } from '../cpu/adam.js';
+import { softmaxCeCpu } from '../cpu/softmax-ce.js';
 import { ArenaLayout } from '../arena-layout.js';
-import { ADAM, ADAM_F, JOB, LSTM, LSTM_OPERANDS, MM, writeRef, type LstmOperand, type OperandRef } from './jobs.js';
+import { ADAM, ADAM_F, JOB, LSTM, LSTM_OPERANDS, MM, SCE, writeRef, type LstmOperand, type OperandRef } from './jobs.js';
 import { CONTROL_BYTES, ERROR_BYTES, spinMsFor, ThreadPool, type WorkerInit } from './pool.js';
 
 export interface ThreadedBackend extends Backend {
@@ -38,6 +39,8 @@ export interface ThreadedBackendOptions {
   minLstmWork?: number;
   /** Adam updates of fewer elements run on one thread (default 2^15). */
   minAdamWork?: number;
+  /** Softmax cross-entropies of fewer logits (N·V) run on one thread (default 2^15). */
+  minSoftmaxWork?: number;
 }
 
 /**
@@ -79,15 +82,18 @@ class Threaded implements ThreadedBackend {
   private readonly minMatmul: number;
   private readonly minLstm: number;
   private readonly minAdam: number;
+  private readonly minSoftmax: number;
 
   constructor(readonly pool: ThreadPool, opts: ThreadedBackendOptions) {
     this.minMatmul = opts.minMatmulWork ?? 1 << 18;
     this.minLstm = opts.minLstmWork ?? 1 << 19;
     this.minAdam = opts.minAdamWork ?? 1 << 15;
+    this.minSoftmax = opts.minSoftmaxWork ?? 1 << 15;
     this.matmul = this.matmul.bind(this);
     this.lstmForward = this.lstmForward.bind(this);
     this.lstmBackward = this.lstmBackward.bind(this);
     this.adam = this.adam.bind(this);
+    this.softmaxCrossEntropy = this.softmaxCrossEntropy.bind(this);
   }
 
   get threads(): number {
@@ -189,6 +195,30 @@ class Threaded implements ThreadedBackend {
     f[ADAM_F.weightDecay] = a.weightDecay, f[ADAM_F.stepSize] = a.stepSize, f[ADAM_F.sqrtBc2] = a.sqrtBc2;
     this.pool.wake();
     this.pool.run(JOB.adam);
+  }
+
+  /** Split by rows; the targets and the per-row losses travel through the arena (as int32 and float64). */
+  softmaxCrossEntropy(a: SoftmaxCeArgs): void {
+    const { N, V } = a;
+    if (N * V < this.minSoftmax || !allF32(a.logits, a.probs)) {
+      this.calls.single++;
+      softmaxCeCpu(a);
+      return;
+    }
+    this.calls.split++;
+    const plan = new OperandPlan(this.pool);
+    const p = this.pool.params;
+    p[SCE.N] = N, p[SCE.V] = V;
+    writeRef(p, SCE.logits, plan.in(a.logits as Float32Array, N * V));
+    writeRef(p, SCE.probs, plan.out(a.probs as Float32Array, N * V));
+    const targets = plan.place(N).off, losses = plan.place(2 * N).off; // 16-float aligned: float64-aligned
+    p[SCE.targets] = targets, p[SCE.losses] = losses;
+    const arena = this.pool.arena(plan.layout.size);
+    const ints = new Int32Array(arena.buffer, arena.byteOffset + targets * 4, N);
+    for (let r = 0; r < N; r++) ints[r] = a.targets[r]!;
+    this.runPlan(JOB.softmaxCe, plan);
+    const fresh = this.pool.arena(0); // the arena as sized above (runPlan found it large enough)
+    a.losses.set(new Float64Array(fresh.buffer, fresh.byteOffset + losses * 4, N));
   }
 
   dispose(): void {

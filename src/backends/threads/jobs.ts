@@ -12,6 +12,7 @@
 import type { LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
 import { matmulSimdStrided, type Strides } from '../wasm/matmul-simd.js';
 import { adamCpu } from '../cpu/adam.js';
+import { softmaxCeRows } from '../cpu/softmax-ce.js';
 import {
   lstmBackInputRows, lstmBackRecurrenceRows, lstmBackWeightRows, lstmInputRows, lstmRecurrenceRows, scratchFor, type Product,
 } from '../cpu/lstm.js';
@@ -23,6 +24,7 @@ export const JOB = {
   lstmBackRecurrence: 4,
   lstmBackWeights: 5,
   adam: 6,
+  softmaxCe: 7,
 } as const;
 
 /** Integers of a job's parameters. */
@@ -43,6 +45,10 @@ export interface JobContext {
 // Adam parameters: (buffer id, offset) of p, g, m, v, then the length; doubles: the hyperparameters
 export const ADAM = { p: 0, g: 2, m: 4, v: 6, n: 8 } as const;
 export const ADAM_F = { beta1: 0, beta2: 1, eps: 2, weightDecay: 3, stepSize: 4, sqrtBc2: 5 } as const;
+
+// softmax cross-entropy parameters: N, V, logits and probs (refs), then the arena
+// offsets (floats) of the int32 targets [N] and the float64 per-row losses [N]
+export const SCE = { N: 0, V: 1, logits: 2, probs: 4, targets: 6, losses: 7 } as const;
 
 /** An operand: the id of its shared buffer (-1: absent) and its first float there. */
 export interface OperandRef {
@@ -148,10 +154,20 @@ function runAdam(ctx: JobContext, w: number, n: number): void {
   }, i0, i1);
 }
 
+function runSoftmaxCe(ctx: JobContext, w: number, n: number): void {
+  const p = ctx.p, N = p[SCE.N]!, V = p[SCE.V]!;
+  const arena = ctx.buffers[0]!;
+  const targets = new Int32Array(arena.buffer, arena.byteOffset + p[SCE.targets]! * 4, N);
+  const losses = new Float64Array(arena.buffer, arena.byteOffset + p[SCE.losses]! * 4, N);
+  const [r0, r1] = share(N, w, n, 4);
+  if (r1 > r0) softmaxCeRows({ logits: readRef(ctx, SCE.logits)!, probs: readRef(ctx, SCE.probs)!, targets, losses, N, V }, r0, r1);
+}
+
 /** Runs thread w's share (of n) of the job `kind`. */
 export function runJob(kind: number, ctx: JobContext, w: number, n: number): void {
   if (kind === JOB.matmul) runMatmul(ctx, w, n);
   else if (kind === JOB.adam) runAdam(ctx, w, n);
+  else if (kind === JOB.softmaxCe) runSoftmaxCe(ctx, w, n);
   else if (kind >= JOB.lstmInput && kind <= JOB.lstmBackWeights) runLstm(kind, ctx, w, n);
   else throw new Error(`threads: unknown job kind ${kind}`);
 }
