@@ -6,7 +6,8 @@
 // offset in floats; id -1 for an absent operand) and doubles.
 //
 // Shares never split a sum: a product is split by rows or by columns of C, the
-// LSTM recurrence by batch rows, its weight gradients by gate rows. Each element
+// LSTM recurrence by batch rows, its weight gradients by gate rows, Adam by
+// elements, the softmax cross-entropy by rows. Each element
 // is computed by the same code in the same order as on one thread, so a threaded
 // run gives the same bits as a single-threaded one.
 import type { LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
@@ -76,6 +77,7 @@ export const LSTM_OPERANDS = [
   'dhs', 'dcT', 'dx', 'dh0', 'dc0', 'dwih', 'dwhh', 'dbih', 'dbhh', 'dZ',
 ] as const;
 export type LstmOperand = (typeof LSTM_OPERANDS)[number];
+if (LSTM.operands + 2 * LSTM_OPERANDS.length > PARAM_INTS) throw new Error('threads: PARAM_INTS is too small for the LSTM jobs');
 
 /** Every product of a thread's share runs in the SIMD kernel, whatever its size (as the whole product would). */
 const simdProduct: Product = (a, b, c, M, K, N, transA, transB, accumulate, ld) =>
