@@ -58,54 +58,30 @@ function growB(size: number): Float64Array {
 }
 
 /**
- * Packs op(A)[i0:i0+mc, p0:p0+kc] into `dst` as ceil(mc/4) panels; panel q holds
- * rows i0+4q..i0+4q+3 with element (r, k) at q·kc·4 + k·4 + r. Rows past mc are 0.
- * op(A)[i,k] is a[i·K + k], or a[k·M + i] when transA.
+ * Packs rows l0..l0+lc, depths p0..p0+kc of a matrix X [L,K] into `dst` as
+ * ceil(lc/4) panels; panel q holds rows l0+4q..l0+4q+3 with element (r, k) at
+ * q·kc·4 + k·4 + r. Rows past lc are 0. X[l,k] is x[l·K + k], or x[k·L + l] when
+ * `depthMajor`. op(A) is such an X (depthMajor = transA); so is op(B)ᵀ [N,K]
+ * (depthMajor = !transB), which is why one packer serves both (MR = NR).
  */
-function packPanelsA(a: FloatArray, dst: Float64Array, M: number, K: number, transA: boolean, i0: number, mc: number, p0: number, kc: number): void {
+function packPanels(x: FloatArray, dst: Float64Array, L: number, K: number, depthMajor: boolean, l0: number, lc: number, p0: number, kc: number): void {
   let d = 0;
-  for (let q = 0; q < mc; q += MR) {
-    const rows = Math.min(MR, mc - q);
-    const i = i0 + q;
-    if (!transA) {
-      // rows of A are contiguous: walk 4 rows side by side
+  for (let q = 0; q < lc; q += MR) {
+    const rows = Math.min(MR, lc - q);
+    const l = l0 + q;
+    if (!depthMajor) {
+      // rows of X are contiguous: walk 4 rows side by side
       for (let k = 0; k < kc; k++) {
-        const p = i * K + p0 + k;
-        for (let r = 0; r < MR; r++) dst[d + r] = r < rows ? a[p + r * K]! : 0;
+        const p = l * K + p0 + k;
+        for (let r = 0; r < MR; r++) dst[d + r] = r < rows ? x[p + r * K]! : 0;
         d += MR;
       }
     } else {
-      // A is stored [K,M]: the 4 rows of op(A) at depth k are adjacent in memory
+      // X is stored [K,L]: its 4 rows at depth k are adjacent in memory
       for (let k = 0; k < kc; k++) {
-        const p = (p0 + k) * M + i;
-        for (let r = 0; r < MR; r++) dst[d + r] = r < rows ? a[p + r]! : 0;
+        const p = (p0 + k) * L + l;
+        for (let r = 0; r < MR; r++) dst[d + r] = r < rows ? x[p + r]! : 0;
         d += MR;
-      }
-    }
-  }
-}
-
-/**
- * Packs op(B)[p0:p0+kc, j0:j0+nc] into `dst` as ceil(nc/4) panels; panel q holds
- * columns j0+4q..j0+4q+3 with element (k, c) at q·kc·4 + k·4 + c. Columns past nc are 0.
- * op(B)[k,j] is b[k·N + j], or b[j·K + k] when transB.
- */
-function packPanelsB(b: FloatArray, dst: Float64Array, K: number, N: number, transB: boolean, p0: number, kc: number, j0: number, nc: number): void {
-  let d = 0;
-  for (let q = 0; q < nc; q += NR) {
-    const cols = Math.min(NR, nc - q);
-    const j = j0 + q;
-    if (!transB) {
-      for (let k = 0; k < kc; k++) {
-        const p = (p0 + k) * N + j;
-        for (let c = 0; c < NR; c++) dst[d + c] = c < cols ? b[p + c]! : 0;
-        d += NR;
-      }
-    } else {
-      for (let k = 0; k < kc; k++) {
-        const p = j * K + p0 + k;
-        for (let c = 0; c < NR; c++) dst[d + c] = c < cols ? b[p + c * K]! : 0;
-        d += NR;
       }
     }
   }
@@ -171,10 +147,10 @@ export function matmulTs(a: FloatArray, b: FloatArray, c: FloatArray, M: number,
       // the first depth block overwrites C (unless accumulating), later ones add
       const add = accumulate || p0 > 0;
       const Bp = growB(ncPad * kc);
-      packPanelsB(b, Bp, K, N, transB, p0, kc, j0, nc);
+      packPanels(b, Bp, N, K, !transB, j0, nc, p0, kc); // op(B)ᵀ rows j0..: op(B)'s columns
       for (let i0 = 0; i0 < M; i0 += MC) {
         const mc = Math.min(MC, M - i0);
-        packPanelsA(a, Ap, M, K, transA, i0, mc, p0, kc);
+        packPanels(a, Ap, M, K, transA, i0, mc, p0, kc);
         for (let jq = 0; jq < nc; jq += NR) {
           const bo = jq * kc; // panel jq/4 starts at (jq/4)·kc·4
           const cols = Math.min(NR, nc - jq);
