@@ -7,37 +7,21 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { resolveConfig } from '../src/train/config.js';
-import { setupRun } from '../src/train/setup.js';
-import { Trainer } from '../src/train/trainer.js';
+import type { Trainer } from '../src/train/trainer.js';
 import { setBackend, type Backend } from '../src/backends/backend.js';
 import { cpuBackend } from '../src/backends/cpu/index.js';
 import { createThreadedBackend } from '../src/backends/threads/index.js';
-import { setSharedParamStorage } from '../src/models/params.js';
+import { benchTrainer, writeCorpus } from '../src/cli/bench-command.js';
 
-const [H, policy, steps, threads, runs] = [Number(process.argv[2] ?? 256), process.argv[3] ?? 'bptt', Number(process.argv[4] ?? 30), Number(process.argv[5] ?? 2), Number(process.argv[6] ?? 3)];
+const [H, policy, steps, threads, runs] = [Number(process.argv[2] ?? 256), (process.argv[3] ?? 'bptt') as 'bptt' | 'dni', Number(process.argv[4] ?? 30), Number(process.argv[5] ?? 2), Number(process.argv[6] ?? 3)];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthgrad-threads-'));
-const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?'-\n".slice(0, 65);
-let text = '';
-for (let i = 0, x = 1; i < 200_000; i++) text += alphabet[((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 8) % 65];
-fs.writeFileSync(path.join(dir, 'corpus.txt'), text);
-
-function trainer(shared: boolean): Trainer {
-  const cfg = resolveConfig({
-    task: 'charlm', data: 'corpus.txt', split: null, embed: 64, hidden: [H], batch: 32, bptt: 32, steps: 1e6, seed: 1,
-    optimizer: { name: 'adam', lr: 1e-3 }, clip: 1, policy: { name: policy }, synthesizer: policy === 'dni' ? { kind: 'linear', scale: 0.1 } : null,
-  }, { baseDir: dir, source: 'threads-ratio' });
-  const was = setSharedParamStorage(shared);
-  const s = setupRun(cfg);
-  setSharedParamStorage(was);
-  return new Trainer(cfg, s.source, s.synth, s.rng);
-}
+const corpus = writeCorpus(dir, 200_000); // the text `synthgrad bench` trains on
 
 const pool = await createThreadedBackend(threads);
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
 const ratios: number[] = [];
 for (let r = 0; r < runs; r++) {
-  const one = trainer(false), many = trainer(true);
+  const one = benchTrainer(corpus, H, policy, false), many = benchTrainer(corpus, H, policy, true);
   const ms: [number[], number[]] = [[], []];
   for (let i = 0; i < steps + 3; i++) {
     const pair: [Trainer, Backend][] = [[one, cpuBackend], [many, pool]];

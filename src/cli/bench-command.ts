@@ -246,7 +246,8 @@ const LM = { V: 65, E: 64, B: 32, T: 32 };
 /** 65 symbols: the corpus is uniform random text over exactly V characters. */
 const ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?'-\n".slice(0, LM.V);
 
-function writeCorpus(dir: string, chars: number): string {
+/** A random text of `chars` characters over exactly the benchmark's V symbols, written to dir; returns its path. */
+export function writeCorpus(dir: string, chars: number): string {
   let s = '';
   let x = 12345;
   const parts: string[] = [];
@@ -288,19 +289,27 @@ function alternatingMedians(fns: StepFn[], budgetMs: number, minRounds: number, 
   return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
 }
 
-/** Our trainer's optimizer step (one chunk of B·T tokens) on backend `b`. */
-function makeOurStep(corpus: string, hidden: number, policy: 'bptt' | 'dni', b: Backend = cpuBackend): StepFn {
+/**
+ * The benchmark's char-LSTM trainer (V 65, E 64, B 32, T 32, Adam, clip 1; dni: a
+ * linear synthesizer) on `corpus`; `shared`: parameters on shared memory, as
+ * `train --threads N` makes them for a threaded backend.
+ */
+export function benchTrainer(corpus: string, hidden: number, policy: 'bptt' | 'dni', shared: boolean): Trainer {
   const raw = {
     task: 'charlm', data: corpus, split: null, embed: LM.E, hidden: [hidden], batch: LM.B, bptt: LM.T, steps: 1_000_000, seed: 1,
     optimizer: { name: 'adam', lr: 1e-3 }, clip: 1,
     policy: { name: policy }, synthesizer: policy === 'dni' ? { kind: 'linear', scale: 0.1 } : null,
   };
   const cfg = resolveConfig(raw, { baseDir: path.dirname(corpus), source: 'bench' });
-  // as `train --threads N` does: parameters on shared memory for a threaded backend
-  const wasShared = setSharedParamStorage(b !== cpuBackend);
+  const wasShared = setSharedParamStorage(shared);
   const setup = setupRun(cfg);
   setSharedParamStorage(wasShared);
-  const trainer = new Trainer(cfg, setup.source, setup.synth, setup.rng);
+  return new Trainer(cfg, setup.source, setup.synth, setup.rng);
+}
+
+/** Our trainer's optimizer step (one chunk of B·T tokens) on backend `b`. */
+function makeOurStep(corpus: string, hidden: number, policy: 'bptt' | 'dni', b: Backend = cpuBackend): StepFn {
+  const trainer = benchTrainer(corpus, hidden, policy, b !== cpuBackend);
   const step = () => {
     const previous = setBackend(b);
     try {

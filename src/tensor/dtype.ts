@@ -25,6 +25,11 @@ export function allocateLike(like: FloatArray): FloatArray {
   return shared ? allocateShared(dtypeOf(like), like.length) : allocate(dtypeOf(like), like.length);
 }
 
+/** Whether every given array (null: absent, ignored) is float32: what the float32-only kernel paths accept. */
+export function allFloat32(...arrays: (FloatArray | null)[]): boolean {
+  return arrays.every((a) => a === null || a instanceof Float32Array);
+}
+
 export function dtypeOf(a: FloatArray): DType {
   return a instanceof Float64Array ? 'float64' : 'float32';
 }

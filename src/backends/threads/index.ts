@@ -11,7 +11,7 @@
 //
 // Node only (worker_threads); the workers do not keep the process alive.
 import type { AdamArgs, Backend, LstmBackwardArgs, LstmForwardArgs, SoftmaxCeArgs } from '../backend.js';
-import type { FloatArray } from '../../tensor/dtype.js';
+import { allFloat32, type FloatArray } from '../../tensor/dtype.js';
 import { matmulCpu, simdEnabled, SIMD_MIN_MACS } from '../cpu/matmul.js';
 import { lstmBackwardCpu, lstmForwardCpu, pinWhh } from '../cpu/lstm.js';
 import { adamCpu } from '../cpu/adam.js';
@@ -72,10 +72,6 @@ class OperandPlan {
   }
 }
 
-function allF32(...xs: (FloatArray | null)[]): boolean {
-  return xs.every((x) => x === null || x instanceof Float32Array);
-}
-
 class Threaded implements ThreadedBackend {
   readonly name = 'cpu-threads';
   readonly calls = { split: 0, single: 0 };
@@ -103,7 +99,7 @@ class Threaded implements ThreadedBackend {
   matmul(a: FloatArray, b: FloatArray, c: FloatArray, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean): void {
     // a product that one thread would run in the TypeScript kernel (tiny, float64, SIMD off) is not split
     const work = M * K * N;
-    if (work < this.minMatmul || work < SIMD_MIN_MACS || !simdEnabled() || !allF32(a, b, c)) {
+    if (work < this.minMatmul || work < SIMD_MIN_MACS || !simdEnabled() || !allFloat32(a, b, c)) {
       this.calls.single++;
       matmulCpu(a, b, c, M, K, N, transA, transB, accumulate);
       return;
@@ -123,7 +119,7 @@ class Threaded implements ThreadedBackend {
 
   lstmForward(f: LstmForwardArgs): void {
     const { T, B, D, H } = f;
-    if (!this.lstmSplits(f, T, B, D, H) || !allF32(f.x, f.h0, f.c0, f.wih, f.whh, f.bih, f.bhh, f.gates, f.cs, f.hs)) {
+    if (!this.lstmSplits(f, T, B, D, H) || !allFloat32(f.x, f.h0, f.c0, f.wih, f.whh, f.bih, f.bhh, f.gates, f.cs, f.hs)) {
       this.calls.single++;
       lstmForwardCpu(f);
       return;
@@ -143,7 +139,7 @@ class Threaded implements ThreadedBackend {
 
   lstmBackward(g: LstmBackwardArgs): void {
     const { T, B, D, H } = g;
-    if (!this.lstmSplits(g, T, B, D, H) || !allF32(g.x, g.h0, g.c0, g.wih, g.whh, g.gates, g.cs, g.hs, g.dhs, g.dcT, g.dx, g.dh0, g.dc0, g.dwih, g.dwhh, g.dbih, g.dbhh)) {
+    if (!this.lstmSplits(g, T, B, D, H) || !allFloat32(g.x, g.h0, g.c0, g.wih, g.whh, g.gates, g.cs, g.hs, g.dhs, g.dcT, g.dx, g.dh0, g.dc0, g.dwih, g.dwhh, g.dbih, g.dbhh)) {
       this.calls.single++;
       lstmBackwardCpu(g);
       return;
@@ -200,7 +196,7 @@ class Threaded implements ThreadedBackend {
   /** Split by rows; the targets and the per-row losses travel through the arena (as int32 and float64). */
   softmaxCrossEntropy(a: SoftmaxCeArgs): void {
     const { N, V } = a;
-    if (N * V < this.minSoftmax || !allF32(a.logits, a.probs)) {
+    if (N * V < this.minSoftmax || !allFloat32(a.logits, a.probs)) {
       this.calls.single++;
       softmaxCeCpu(a);
       return;
@@ -213,12 +209,12 @@ class Threaded implements ThreadedBackend {
     writeRef(p, SCE.probs, plan.out(a.probs as Float32Array, N * V));
     const targets = plan.place(N).off, losses = plan.place(2 * N).off; // 16-float aligned: float64-aligned
     p[SCE.targets] = targets, p[SCE.losses] = losses;
+    // sized here (runPlan then finds it large enough: the same buffer), so the targets can go in first
     const arena = this.pool.arena(plan.layout.size);
     const ints = new Int32Array(arena.buffer, arena.byteOffset + targets * 4, N);
     for (let r = 0; r < N; r++) ints[r] = a.targets[r]!;
     this.runPlan(JOB.softmaxCe, plan);
-    const fresh = this.pool.arena(0); // the arena as sized above (runPlan found it large enough)
-    a.losses.set(new Float64Array(fresh.buffer, fresh.byteOffset + losses * 4, N));
+    a.losses.set(new Float64Array(arena.buffer, arena.byteOffset + losses * 4, N));
   }
 
   dispose(): void {

@@ -24,7 +24,7 @@
 import type { Backend, LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
 import { cpuBackend } from '../cpu/index.js';
 import { ArenaLayout } from '../arena-layout.js';
-import type { FloatArray } from '../../tensor/dtype.js';
+import { allFloat32, type FloatArray } from '../../tensor/dtype.js';
 import { isNode } from './device.js';
 import { HostResidency, type Operand, type ResidencyOptions } from './residency.js';
 import { CONTROL_INTS, DONE, ERROR_BYTES, ERROR_LENGTH, FAILED, PENDING, STATE, type ArenaRef, type CallMessage, type InitMessage, type InitReply } from './protocol.js';
@@ -131,10 +131,6 @@ class ArenaPlan {
   }
 }
 
-function isF32(...arrays: (FloatArray | null)[]): boolean {
-  return arrays.every((a) => a === null || a instanceof Float32Array);
-}
-
 class SyncWebGpuBackend implements WebGpuBackend {
   readonly name = 'webgpu' as const;
   readonly residency: HostResidency;
@@ -162,7 +158,7 @@ class SyncWebGpuBackend implements WebGpuBackend {
   }
 
   matmul(a: FloatArray, b: FloatArray, c: FloatArray, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean): void {
-    if (!isF32(a, b, c) || M * K * N < (this.opts.minMatmulWork ?? 65536) || M === 0 || N === 0) {
+    if (!allFloat32(a, b, c) || M * K * N < (this.opts.minMatmulWork ?? 65536) || M === 0 || N === 0) {
       this.calls.cpu++;
       cpuBackend.matmul(a, b, c, M, K, N, transA, transB, accumulate);
       return;
@@ -180,7 +176,7 @@ class SyncWebGpuBackend implements WebGpuBackend {
   }
 
   lstmForward(f: LstmForwardArgs): void {
-    if (!isF32(f.x, f.h0, f.c0, f.wih, f.whh, f.bih, f.bhh, f.gates, f.cs, f.hs)) {
+    if (!allFloat32(f.x, f.h0, f.c0, f.wih, f.whh, f.bih, f.bhh, f.gates, f.cs, f.hs)) {
       this.calls.cpu++;
       cpuBackend.lstmForward(f);
       return;
@@ -206,7 +202,7 @@ class SyncWebGpuBackend implements WebGpuBackend {
   }
 
   lstmBackward(a: LstmBackwardArgs): void {
-    if (!isF32(a.x, a.h0, a.c0, a.wih, a.whh, a.gates, a.cs, a.hs, a.dhs, a.dcT, a.dx, a.dh0, a.dc0, a.dwih, a.dwhh, a.dbih, a.dbhh)) {
+    if (!allFloat32(a.x, a.h0, a.c0, a.wih, a.whh, a.gates, a.cs, a.hs, a.dhs, a.dcT, a.dx, a.dh0, a.dc0, a.dwih, a.dwhh, a.dbih, a.dbhh)) {
       this.calls.cpu++;
       cpuBackend.lstmBackward(a);
       return;
