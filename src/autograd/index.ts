@@ -1,4 +1,4 @@
-export { Var, noGrad, isGradEnabled, record, record1, type Node } from './variable.js';
+export { Var, noGrad, isGradEnabled, record, record1, gradSink, gradSinks, type Node } from './variable.js';
 export { backward, accumulateGrad } from './engine.js';
 export { gradcheck, gradcheckRoots, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
 export { add, sub, mul, scale, neg, sigmoid, tanh, relu, exp, log } from './ops/elementwise.js';

@@ -90,6 +90,23 @@ export class Var {
   }
 }
 
+/**
+ * Where an op's backward may add a gradient for input `v` itself: v's own gradient
+ * buffer when v is a leaf that owns one (a ParamSet's parameters: views of the flat
+ * gradient buffer), else null. An op whose kernel accumulates (C += …) writes there
+ * and returns null for that input, which saves a zeroed temporary and the engine's
+ * add. The buffer holds what earlier backwards left (zero after zeroGrad), so the
+ * kernel must add to it, never overwrite it.
+ */
+export function gradSink(v: Var): Tensor | null {
+  return v.requiresGrad && v.isLeaf && v.gradOwned && v.grad !== null ? v.grad : null;
+}
+
+/** gradSink of each input, null for a Var that appears twice (two kernels must not add into one buffer at once). */
+export function gradSinks(inputs: Var[]): (Tensor | null)[] {
+  return inputs.map((v) => (inputs.indexOf(v) === inputs.lastIndexOf(v) ? gradSink(v) : null));
+}
+
 /** Wraps an op's outputs in Vars and records the node when any input needs a gradient. */
 export function record(op: string, inputs: Var[], outputs: Tensor[], backward: Node['backward']): Var[] {
   const needs = gradEnabled && inputs.some((v) => v.requiresGrad);

@@ -2,6 +2,7 @@
 // gradients: autograd (src/autograd) defines each op's backward once, in terms
 // of these kernels, so a WebGPU kernel can replace a CPU one without touching it.
 import type { FloatArray } from '../tensor/dtype.js';
+import type { Scratch } from './scratch.js';
 import { cpuBackend } from './cpu/index.js';
 
 /** Shapes of one LSTM layer run over a chunk of T steps with batch B. */
@@ -100,6 +101,11 @@ export interface Backend {
   adam?(args: AdamArgs): void;
   /** The fused softmax cross-entropy (optional, as adam). */
   softmaxCrossEntropy?(args: SoftmaxCeArgs): void;
+  /**
+   * Where ops take buffers for intermediates that live from a forward to its
+   * backward (optional: without it they are new zeroed tensors each time).
+   */
+  readonly scratch?: Scratch;
 }
 
 let current: Backend = cpuBackend;

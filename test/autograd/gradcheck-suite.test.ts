@@ -5,7 +5,7 @@ import * as ag from '../../src/autograd/index.js';
 import { formatGradcheckTable, runGradcheckSuite, type GradcheckRow } from '../../src/autograd/gradcheck-suite.js';
 
 /** Exports of src/autograd/index.ts that are engine machinery, not differentiable ops. */
-const NOT_OPS = new Set(['gradcheckRoots', 'Var', 'noGrad', 'isGradEnabled', 'record', 'record1', 'backward', 'accumulateGrad', 'gradcheck']);
+const NOT_OPS = new Set(['gradcheckRoots', 'Var', 'noGrad', 'isGradEnabled', 'record', 'record1', 'gradSink', 'gradSinks', 'backward', 'accumulateGrad', 'gradcheck']);
 
 describe('runGradcheckSuite', () => {
   let rows: GradcheckRow[] = [];

@@ -1,6 +1,6 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { fmt, ShapeError } from '../../tensor/shape.js';
-import { record1, type Var } from '../variable.js';
+import { gradSink, record1, type Var } from '../variable.js';
 import { expectRank } from './check.js';
 import { embeddingGather, embeddingScatterAdd } from '../../backends/cpu/embedding.js';
 
@@ -18,8 +18,10 @@ export function embedding(weight: Var, ids: Int32Array | readonly number[]): Var
   const out = Tensor.zeros([n, d], weight.dtype);
   embeddingGather(weight.value.data, ids, d, out.data);
   return record1('embedding', [weight], out, (g) => {
-    const gw = Tensor.zeros(weight.shape, weight.dtype);
-    embeddingScatterAdd(g.data, ids, d, gw.data);
+    // scatter-add straight into the table's own gradient buffer where it has one
+    const sink = gradSink(weight);
+    const gw = sink ? null : Tensor.zeros(weight.shape, weight.dtype);
+    embeddingScatterAdd(g.data, ids, d, (sink ?? gw)!.data);
     return [gw];
   });
 }

@@ -3,7 +3,7 @@
 import { backend } from '../../backends/backend.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { fmt, ShapeError } from '../../tensor/shape.js';
-import { record, type Var } from '../variable.js';
+import { gradSinks, record, type Var } from '../variable.js';
 import { expectShape, sameDtype } from './check.js';
 
 export interface LstmWeights {
@@ -41,8 +41,13 @@ function lstmLayer(op: string, x: Var, h0: Var, c0: Var, w: LstmWeights, T: numb
   if (!Number.isInteger(T) || T < 1) throw new ShapeError(`${op}: T must be a positive integer, got ${T}`);
   const { B, D, H } = checkLstm(op, x, h0, c0, w, T);
   const dtype = x.dtype;
-  const gates = Tensor.zeros([T * B, 4 * H], dtype);
-  const cs = Tensor.zeros([T * B, H], dtype);
+  // gates and c_t are only read again by backward: the backend's scratch (reused, and shared
+  // with its threads) where it has one, handed back once backward has run (or at once without a tape)
+  const scratch = backend().scratch;
+  const temp = (shape: number[]) => (scratch ? new Tensor(scratch.take(dtype, shape[0]! * shape[1]!), shape) : Tensor.zeros(shape, dtype));
+  const done = (...ts: Tensor[]) => { if (scratch) for (const t of ts) scratch.give(t.data); };
+  const gates = temp([T * B, 4 * H]);
+  const cs = temp([T * B, H]);
   const hs = Tensor.zeros([T * B, H], dtype);
   const fwd = { T, B, D, H, x: x.value.data, h0: h0.value.data, c0: c0.value.data, wih: w.wih.value.data, whh: w.whh.value.data, bih: w.bih.value.data, bhh: w.bhh.value.data, gates: gates.data, cs: cs.data, hs: hs.data };
   backend().lstmForward(fwd);
@@ -51,9 +56,15 @@ function lstmLayer(op: string, x: Var, h0: Var, c0: Var, w: LstmWeights, T: numb
   const cT = new Tensor(cs.data.slice(last), [B, H]);
   const inputs = [x, h0, c0, w.wih, w.whh, w.bih, w.bhh];
   const outs = record(op, inputs, [hs, hT, cT], ([ghs, ghT, gcT]) => {
-    const dhs = ghs ? ghs.clone() : Tensor.zeros(hs.shape, dtype);
+    const dhs = temp([T * B, H]);
+    if (ghs) dhs.data.set(ghs.data);
+    else dhs.data.fill(0);
     if (ghT) for (let i = 0; i < B * H; i++) dhs.data[last + i] = dhs.data[last + i]! + ghT.data[i]!;
-    const grads = inputs.map((v) => (v.requiresGrad ? Tensor.zeros(v.shape, dtype) : null));
+    // the weights' gradients go straight into a ParamSet's flat buffer (the kernel accumulates
+    // them); dx, dh0, dc0 (overwritten by the kernel) into fresh tensors that the engine adds
+    const sinks = gradSinks(inputs).map((s, i) => (i >= 3 ? s : null));
+    const grads = inputs.map((v, i) => (v.requiresGrad && !sinks[i] ? Tensor.zeros(v.shape, dtype) : null));
+    const into = (i: number) => (sinks[i] ?? grads[i])?.data ?? null;
     backend().lstmBackward({
       ...fwd,
       dhs: dhs.data,
@@ -61,13 +72,15 @@ function lstmLayer(op: string, x: Var, h0: Var, c0: Var, w: LstmWeights, T: numb
       dx: grads[0]?.data ?? null,
       dh0: grads[1]?.data ?? null,
       dc0: grads[2]?.data ?? null,
-      dwih: grads[3]?.data ?? null,
-      dwhh: grads[4]?.data ?? null,
-      dbih: grads[5]?.data ?? null,
-      dbhh: grads[6]?.data ?? null,
+      dwih: into(3),
+      dwhh: into(4),
+      dbih: into(5),
+      dbhh: into(6),
     });
+    done(gates, cs, dhs);
     return grads;
   });
+  if (outs[0]!.node === null) done(gates, cs); // nothing was recorded: no backward will read them
   return [outs[0]!, outs[1]!, outs[2]!];
 }
 

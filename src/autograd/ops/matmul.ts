@@ -2,7 +2,7 @@
 import { backend } from '../../backends/backend.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { fmt, ShapeError } from '../../tensor/shape.js';
-import { record1, type Var } from '../variable.js';
+import { gradSinks, record1, type Var } from '../variable.js';
 import { sameDtype } from './check.js';
 
 export interface MatmulOptions {
@@ -25,18 +25,22 @@ export function matmul(a: Var, b: Var, opts: MatmulOptions = {}): Var {
   backend().matmul(a.value.data, b.value.data, out.data, M, K, N, transA, transB, false);
   return record1(name, [a, b], out, (g) => {
     const mm = backend().matmul;
+    // a gradient is added into its leaf's own buffer where there is one (gradSink), else written to a new tensor
+    const [sa, sb] = gradSinks([a, b]);
     let ga: Tensor | null = null, gb: Tensor | null = null;
     if (a.requiresGrad) {
-      ga = Tensor.zeros(a.shape, a.dtype);
+      if (!sa) ga = Tensor.zeros(a.shape, a.dtype);
+      const da = (sa ?? ga)!.data, acc = sa !== null;
       // dA = g·op(B)ᵀ, or its transpose when A is stored transposed.
-      if (transA) mm(b.value.data, g.data, ga.data, K, N, M, transB, true, false);
-      else mm(g.data, b.value.data, ga.data, M, N, K, false, !transB, false);
+      if (transA) mm(b.value.data, g.data, da, K, N, M, transB, true, acc);
+      else mm(g.data, b.value.data, da, M, N, K, false, !transB, acc);
     }
     if (b.requiresGrad) {
-      gb = Tensor.zeros(b.shape, b.dtype);
+      if (!sb) gb = Tensor.zeros(b.shape, b.dtype);
+      const db = (sb ?? gb)!.data, acc = sb !== null;
       // dB = op(A)ᵀ·g, or its transpose when B is stored transposed.
-      if (transB) mm(g.data, a.value.data, gb.data, N, M, K, true, transA, false);
-      else mm(a.value.data, g.data, gb.data, K, M, N, !transA, false, false);
+      if (transB) mm(g.data, a.value.data, db, N, M, K, true, transA, acc);
+      else mm(a.value.data, g.data, db, K, M, N, !transA, false, acc);
     }
     return [ga, gb];
   });

@@ -3,6 +3,8 @@ import { lstmBackwardCpu, lstmForwardCpu } from './lstm.js';
 import { matmulCpu } from './matmul.js';
 import { adamCpu } from './adam.js';
 import { softmaxCeCpu } from './softmax-ce.js';
+import { ScratchPool } from '../scratch.js';
+import { allocate } from '../../tensor/dtype.js';
 
 /** The reference backend: plain TypeScript loops over flat arrays. */
 export const cpuBackend: Backend = {
@@ -12,4 +14,5 @@ export const cpuBackend: Backend = {
   lstmBackward: lstmBackwardCpu,
   adam: (a) => adamCpu(a),
   softmaxCrossEntropy: softmaxCeCpu,
+  scratch: new ScratchPool(allocate),
 };

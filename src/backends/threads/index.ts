@@ -17,6 +17,8 @@ import { lstmBackwardCpu, lstmForwardCpu, pinWhh } from '../cpu/lstm.js';
 import { adamCpu } from '../cpu/adam.js';
 import { softmaxCeCpu } from '../cpu/softmax-ce.js';
 import { ArenaLayout } from '../arena-layout.js';
+import { ScratchPool } from '../scratch.js';
+import { allocateShared } from '../../tensor/dtype.js';
 import { ADAM, ADAM_F, JOB, LSTM, LSTM_OPERANDS, MM, SCE, writeRef, type LstmOperand, type OperandRef } from './jobs.js';
 import { CONTROL_BYTES, ERROR_BYTES, spinMsFor, ThreadPool, type WorkerInit } from './pool.js';
 
@@ -75,6 +77,8 @@ class OperandPlan {
 class Threaded implements ThreadedBackend {
   readonly name = 'cpu-threads';
   readonly calls = { split: 0, single: 0 };
+  /** an LSTM's gates and cell states on SharedArrayBuffers: the jobs use them in place (no copies through the arena) */
+  readonly scratch = new ScratchPool(allocateShared);
   private readonly minMatmul: number;
   private readonly minLstm: number;
   private readonly minAdam: number;
