@@ -97,11 +97,23 @@ export class Sgd implements Optimizer {
   }
 }
 
-/** Global L2 norm of a gradient buffer, summed in float64. */
+/**
+ * Global L2 norm of a gradient buffer, summed in float64 into four running sums
+ * (elements i mod 4), added at the end: four independent chains of additions run
+ * about four times as fast as one, and the order is fixed, so the result is too.
+ */
 export function globalNorm(g: FloatArray): number {
-  let s = 0;
-  for (let i = 0; i < g.length; i++) s += g[i]! * g[i]!;
-  return Math.sqrt(s);
+  const n = g.length, n4 = n - (n % 4);
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (let i = 0; i < n4; i += 4) {
+    const a = g[i]!, b = g[i + 1]!, c = g[i + 2]!, d = g[i + 3]!;
+    s0 += a * a;
+    s1 += b * b;
+    s2 += c * c;
+    s3 += d * d;
+  }
+  for (let i = n4; i < n; i++) s0 += g[i]! * g[i]!;
+  return Math.sqrt(s0 + s1 + (s2 + s3));
 }
 
 /**

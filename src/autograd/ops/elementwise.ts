@@ -19,13 +19,15 @@ function broadcastShape(op: string, a: Var, b: Var): Shape {
   throw new ShapeError(`${op}: shapes ${fmt(a.shape)} and ${fmt(b.shape)} do not broadcast (one must be a trailing part of the other)`);
 }
 
-/** Sums g (of the broadcast shape) down to `shape` by adding the repeated blocks. */
+/** Sums g (of the broadcast shape) down to `shape` by adding the repeated blocks, block after block. */
 function reduceTo(g: Tensor, shape: Shape): Tensor {
   if (g.shape.length === shape.length) return g;
   const out = Tensor.zeros(shape, g.dtype);
   const n = out.size, src = g.data, dst = out.data;
   if (n === 0) return out;
-  for (let i = 0; i < src.length; i++) dst[i % n] = dst[i % n]! + src[i]!;
+  for (let r = 0; r < src.length; r += n) {
+    for (let j = 0; j < n; j++) dst[j] = dst[j]! + src[r + j]!;
+  }
   return out;
 }
 
@@ -37,7 +39,12 @@ function binary(op: string, a: Var, b: Var, f: Fn2, backward: (g: Tensor, out: T
   const out = Tensor.zeros(shape, a.dtype);
   const x = a.value.data, y = b.value.data, o = out.data;
   const nx = x.length, ny = y.length;
-  for (let i = 0; i < o.length; i++) o[i] = f(x[i % nx]!, y[i % ny]!);
+  // block by block: the smaller operand (when broadcast) is one block
+  const n = Math.min(nx, ny);
+  for (let r = 0; r < o.length; r += n) {
+    const rx = nx === n ? 0 : r, ry = ny === n ? 0 : r;
+    for (let j = 0; j < n; j++) o[r + j] = f(x[rx + j]!, y[ry + j]!);
+  }
   return record1(op, [a, b], out, (g) => {
     const [ga, gb] = backward(g, out);
     return [ga && reduceTo(ga, a.shape), gb && reduceTo(gb, b.shape)];
