@@ -27,6 +27,7 @@ for (let r = 0; r < runs; r++) {
     const pair: [Trainer, Backend][] = [[one, cpuBackend], [many, pool]];
     const losses = pair.map(([t, b], k) => {
       setBackend(b);
+      if (b === pool) pool.pool.warm(); // the workers slept through the one-thread step; in `train` they would not
       const t0 = performance.now();
       const rec = t.stepOnce();
       if (i >= 3) ms[k]!.push(performance.now() - t0);

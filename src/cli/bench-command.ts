@@ -265,6 +265,8 @@ export function writeCorpus(dir: string, chars: number): string {
 /** A training step to time, and what to release afterwards. */
 interface StepFn {
   step: () => void;
+  /** run before each timed step, untimed */
+  prepare?: () => void;
   dispose: () => void;
 }
 
@@ -281,6 +283,7 @@ function alternatingMedians(fns: StepFn[], budgetMs: number, minRounds: number, 
   const start = performance.now();
   for (let round = 0; round < minRounds || performance.now() - start < budgetMs; round++) {
     fns.forEach((f, i) => {
+      f.prepare?.();
       const t0 = performance.now();
       f.step();
       times[i]!.push(performance.now() - t0);
@@ -307,7 +310,12 @@ export function benchTrainer(corpus: string, hidden: number, policy: 'bptt' | 'd
   return new Trainer(cfg, setup.source, setup.synth, setup.rng);
 }
 
-/** Our trainer's optimizer step (one chunk of B·T tokens) on backend `b`. */
+/**
+ * Our trainer's optimizer step (one chunk of B·T tokens) on backend `b`. On a
+ * threaded backend each timed step starts with the workers awake (pool.warm), as
+ * in `train`, where steps follow each other: in the bench a one-thread step runs
+ * in between, long enough for them to fall asleep.
+ */
 function makeOurStep(corpus: string, hidden: number, policy: 'bptt' | 'dni', b: Backend = cpuBackend): StepFn {
   const trainer = benchTrainer(corpus, hidden, policy, b !== cpuBackend);
   const step = () => {
@@ -318,7 +326,8 @@ function makeOurStep(corpus: string, hidden: number, policy: 'bptt' | 'dni', b: 
       setBackend(previous);
     }
   };
-  return { step, dispose: () => {} };
+  const pool = 'pool' in b ? (b as ThreadedBackend).pool : null;
+  return { step, prepare: pool ? () => pool.warm() : undefined, dispose: () => {} };
 }
 
 /**
