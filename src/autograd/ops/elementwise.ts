@@ -2,6 +2,7 @@
 // axes of the larger one when its shape is a suffix of the other's (a bias [N]
 // added to every row of [M,N]); its gradient then sums over those axes.
 import { Tensor } from '../../tensor/tensor.js';
+import type { FloatArray } from '../../tensor/dtype.js';
 import { fmt, ShapeError, type Shape } from '../../tensor/shape.js';
 import { record1, type Var } from '../variable.js';
 import { sameDtype } from './check.js';
@@ -31,21 +32,29 @@ function reduceTo(g: Tensor, shape: Shape): Tensor {
   return out;
 }
 
-type Fn2 = (x: number, y: number) => number;
+type BinaryKind = 'add' | 'sub' | 'mul';
 
-function binary(op: string, a: Var, b: Var, f: Fn2, backward: (g: Tensor, out: Tensor) => [Tensor | null, Tensor | null]): Var {
-  sameDtype(op, a, b);
-  const shape = broadcastShape(op, a, b);
-  const out = Tensor.zeros(shape, a.dtype);
-  const x = a.value.data, y = b.value.data, o = out.data;
-  const nx = x.length, ny = y.length;
-  // block by block: the smaller operand (when broadcast) is one block
-  const n = Math.min(nx, ny);
+/**
+ * o = x (kind) y, block by block: the smaller operand (when broadcast) is one block.
+ * One loop per kind: a function called per element would be megamorphic across the
+ * three ops, and several times slower.
+ */
+function combine(kind: BinaryKind, x: FloatArray, y: FloatArray, o: FloatArray): void {
+  const nx = x.length, ny = y.length, n = Math.min(nx, ny);
   for (let r = 0; r < o.length; r += n) {
     const rx = nx === n ? 0 : r, ry = ny === n ? 0 : r;
-    for (let j = 0; j < n; j++) o[r + j] = f(x[rx + j]!, y[ry + j]!);
+    if (kind === 'add') for (let j = 0; j < n; j++) o[r + j] = x[rx + j]! + y[ry + j]!;
+    else if (kind === 'sub') for (let j = 0; j < n; j++) o[r + j] = x[rx + j]! - y[ry + j]!;
+    else for (let j = 0; j < n; j++) o[r + j] = x[rx + j]! * y[ry + j]!;
   }
-  return record1(op, [a, b], out, (g) => {
+}
+
+function binary(kind: BinaryKind, a: Var, b: Var, backward: (g: Tensor, out: Tensor) => [Tensor | null, Tensor | null]): Var {
+  sameDtype(kind, a, b);
+  const shape = broadcastShape(kind, a, b);
+  const out = Tensor.zeros(shape, a.dtype);
+  combine(kind, a.value.data, b.value.data, out.data);
+  return record1(kind, [a, b], out, (g) => {
     const [ga, gb] = backward(g, out);
     return [ga && reduceTo(ga, a.shape), gb && reduceTo(gb, b.shape)];
   });
@@ -55,7 +64,9 @@ function binary(op: string, a: Var, b: Var, f: Fn2, backward: (g: Tensor, out: T
 function timesBroadcast(g: Tensor, v: Var, sign = 1): Tensor {
   const out = Tensor.zeros(g.shape, g.dtype);
   const gv = g.data, vv = v.value.data, o = out.data, n = vv.length;
-  for (let i = 0; i < o.length; i++) o[i] = sign * gv[i]! * vv[i % n]!;
+  for (let r = 0; r < o.length; r += n) {
+    for (let j = 0; j < n; j++) o[r + j] = sign * gv[r + j]! * vv[j]!;
+  }
   return out;
 }
 
@@ -66,15 +77,15 @@ function negated(g: Tensor): Tensor {
 }
 
 export function add(a: Var, b: Var): Var {
-  return binary('add', a, b, (x, y) => x + y, (g) => [g, g]);
+  return binary('add', a, b, (g) => [g, g]);
 }
 
 export function sub(a: Var, b: Var): Var {
-  return binary('sub', a, b, (x, y) => x - y, (g) => [g, negated(g)]);
+  return binary('sub', a, b, (g) => [g, negated(g)]);
 }
 
 export function mul(a: Var, b: Var): Var {
-  return binary('mul', a, b, (x, y) => x * y, (g) => [timesBroadcast(g, b), timesBroadcast(g, a)]);
+  return binary('mul', a, b, (g) => [timesBroadcast(g, b), timesBroadcast(g, a)]);
 }
 
 type Fn1 = (x: number) => number;

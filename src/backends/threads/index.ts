@@ -116,8 +116,9 @@ class Threaded implements ThreadedBackend {
     writeRef(p, MM.a, plan.in(a as Float32Array, M * K));
     writeRef(p, MM.b, plan.in(b as Float32Array, K * N));
     writeRef(p, MM.c, accumulate ? plan.inout(c as Float32Array, M * N) : plan.out(c as Float32Array, M * N));
-    // split the rows of C unless there are too few for every thread to get a few register tiles
-    p[MM.byColumns] = M < 8 * this.pool.threads && N > M ? 1 : 0;
+    // split C by columns when it is wider than tall: every thread packs all of op(A) and its
+    // share of op(B), so the larger operand is the one divided (by rows: all of op(B), a share of op(A))
+    p[MM.byColumns] = N > M ? 1 : 0;
     this.runPlan(JOB.matmul, plan);
   }
 
