@@ -279,17 +279,25 @@ function copyRows(mem: Float32Array, x: Float32Array, r0: number, rows: number, 
   for (let r = 0; r < rows; r++) mem.set(x.subarray((r0 + r) * ld, (r0 + r) * ld + len), dst + r * len);
 }
 
-/** Packs depth block p0..p0+kc of a depth-major x [K, L] (rows ld apart) at dst, through slabs at raw. */
+/**
+ * Packs depth block p0..p0+kc of a depth-major x [K, L] (rows ld apart) at dst, through slabs at raw.
+ * Rows further apart than L (a thread's block of columns) are copied with what lies
+ * between them when that is at most 3·L more: one copy instead of one per row (the
+ * view each of those makes was most of a threaded step's garbage), packed with the stride.
+ */
 function packBlockDepthMajor(inst: Instance, x: Float32Array, L: number, ld: number, W: 4 | 8, p0: number, kc: number, raw: number, dst: number): void {
   const Lpad = roundUp(L, W);
-  const rowsPerSlab = Math.max(1, Math.floor(SLAB / L));
-  const mem = ensureFloats(inst, Math.max(raw + Math.min(kc, rowsPerSlab) * L + W, dst + kc * Lpad));
+  const span = ld <= 4 * L ? ld : L; // floats per row in the slab
+  const rowsPerSlab = Math.max(1, Math.floor(SLAB / span));
+  const mem = ensureFloats(inst, Math.max(raw + Math.min(kc, rowsPerSlab) * span + W, dst + kc * Lpad));
   const pack = W === 4 ? inst.pack4 : inst.pack8;
   for (let r0 = 0; r0 < kc; r0 += rowsPerSlab) {
     const rows = Math.min(rowsPerSlab, kc - r0);
-    copyRows(mem, x, p0 + r0, rows, L, ld, raw);
-    mem.fill(0, raw + rows * L, raw + rows * L + W); // the last panel reads up to W−1 floats past the slab
-    pack(raw * 4, (dst + r0 * W) * 4, rows, Lpad / W, L * 4, kc * W * 4);
+    const first = (p0 + r0) * ld, end = (rows - 1) * span + L; // the slab's used floats
+    if (span === ld) mem.set(x.subarray(first, first + end), raw);
+    else copyRows(mem, x, p0 + r0, rows, L, ld, raw);
+    mem.fill(0, raw + end, raw + end + W); // the last panel reads up to W−1 floats past the slab
+    pack(raw * 4, (dst + r0 * W) * 4, rows, Lpad / W, span * 4, kc * W * 4);
   }
 }
 
