@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildModule, Code, I32, simdSupported, sleb, uleb } from '../../src/backends/wasm/wasm-builder.js';
-import { matmulModuleBytes, matmulSimd, simdAvailable } from '../../src/backends/wasm/matmul-simd.js';
+import { matmulModuleBytes, matmulSimd, matmulSimdStrided, simdAvailable } from '../../src/backends/wasm/matmul-simd.js';
 import { wasmBackend } from '../../src/backends/wasm/index.js';
 import { gatesBackwardSimd, gatesForwardSimd, gatesModuleBytes } from '../../src/backends/wasm/lstm-gates-simd.js';
 import type { FloatArray } from '../../src/tensor/dtype.js';
@@ -54,6 +54,34 @@ describe.skipIf(!simdAvailable())('matmulSimd vs matmulReference (float32)', () 
         }
       }
     }
+  });
+
+  it('strided operands (blocks of larger matrices, rows ld apart: near and far) give the dense bits, and C\'s gaps stay untouched', () => {
+    const dim = fc.integer({ min: 1, max: 40 });
+    const gap = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 50, max: 200 }));
+    fc.assert(fc.property(dim, dim, dim, fc.boolean(), fc.boolean(), fc.boolean(), gap, gap, gap, (M, K, N, tA, tB, acc, ga, gb, gc) => {
+      const [ra, wa] = tA ? [K, M] : [M, K], [rb, wb] = tB ? [N, K] : [K, N];
+      const lda = wa + ga, ldb = wb + gb, ldc = N + gc;
+      const fill = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + k));
+      const aS = fill(ra * lda, 1), bS = fill(rb * ldb, 2), cS = fill(M * ldc, 3);
+      const dense = (x: Float32Array, rows: number, w: number, ld: number) => {
+        const d = new Float32Array(rows * w);
+        for (let r = 0; r < rows; r++) d.set(x.subarray(r * ld, r * ld + w), r * w);
+        return d;
+      };
+      const want = dense(cS, M, N, ldc);
+      matmulSimd(dense(aS, ra, wa, lda), dense(bS, rb, wb, ldb), want, M, K, N, tA, tB, acc);
+      const before = cS.slice();
+      matmulSimdStrided(aS, bS, cS, M, K, N, tA, tB, acc, { a: lda, b: ldb, c: ldc });
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < ldc; j++) {
+          const got = cS[i * ldc + j]!;
+          if (j < N ? !Object.is(got, want[i * N + j]) : !Object.is(got, before[i * ldc + j])) {
+            throw new Error(`C[${i}, ${j}] = ${got}, expected ${j < N ? want[i * N + j] : before[i * ldc + j]}${j < N ? '' : ' (a gap)'}`);
+          }
+        }
+      }
+    }), { numRuns: 300 });
   });
 
   it('survives memory growth between calls (views are renewed)', () => {
