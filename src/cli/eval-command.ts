@@ -10,6 +10,8 @@ import { evaluateLm } from '../train/trainer.js';
 import { LstmLm } from '../models/lstm-lm.js';
 import { sampleText } from '../train/sample.js';
 import { Rng } from '../tensor/rng.js';
+import { setBackend } from '../backends/backend.js';
+import { selectBackend } from './backend-select.js';
 
 function loadRun(dir: string, overrides: Record<string, unknown> = {}): { cfg: RunConfig; checkpoint: string } {
   const { raw, baseDir } = loadConfigFile(path.join(dir, 'config.json'));
@@ -30,24 +32,34 @@ export function evalCommand(cmd: Command): Command {
     .option('--split <which>', 'valid, test or both', 'both')
     .option('--data <path>', 'evaluate on other data (same layout and vocabulary as the run\'s)')
     .option('--batch <n>', 'evaluation batch size [the run\'s eval.batch]')
-    .action((dir: string, opts: { split: string; data?: string; batch?: string }) => {
+    .option('--threads <n|auto>', 'CPU threads; any count gives the same numbers ["auto": the logical CPUs, at most 8; 1: no worker threads] [the run\'s threads]')
+    .action(async (dir: string, opts: { split: string; data?: string; batch?: string; threads?: string }) => {
       if (!['valid', 'test', 'both'].includes(opts.split)) throw new ConfigError(`option --split: ${JSON.stringify(opts.split)} is not one of valid, test, both`);
       const overrides: Record<string, unknown> = {};
       if (opts.data) overrides.data = path.resolve(opts.data);
       const { cfg, checkpoint } = loadRun(dir, overrides);
       if (opts.batch) cfg.eval.batch = positiveInt('--batch', opts.batch);
+      const threads = opts.threads === undefined ? cfg.threads : opts.threads.trim() === 'auto' ? null : positiveInt('--threads', opts.threads);
       if (cfg.task !== 'charlm' && cfg.task !== 'wordlm') throw new ConfigError(`eval: task ${cfg.task} has no held-out data; its metrics.jsonl holds the curriculum`);
       const s = setupRun(cfg, (l) => process.stderr.write(`${l}\n`));
       loadParams(s.params, decodeCheckpoint(readFileBytes(checkpoint), checkpoint).tensors, checkpoint);
-      const splits = opts.split === 'both' ? (['valid', 'test'] as const) : ([opts.split] as ('valid' | 'test')[]);
-      for (const split of splits) {
-        const data = split === 'valid' ? s.valid : s.test;
-        if (!data) {
-          process.stdout.write(`${split}: none (the run has no ${split} data)\n`);
-          continue;
+      const selected = await selectBackend('cpu', threads);
+      process.stderr.write(`${selected.line}\n`);
+      const previous = setBackend(selected.backend);
+      try {
+        const splits = opts.split === 'both' ? (['valid', 'test'] as const) : ([opts.split] as ('valid' | 'test')[]);
+        for (const split of splits) {
+          const data = split === 'valid' ? s.valid : s.test;
+          if (!data) {
+            process.stdout.write(`${split}: none (the run has no ${split} data)\n`);
+            continue;
+          }
+          const e = evaluateLm(s.lm!, data, cfg.bptt);
+          process.stdout.write(`${split}: loss ${e.loss.toFixed(4)}  ppl ${e.ppl.toFixed(2)}  bpc ${e.bpc.toFixed(4)}  (${e.tokens} tokens)\n`);
         }
-        const e = evaluateLm(s.lm!, data, cfg.bptt);
-        process.stdout.write(`${split}: loss ${e.loss.toFixed(4)}  ppl ${e.ppl.toFixed(2)}  bpc ${e.bpc.toFixed(4)}  (${e.tokens} tokens)\n`);
+      } finally {
+        setBackend(previous);
+        (selected.backend as { dispose?: () => void }).dispose?.();
       }
     });
 }
