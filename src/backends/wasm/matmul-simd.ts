@@ -282,12 +282,13 @@ function copyRows(mem: Float32Array, x: Float32Array, r0: number, rows: number, 
 /**
  * Packs depth block p0..p0+kc of a depth-major x [K, L] (rows ld apart) at dst, through slabs at raw.
  * Rows further apart than L (a thread's block of columns) are copied with what lies
- * between them when that is at most 3·L more: one copy instead of one per row (the
- * view each of those makes was most of a threaded step's garbage), packed with the stride.
+ * between them when that is at most 256 floats a row: one copy instead of one per row
+ * (each makes a view and a call, which cost about as much as copying 1 KiB more),
+ * packed with the stride. Longer gaps are skipped row by row.
  */
 function packBlockDepthMajor(inst: Instance, x: Float32Array, L: number, ld: number, W: 4 | 8, p0: number, kc: number, raw: number, dst: number): void {
   const Lpad = roundUp(L, W);
-  const span = ld <= 4 * L ? ld : L; // floats per row in the slab
+  const span = ld - L <= 256 ? ld : L; // floats per row in the slab
   const rowsPerSlab = Math.max(1, Math.floor(SLAB / span));
   const mem = ensureFloats(inst, Math.max(raw + Math.min(kc, rowsPerSlab) * span + W, dst + kc * Lpad));
   const pack = W === 4 ? inst.pack4 : inst.pack8;
