@@ -453,8 +453,10 @@ async function benchTraining(opts: BenchOptions, tfb: TfBackends, pool: Threaded
     const corpus = writeCorpus(dir, 200_000);
     const hiddens = opts.quick ? [256] : [256, 1024];
     const simdWas = simdEnabled();
-    // fast implementations fill the budget, slow ones get the minimum rounds
+    // fast implementations fill the budget, slow ones get the minimum rounds; ours get at
+    // least 7 in a full run (an H 1024 step takes over a second: 5 medians moved the ratios by ±0.1)
     const budget = opts.quick ? 1500 : 6000;
+    const ourRounds = opts.quick ? 5 : 7;
     for (const H of hiddens) {
       const rows = (['bptt', 'dni'] as const).map((policy): TrainResult => ({
         policy, hidden: H,
@@ -475,12 +477,12 @@ async function benchTraining(opts: BenchOptions, tfb: TfBackends, pool: Threaded
             // one thread and N threads in alternation, so that their ratio is fair
             log(`char-LSTM H${H} bptt and dni: synthgrad SIMD, 1 and ${pool.threads} threads`);
             const steps = [makeOurStep(corpus, H, 'bptt'), makeOurStep(corpus, H, 'dni'), makeOurStep(corpus, H, 'bptt', pool), makeOurStep(corpus, H, 'dni', pool)];
-            const [b1, d1, bN, dN] = alternatingMedians(steps, budget, 5, 3);
+            const [b1, d1, bN, dN] = alternatingMedians(steps, budget, ourRounds, 3);
             record('simd', [b1!, d1!]);
             record('threads', [bN!, dN!]);
           } else {
             log(`char-LSTM H${H} bptt and dni: synthgrad SIMD`);
-            record('simd', timePair((p) => makeOurStep(corpus, H, p), budget, 3));
+            record('simd', timePair((p) => makeOurStep(corpus, H, p), budget, ourRounds));
             record('threads', opts.threads > 1 ? 'no wasm SIMD' : '--threads 1');
           }
         } else record('simd', 'no wasm SIMD');
