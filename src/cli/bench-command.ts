@@ -311,12 +311,13 @@ export function benchTrainer(corpus: string, hidden: number, policy: 'bptt' | 'd
 }
 
 /**
- * Our trainer's optimizer step (one chunk of B·T tokens) on backend `b`. On a
- * threaded backend each timed step starts with the workers awake (pool.warm), as
- * in `train`, where steps follow each other: in the bench a one-thread step runs
- * in between, long enough for them to fall asleep.
+ * Our trainer's optimizer step (one chunk of B·T tokens) on backend `b`. With
+ * `settle`, every timed step follows an untimed step of the same trainer, as steps
+ * follow each other in `train`: the bench alternates trainers (bptt and dni, one
+ * thread and N), and the first step after a switch found the workers asleep (they
+ * spin 50 ms; a one-thread step lasts ~100 ms) and the caches full of another model.
  */
-function makeOurStep(corpus: string, hidden: number, policy: 'bptt' | 'dni', b: Backend = cpuBackend): StepFn {
+function makeOurStep(corpus: string, hidden: number, policy: 'bptt' | 'dni', b: Backend = cpuBackend, settle = true): StepFn {
   const trainer = benchTrainer(corpus, hidden, policy, b !== cpuBackend);
   const step = () => {
     const previous = setBackend(b);
@@ -326,8 +327,7 @@ function makeOurStep(corpus: string, hidden: number, policy: 'bptt' | 'dni', b: 
       setBackend(previous);
     }
   };
-  const pool = 'pool' in b ? (b as ThreadedBackend).pool : null;
-  return { step, prepare: pool ? () => pool.warm() : undefined, dispose: () => {} };
+  return { step, prepare: settle ? step : undefined, dispose: () => {} };
 }
 
 /**
@@ -490,7 +490,7 @@ async function benchTraining(opts: BenchOptions, tfb: TfBackends, pool: Threaded
         if (opts.quick && H > 256) record('ts', 'skipped (--quick)');
         else {
           log(`char-LSTM H${H} bptt and dni: synthgrad TS`);
-          record('ts', timePair((p) => makeOurStep(corpus, H, p), 0, 2));
+          record('ts', timePair((p) => makeOurStep(corpus, H, p, cpuBackend, false), 0, 2)); // ~1 s a step: nothing to settle
         }
       } finally {
         setSimdEnabled(simdWas);
@@ -548,7 +548,7 @@ export async function runBench(opts: BenchOptions, command = 'synthgrad bench'):
     command,
     threads: opts.threads,
     simd: simdAvailable(),
-    timer: `products: ${timer.name}, best of interleaved rounds; training: median ms per step, bptt and dni steps in alternation`,
+    timer: `products: ${timer.name}, best of interleaved rounds; training: median ms per step, trainers in alternation, each timed step right after an untimed one of the same trainer`,
     matmul,
     training,
     notes,

@@ -12,12 +12,11 @@
 //          registered buffers): a worker that has taken fewer takes the others
 //          from its port (receiveMessageOnPort) before it starts
 //   FAILED 1 when a worker's share threw; its message is in the error bytes
-//   AWAKE  workers not asleep in Atomics.wait (spinning or working)
 //   then PARAM_INTS integers of parameters, then PARAM_DOUBLES doubles.
 import type { Worker as NodeWorker, MessagePort } from 'node:worker_threads';
 import { PARAM_DOUBLES, PARAM_INTS, runJob, type JobContext } from './jobs.js';
 
-export const CTL = { SEQ: 0, DONE: 1, KIND: 2, GEN: 3, FAILED: 4, AWAKE: 5, PARAMS: 8 } as const;
+export const CTL = { SEQ: 0, DONE: 1, KIND: 2, GEN: 3, FAILED: 4, PARAMS: 8 } as const;
 export const CONTROL_INTS = CTL.PARAMS + PARAM_INTS;
 /** Bytes of the control block: the integers, then the doubles (8-aligned). */
 export const CONTROL_BYTES = CONTROL_INTS * 4 + PARAM_DOUBLES * 8;
@@ -137,24 +136,6 @@ export class ThreadPool {
    */
   wake(): void {
     Atomics.notify(this.control, CTL.SEQ);
-  }
-
-  /**
-   * Wakes the workers and waits (at most `timeoutMs`) until all of them spin: the state
-   * they are in between the jobs of consecutive training steps. A benchmark that
-   * alternates one-thread and N-thread steps calls it before timing an N-thread step,
-   * whose workers otherwise start it asleep (on a virtual machine, waking one took
-   * up to several ms). Returns whether all were awake in time.
-   */
-  warm(timeoutMs = 50): boolean {
-    if (this.spinMs === 0) return false; // oversubscribed: woken workers would sleep again at once
-    const others = this.threads - 1;
-    const until = performance.now() + timeoutMs;
-    this.wake();
-    while (Atomics.load(this.control, CTL.AWAKE) < others) {
-      if (performance.now() > until) return false;
-    }
-    return true;
   }
 
   /** Runs job `kind` (its parameters already in `params`) on every thread; returns when all are done. */

@@ -15,7 +15,6 @@ const ctx: JobContext = {
 };
 let gen = 0;
 let seen = 0; // the first job makes SEQ 1
-Atomics.add(ctl, CTL.AWAKE, 1);
 
 /** Takes the buffers handed out up to `want` from the port (posted before the job was). */
 function takeBuffers(want: number): void {
@@ -39,9 +38,7 @@ for (;;) {
     for (let i = 0; i < 1000 && seq === seen; i++) seq = Atomics.load(ctl, CTL.SEQ);
   }
   if (seq === seen) {
-    Atomics.sub(ctl, CTL.AWAKE, 1);
     Atomics.wait(ctl, CTL.SEQ, seen);
-    Atomics.add(ctl, CTL.AWAKE, 1);
     seq = Atomics.load(ctl, CTL.SEQ);
   }
   if (seq === seen) continue;
