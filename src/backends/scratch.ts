@@ -3,7 +3,7 @@
 // back once the op's backward has read them, so a training step neither allocates
 // (and zero-fills, and collects) them again nor, on the threaded backend, copies
 // them to its workers: there they are SharedArrayBuffers that every thread uses in place.
-import type { DType, FloatArray } from '../tensor/dtype.js';
+import { dtypeOf, type DType, type FloatArray } from '../tensor/dtype.js';
 
 export interface Scratch {
   /** n elements of `dtype`; their contents are whatever the last user left (the op writes every element). */
@@ -15,6 +15,8 @@ export interface Scratch {
 /** Free buffers kept per (dtype, length): more than a few layers' worth in flight is unusual. */
 const KEEP = 16;
 
+const keyOf = (dtype: DType, n: number) => `${dtype}:${n}`;
+
 export class ScratchPool implements Scratch {
   private readonly free = new Map<string, FloatArray[]>();
   private readonly lent = new WeakSet<FloatArray>();
@@ -23,7 +25,7 @@ export class ScratchPool implements Scratch {
   constructor(private readonly make: (dtype: DType, n: number) => FloatArray) {}
 
   take(dtype: DType, n: number): FloatArray {
-    const x = this.free.get(`${dtype}:${n}`)?.pop() ?? this.make(dtype, n);
+    const x = this.free.get(keyOf(dtype, n))?.pop() ?? this.make(dtype, n);
     this.lent.add(x);
     return x;
   }
@@ -31,7 +33,7 @@ export class ScratchPool implements Scratch {
   give(x: FloatArray): void {
     if (!this.lent.has(x)) return; // not ours, or given twice
     this.lent.delete(x);
-    const key = `${x instanceof Float64Array ? 'float64' : 'float32'}:${x.length}`;
+    const key = keyOf(dtypeOf(x), x.length);
     const list = this.free.get(key) ?? [];
     if (list.length < KEEP) list.push(x);
     this.free.set(key, list);
