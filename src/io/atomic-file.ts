@@ -34,7 +34,8 @@ function errMessage(e: unknown): string {
 // itself has succeeded then, only the extra durability step is unavailable.
 const DIR_FSYNC_UNSUPPORTED = new Set(['EINVAL', 'EPERM', 'EISDIR', 'EBADF', 'ENOTSUP', 'EACCES']);
 
-function fsyncDirectory(dir: string): void {
+/** fsyncs a directory (after a rename in it); a no-op where the platform refuses. */
+export function fsyncDirectory(dir: string): void {
   let fd: number | undefined;
   try {
     fd = fs.openSync(dir, 'r');
