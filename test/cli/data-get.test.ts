@@ -187,6 +187,14 @@ describe('synthgrad data get (local server)', () => {
     expect(text).toMatch(/wikitext-2-v1\.zip: [\d.]+ k?B in [\d.]+ s/);
   });
 
+  it('an HTTP error names the URL and the status, and suggests a mirror or placing the file by hand', async () => {
+    const dir = tempDir();
+    const err = await dataGet('ptb', { dir, mirror: `${mirror}/gone`, table: table(), ...quiet }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as Error).message).toMatch(new RegExp(`${mirror}/gone/simple-examples\\.tgz answered HTTP 404.*--mirror URL.*put it at`));
+    expect(filesUnder(dir)).toEqual([]);
+  });
+
   it('an unknown name lists the known ones', async () => {
     await expect(dataGet('ptb2', { dir: tempDir(), table: table(), ...quiet })).rejects.toThrow(/unknown dataset "ptb2"; one of: ptb, ptb-char, wikitext-2/);
   });
