@@ -46,3 +46,15 @@ describe('checkpoints of earlier versions', () => {
     for (const [n, t] of a.tensors) expect(Array.from(b.tensors.get(n)!.data), n).toEqual(Array.from(t.data));
   });
 });
+
+describe('a checkpoint that does not fit the configured run', () => {
+  it('names the file, the component and the tensor', async () => {
+    const out = path.join(dir, 'misfit');
+    fs.mkdirSync(out);
+    fs.copyFileSync(path.join(FIXTURES, 'charlm-elementwise.safetensors'), path.join(out, CHECKPOINT));
+    const cfg = tinyConfig(dir, data, { ...cases[0]![1], hidden: [14], steps: 30 });
+    await expect(runTraining(cfg, { outDir: out, resume: true })).rejects.toThrow(/checkpoint\.safetensors: the model: tensor rnns\.0\.weight_ih has 384 values, the configured run needs 448; the checkpoint cannot resume this run/);
+    const mlpCfg = tinyConfig(dir, data, { ...cases[0]![1], synthesizer: { kind: 'mlp' }, steps: 30 });
+    await expect(runTraining(mlpCfg, { outDir: out, resume: true })).rejects.toThrow(/the synthesizer: missing tensor synthesizer\.0\.weight/);
+  });
+});
