@@ -3,16 +3,11 @@
 // step, an epoch being one pass; and the evaluation of a held-out split (§7).
 import { noGrad, Var } from '../autograd/variable.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { Batched } from '../data/batch.js';
+import { chunkBounds, chunkCount, chunkInputs, chunkTargets, type Batched } from '../data/batch.js';
 import type { LstmLm } from '../models/lstm-lm.js';
 import type { StateDict, Stateful } from '../models/state.js';
 import type { ChunkSource } from './trainer.js';
 import type { StepPosition } from './schedule.js';
-
-/** Chunks per epoch: the last of the L − 1 (input, target) steps ends the last chunk, which may be short. */
-export function chunksPerEpoch(L: number, T: number): number {
-  return Math.ceil((L - 1) / T);
-}
 
 export class LmSource implements ChunkSource, Stateful {
   readonly params: LstmLm['params'];
@@ -24,7 +19,7 @@ export class LmSource implements ChunkSource, Stateful {
     this.params = model.params;
     this.stateSize = model.stateSize;
     this.batch = train.B;
-    this.C = chunksPerEpoch(train.L, T);
+    this.C = chunkCount(train.L, T);
   }
 
   position(step: number): StepPosition {
@@ -33,12 +28,9 @@ export class LmSource implements ChunkSource, Stateful {
   }
 
   forward(step: number, sPrev: Var): { loss: Var; sK: Var; len: number } {
-    const { train, T } = this, B = this.batch;
-    const start = (step % this.C) * T;
-    const len = Math.min(T, train.L - 1 - start);
-    const inputs = train.data.subarray(start * B, (start + len) * B);
-    const targets = train.data.subarray((start + 1) * B, (start + 1 + len) * B);
-    return { ...this.model.forwardChunk(inputs, targets, len, sPrev), len };
+    const chunk = chunkBounds(step % this.C, this.train.L, this.T);
+    const inputs = chunkInputs(this.train, chunk), targets = chunkTargets(this.train, chunk);
+    return { ...this.model.forwardChunk(inputs, targets, chunk.len, sPrev), len: chunk.len };
   }
 
   /** Nothing to save: where a step stands follows from its number. */
@@ -59,13 +51,11 @@ export function evaluateLm(model: LstmLm, data: Batched, T: number): { loss: num
     const { B, L } = data;
     let s = new Var(Tensor.zeros([B, model.stateSize], model.params.dtype));
     let total = 0, tokens = 0;
-    for (let start = 0; start < L - 1; start += T) {
-      const len = Math.min(T, L - 1 - start);
-      const inputs = data.data.subarray(start * B, (start + len) * B);
-      const targets = data.data.subarray((start + 1) * B, (start + 1 + len) * B);
-      const { loss, sK } = model.forwardChunk(inputs, targets, len, s);
-      total += loss.item() * len * B;
-      tokens += len * B;
+    for (let k = 0; k < chunkCount(L, T); k++) {
+      const chunk = chunkBounds(k, L, T);
+      const { loss, sK } = model.forwardChunk(chunkInputs(data, chunk), chunkTargets(data, chunk), chunk.len, s);
+      total += loss.item() * chunk.len * B;
+      tokens += chunk.len * B;
       s = sK;
     }
     const loss = total / tokens;
