@@ -26,7 +26,7 @@ export interface GradcheckRow {
 }
 
 // ---------------------------------------------------------------------------
-// The composed 2-layer LSTM language model (§2 of ALGORITHM.md, built from ops)
+// The composed 2-layer LSTM language model (§2 of docs/algorithm.md, built from ops)
 
 export interface LmDims {
   /** vocabulary */

@@ -1,4 +1,4 @@
-// The LSTM language model of ALGORITHM.md §2: embedding, n stacked LSTM layers,
+// The LSTM language model of docs/algorithm.md §2: embedding, n stacked LSTM layers,
 // decoder (optionally tied to the embedding). Parameter names are PyTorch's.
 import * as ag from '../autograd/index.js';
 import type { Var } from '../autograd/variable.js';

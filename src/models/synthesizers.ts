@@ -1,4 +1,4 @@
-// Synthetic-gradient predictors M_φ : R^S → R^S (ALGORITHM.md §4).
+// Synthetic-gradient predictors M_φ : R^S → R^S (docs/algorithm.md §4).
 // Names follow PyTorch modules so --init and checkpoints speak state_dict.
 import * as ag from '../autograd/index.js';
 import { noGrad, Var } from '../autograd/variable.js';

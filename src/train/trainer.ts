@@ -1,4 +1,4 @@
-// The training step of ALGORITHM.md §3–§4, for the language-model tasks.
+// The training step of docs/algorithm.md §3–§4, for the language-model tasks.
 // One call of `step()` is one optimizer step on one chunk:
 //   forward → ĝ_k = M_φ(s_k) → one backward with both seeds → δ_{k−1}
 //   → synthesizer step → clip → model step.

@@ -1,4 +1,4 @@
-// The DNI step of ALGORITHM.md §4 on the real trainer: λ = 0 is BPTT, δ is the
+// The DNI step of docs/algorithm.md §4 on the real trainer: λ = 0 is BPTT, δ is the
 // gradient of L_k + λ⟨ĝ, s_k⟩ (checked by finite differences in float64), and
 // the policies switch mode exactly where §6 says.
 import { describe, expect, it } from 'vitest';
