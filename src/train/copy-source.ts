@@ -151,6 +151,7 @@ export class CopySource implements ChunkSource, Stateful {
       if (!t) throw new Error(`missing tensor ${name}`);
       return Float32Array.from(t.data);
     };
+    if (!d.meta) throw new Error('the metadata entry "copy" (the curriculum) is missing');
     const { episode_shape: shape, ...curriculum } = d.meta as unknown as CurriculumState & { episode_shape: { N: number; R: number; length: number } };
     this.state = curriculum;
     const e = this.episode;
