@@ -14,7 +14,8 @@ import { LstmLm } from '../src/models/lstm-lm.js';
 import { createSynthesizer } from '../src/models/synthesizers.js';
 import { Rng } from '../src/tensor/rng.js';
 import { resolveConfig } from '../src/train/config.js';
-import { lmChunkSource, Trainer } from '../src/train/trainer.js';
+import { Trainer } from '../src/train/trainer.js';
+import { lmChunkSource } from '../src/train/lm-source.js';
 
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');

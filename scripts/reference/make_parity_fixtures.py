@@ -8,7 +8,7 @@ initial weights come from torch.manual_seed, and the reference trainer
 (torch_reference.py, float32, one thread) has no randomness of its own.
 
 For every case it writes test/fixtures/parity/<case>/:
-  config.json             run configuration (CONFIG.md schema, "data" relative
+  config.json             run configuration (docs/config.md schema, "data" relative
                           to the case folder, "steps": 40)
   init.safetensors        initial model + synthesizer weights, F32, U(-0.1, 0.1)
                           for the model, U(-0.05, 0.05) (non-zero!) for the

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Self-checks of the PyTorch reference trainer against docs/ALGORITHM.md.
+"""Self-checks of the PyTorch reference trainer against docs/algorithm.md.
 
     /usr/bin/python3 scripts/reference/selfcheck_reference.py
 

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Independent PyTorch reference trainer for synthgrad (parity fixtures).
 
-This file re-implements, from docs/ALGORITHM.md (§1-§6, §9) and
-docs/CONFIG.md only, one training run of an LSTM language model with
+This file re-implements, from docs/algorithm.md (§1-§6, §9) and
+docs/config.md only, one training run of an LSTM language model with
 truncated BPTT, DNI synthetic gradients at the truncation point and SGDR warm
 restarts with the bptt / dni / alternating gradient-mode policies. It does not
 read or share any code with the TypeScript engine; its job is to produce
@@ -51,7 +51,7 @@ How to run (Debian's system python with python3-torch, not a pyenv python):
 
 Outputs in --out:
   metrics.jsonl       one record per optimizer step, exactly the keys of
-                      CONFIG.md: step, epoch, chunk, chunk_len, loss, lr, mode,
+                      docs/config.md: step, epoch, chunk, chunk_len, loss, lr, mode,
                       sg_loss, grad_norm, delta_norm, ghat_norm
   final.safetensors   final model and synthesizer tensors under PyTorch
                       state_dict names (F32 for float32 runs, F64 for
@@ -125,7 +125,7 @@ def load_safetensors(path):
 
 
 # --------------------------------------------------------------------------
-# configuration (CONFIG.md)
+# configuration (docs/config.md)
 # --------------------------------------------------------------------------
 
 _TOP_KEYS = {'task', 'data', 'split', 'embed', 'hidden', 'layers', 'tied', 'batch', 'bptt', 'optimizer',
@@ -160,7 +160,7 @@ def _with_defaults(section, given, defaults):
 
 
 def load_config(path):
-    """Read a CONFIG.md run configuration and fill every default.
+    """Read a docs/config.md run configuration and fill every default.
 
     `data` is resolved relative to the config file's folder."""
     with open(path, 'r', encoding='utf-8') as f:
@@ -587,7 +587,7 @@ def run(config_path, init_path, steps, out_dir, dtype=torch.float32, quiet=False
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--config', required=True, help='run configuration (CONFIG.md JSON schema)')
+    ap.add_argument('--config', required=True, help='run configuration (docs/config.md JSON schema)')
     ap.add_argument('--init', required=True, help='initial weights (safetensors, F32 or F64)')
     ap.add_argument('--steps', type=int, default=None, help='optimizer steps [config steps, or epochs*C]')
     ap.add_argument('--out', required=True, help='output folder')

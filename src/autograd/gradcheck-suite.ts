@@ -10,6 +10,7 @@ import { Var } from './variable.js';
 import { add, exp, log, mul, neg, relu, scale, sigmoid, sub, tanh } from './ops/elementwise.js';
 import { mean, reshape, sum } from './ops/reduce.js';
 import { matmul } from './ops/matmul.js';
+import { linear } from './ops/linear.js';
 import { embedding } from './ops/embedding.js';
 import { concat, split } from './ops/concat.js';
 import { sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from './ops/losses.js';
@@ -25,7 +26,7 @@ export interface GradcheckRow {
 }
 
 // ---------------------------------------------------------------------------
-// The composed 2-layer LSTM language model (§2 of ALGORITHM.md, built from ops)
+// The composed 2-layer LSTM language model (§2 of docs/algorithm.md, built from ops)
 
 export interface LmDims {
   /** vocabulary */
@@ -45,7 +46,7 @@ export function lmInputShapes(m: LmDims): number[][] {
 }
 
 /**
- * embedding → lstmSequence ×2 → matmul decoder (transB) + bias → softmaxCrossEntropy.
+ * embedding → lstmSequence ×2 → linear decoder → softmaxCrossEntropy.
  * The initial state is one leaf sPrev [B, S] split into per-layer h0, c0 (the DNI
  * state layout [h_1, c_1, h_2, c_2]); `s` is the same layout of the final states.
  */
@@ -55,7 +56,7 @@ export function lmForward(m: LmDims, ids: readonly number[], targets: readonly n
   const x = embedding(E, ids);
   const [hs1, hT1, cT1] = lstmSequence(x, h01, c01, { wih: wih1, whh: whh1, bih: bih1, bhh: bhh1 }, m.T);
   const [hs2, hT2, cT2] = lstmSequence(hs1, h02, c02, { wih: wih2, whh: whh2, bih: bih2, bhh: bhh2 }, m.T);
-  const logits = add(matmul(hs2, Wo, { transB: true }), bo);
+  const logits = linear(hs2, Wo, bo);
   return { loss: softmaxCrossEntropy(logits, targets), s: concat([hT1, cT1, hT2, cT2]) };
 }
 
@@ -195,6 +196,13 @@ function specs(): OpSpec[] {
     matmulSpec(true, false),
     matmulSpec(false, true),
     matmulSpec(true, true),
+    {
+      op: 'linear',
+      make: (rng) => {
+        const N = dim(rng, 5), I = dim(rng, 5), O = dim(rng, 5);
+        return { f: (x, W, b) => linear(x!, W!, b!), inputs: [leaf(rng, [N, I]), leaf(rng, [O, I]), leaf(rng, [O])] };
+      },
+    },
     {
       op: 'embedding',
       make: (rng) => {

@@ -4,6 +4,7 @@ export { gradcheck, gradcheckRoots, type GradcheckOptions, type GradcheckResult 
 export { add, sub, mul, scale, neg, sigmoid, tanh, relu, exp, log } from './ops/elementwise.js';
 export { sum, mean, reshape } from './ops/reduce.js';
 export { matmul, type MatmulOptions } from './ops/matmul.js';
+export { linear } from './ops/linear.js';
 export { embedding } from './ops/embedding.js';
 export { concat, split } from './ops/concat.js';
 export { softmaxCrossEntropy, sigmoidBinaryCrossEntropy } from './ops/losses.js';

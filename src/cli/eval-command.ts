@@ -6,7 +6,7 @@ import { loadConfigFile, nodePath } from '../train/config-file.js';
 import { readFileBytes } from '../io/atomic-file.js';
 import { decodeCheckpoint, loadParams } from '../train/checkpoint.js';
 import { setupRun } from '../train/setup.js';
-import { evaluateLm } from '../train/trainer.js';
+import { evaluateLm } from '../train/lm-source.js';
 import { LstmLm } from '../models/lstm-lm.js';
 import { sampleText } from '../train/sample.js';
 import { Rng } from '../tensor/rng.js';
@@ -42,7 +42,8 @@ export function evalCommand(cmd: Command): Command {
       const threads = opts.threads === undefined ? cfg.threads : opts.threads.trim() === 'auto' ? null : positiveInt('--threads', opts.threads);
       if (cfg.task !== 'charlm' && cfg.task !== 'wordlm') throw new ConfigError(`eval: task ${cfg.task} has no held-out data; its metrics.jsonl holds the curriculum`);
       const s = setupRun(cfg, (l) => process.stderr.write(`${l}\n`));
-      loadParams(s.params, decodeCheckpoint(readFileBytes(checkpoint), checkpoint).tensors, checkpoint);
+      if (s.kind !== 'lm') throw new Error(`eval: task ${cfg.task} set up no language model`);
+      loadParams(s.model.params, decodeCheckpoint(readFileBytes(checkpoint), checkpoint).tensors, checkpoint);
       const selected = await selectBackend('cpu', threads);
       process.stderr.write(`${selected.line}\n`);
       const previous = setBackend(selected.backend);
@@ -54,7 +55,7 @@ export function evalCommand(cmd: Command): Command {
             process.stdout.write(`${split}: none (the run has no ${split} data)\n`);
             continue;
           }
-          const e = evaluateLm(s.lm!, data, cfg.bptt);
+          const e = evaluateLm(s.model, data, cfg.bptt);
           process.stdout.write(`${split}: loss ${e.loss.toFixed(4)}  ppl ${e.ppl.toFixed(2)}  bpc ${e.bpc.toFixed(4)}  (${e.tokens} tokens)\n`);
         }
       } finally {

@@ -1,4 +1,4 @@
-// Batchify and truncated-BPTT chunks (ALGORITHM.md §1 and §9 "Data").
+// Batchify and truncated-BPTT chunks (docs/algorithm.md §1 and §9 "Data").
 //
 // A stream of N ids and a batch size B give L = floor(N/B); the first B·L ids
 // are kept and stream b (0-based) is ids[b·L .. (b+1)·L). Step t of the batch

@@ -1,4 +1,4 @@
-// Character-level corpora (ALGORITHM.md §1 and §9 "Data").
+// Character-level corpora (docs/algorithm.md §1 and §9 "Data").
 //
 // * The vocabulary is the set of distinct Unicode code points of the training
 //   text, sorted by code-point value (not by UTF-16 unit: '😀' U+1F600 sorts
@@ -147,14 +147,14 @@ export interface CharSplit {
   testStart: TextPosition | null;
 }
 
-/** The held-out fractions of a single-file character corpus (CONFIG.md key `split`). */
+/** The held-out fractions of a single-file character corpus (docs/config.md key `split`). */
 export interface SplitFractions {
   valid: number;
   test: number;
 }
 
 /**
- * Cuts one text into train/valid/test (CONFIG.md `split`): with `n` the
+ * Cuts one text into train/valid/test (docs/config.md `split`): with `n` the
  * number of code points, the last `floor(n·valid) + floor(n·test)` code
  * points are held out, the validation part first, then the test part.
  * `split === null`: the whole text is training data, valid/test are null.

@@ -1,4 +1,4 @@
-// Episodes of the copy and repeat-copy tasks (ALGORITHM.md §8; Graves et al.
+// Episodes of the copy and repeat-copy tasks (docs/algorithm.md §8; Graves et al.
 // 2014, Jaderberg et al. 2016 §3.1). An episode is B sequences of the same
 // length N (and repeat count R), laid out time-major: row t·B + b.
 //

@@ -1,4 +1,4 @@
-// Loading corpora from disk (CONFIG.md keys `data`, `split`). Node only.
+// Loading corpora from disk (docs/config.md keys `data`, `split`). Node only.
 //
 // charlm: `data` is a text file (then `split` applies) or a folder holding
 //         train.txt and optionally valid.txt and test.txt;
@@ -47,7 +47,7 @@ export type LoadedCorpus = LoadedCharCorpus | LoadedWordCorpus;
 
 /**
  * Loads a corpus for `task` from `dataPath` (see the file comment). `split`
- * (CONFIG.md) applies to a single charlm file only; `null` (the default)
+ * (docs/config.md) applies to a single charlm file only; `null` (the default)
  * keeps the whole file as training data. A non-null split with a folder, or
  * with wordlm, is a DataError. All problems with the data are DataErrors.
  */

@@ -1,4 +1,4 @@
-// Word-level corpora (ALGORITHM.md §1 and §9 "Data"), Penn Treebank /
+// Word-level corpora (docs/algorithm.md §1 and §9 "Data"), Penn Treebank /
 // WikiText layout, as PyTorch's word_language_model example reads them:
 //
 // * a text is cut into lines at '\n'; a final '\n' does not start an extra

@@ -6,8 +6,9 @@ import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { ParamSet, type ParamSpec } from './params.js';
 import { lstmStackForward, lstmStackSpecs, stateSizeOf } from './lstm-stack.js';
+import { loadParamStateDict, paramStateDict, type StateDict, type Stateful } from './state.js';
 
-export class CopyModel {
+export class CopyModel implements Stateful {
   readonly params: ParamSet;
   readonly stateSize: number;
 
@@ -26,7 +27,7 @@ export class CopyModel {
   forwardChunk(x: Tensor, targets: Tensor, scoredRows: number[], T: number, sPrev: Var): { loss: Var | null; logits: Var; sK: Var } {
     const p = this.params;
     const { top, sK } = lstmStackForward(p, this.hidden, new Var(x), sPrev, T);
-    const logits = ag.add(ag.matmul(top, p.get('decoder.weight'), { transB: true }), p.get('decoder.bias'));
+    const logits = ag.linear(top, p.get('decoder.weight'), p.get('decoder.bias'));
     let loss: Var | null = null;
     if (scoredRows.length > 0) {
       // Gathering rows is an embedding lookup into the logits; its backward scatters back.
@@ -36,5 +37,13 @@ export class CopyModel {
       loss = ag.sigmoidBinaryCrossEntropy(picked, new Var(y));
     }
     return { loss, logits, sK };
+  }
+
+  stateDict(): StateDict {
+    return paramStateDict(this.params);
+  }
+
+  loadStateDict(d: StateDict): void {
+    loadParamStateDict(this.params, d.tensors);
   }
 }

@@ -1,9 +1,10 @@
-// The LSTM language model of ALGORITHM.md §2: embedding, n stacked LSTM layers,
+// The LSTM language model of docs/algorithm.md §2: embedding, n stacked LSTM layers,
 // decoder (optionally tied to the embedding). Parameter names are PyTorch's.
 import * as ag from '../autograd/index.js';
 import type { Var } from '../autograd/variable.js';
 import type { DType } from '../tensor/dtype.js';
 import { ParamSet, type ParamSpec } from './params.js';
+import { loadParamStateDict, paramStateDict, type StateDict, type Stateful } from './state.js';
 import { lstmStackForward, lstmStackSpecs, stateSizeOf } from './lstm-stack.js';
 
 export interface LstmLmShape {
@@ -20,7 +21,7 @@ export interface ChunkForward {
   sK: Var;
 }
 
-export class LstmLm {
+export class LstmLm implements Stateful {
   readonly shape: LstmLmShape;
   readonly params: ParamSet;
   /** S = 2·Σ_l H_l, the width of the state vector s. */
@@ -57,7 +58,16 @@ export class LstmLm {
 
   /** Logits W_o h + b_o for every row of h. */
   private decode(h: Var): Var {
-    return ag.add(ag.matmul(h, this.decoderWeight, { transB: true }), this.params.get('decoder.bias'));
+    return ag.linear(h, this.decoderWeight, this.params.get('decoder.bias'));
+  }
+
+  /** The weights by their PyTorch names; a tied model's decoder.weight is the embedding again (load_state_dict wants both). */
+  stateDict(): StateDict {
+    return paramStateDict(this.params, this.shape.tied ? { 'decoder.weight': 'encoder.weight' } : {});
+  }
+
+  loadStateDict(d: StateDict): void {
+    loadParamStateDict(this.params, d.tensors);
   }
 
   /** Logits of the last time step, for sampling: inputs are B ids, one step. */

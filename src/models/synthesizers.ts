@@ -1,4 +1,4 @@
-// Synthetic-gradient predictors M_φ : R^S → R^S (ALGORITHM.md §4).
+// Synthetic-gradient predictors M_φ : R^S → R^S (docs/algorithm.md §4).
 // Names follow PyTorch modules so --init and checkpoints speak state_dict.
 import * as ag from '../autograd/index.js';
 import { noGrad, Var } from '../autograd/variable.js';
@@ -74,7 +74,7 @@ class FeedForwardSynth implements Synthesizer {
     let x = s;
     for (let i = 0; i < this.layers; i++) {
       const p = this.prefix(i);
-      x = ag.add(ag.matmul(x, this.params.get(`${p}.weight`), { transB: true }), this.params.get(`${p}.bias`));
+      x = ag.linear(x, this.params.get(`${p}.weight`), this.params.get(`${p}.bias`));
       if (i < this.layers - 1) x = ag.relu(x);
     }
     return x;
@@ -130,7 +130,7 @@ class ElementwiseSynth implements Synthesizer {
       x = ag.mul(x, new Var(n));
     }
     const p = this.params;
-    const u = ag.add(ag.matmul(x, p.get('synthesizer.inp.weight'), { transB: true }), p.get('synthesizer.inp.bias'));
+    const u = ag.linear(x, p.get('synthesizer.inp.weight'), p.get('synthesizer.inp.bias'));
     const state = h.shape[0] === B * this.S ? h : Tensor.zeros([B * this.S, this.m], s.dtype);
     const hNext = ag.gruCell(u, new Var(state), {
       wih: p.get('synthesizer.gru.weight_ih'),
@@ -138,7 +138,7 @@ class ElementwiseSynth implements Synthesizer {
       bih: p.get('synthesizer.gru.bias_ih'),
       bhh: p.get('synthesizer.gru.bias_hh'),
     });
-    const y = ag.add(ag.matmul(hNext, p.get('synthesizer.out.weight'), { transB: true }), p.get('synthesizer.out.bias'));
+    const y = ag.linear(hNext, p.get('synthesizer.out.weight'), p.get('synthesizer.out.bias'));
     return { out: ag.reshape(y, [B, this.S]), hNext };
   }
 

@@ -1,6 +1,7 @@
 // Checkpoints in safetensors: the model and synthesizer under their PyTorch
 // names (so the model part loads into torch with load_state_dict), plus what
 // an exact resume needs under names of our own; scalars go in __metadata__.
+// The components' state dictionaries are gathered in run.ts.
 import { decodeSafetensors, encodeSafetensors, type StTensor } from '../io/safetensors.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { fmt } from '../tensor/shape.js';
@@ -19,14 +20,6 @@ export function stTensorOf(data: FloatArray, shape: readonly number[]): StTensor
   return data instanceof Float64Array
     ? { dtype: 'F64', shape: shape.slice(), data: data.slice() }
     : { dtype: 'F32', shape: shape.slice(), data: data.slice() };
-}
-
-/** Named weight tensors of a ParamSet; `aliases` adds extra names for shared ones (a tied decoder). */
-export function paramTensors(params: ParamSet, aliases: Record<string, string> = {}): [string, StTensor][] {
-  const out: [string, StTensor][] = [];
-  for (const spec of params.specs) out.push([spec.name, stTensorOf(params.get(spec.name).value.data, spec.shape)]);
-  for (const [alias, of] of Object.entries(aliases)) out.push([alias, stTensorOf(params.get(of).value.data, params.get(of).shape)]);
-  return out;
 }
 
 export interface CheckpointContents {

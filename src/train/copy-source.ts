@@ -7,8 +7,9 @@
 import { Var } from '../autograd/variable.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/rng.js';
-import { makeEpisode, type CopyEpisode, type CopyKind } from '../data/copy-task.js';
+import { makeEpisode, scoredSteps, type CopyEpisode, type CopyKind } from '../data/copy-task.js';
 import type { CopyModel } from '../models/copy-model.js';
+import type { StateDict, Stateful } from '../models/state.js';
 import type { ChunkSource } from './trainer.js';
 import type { StepPosition } from './schedule.js';
 import type { CopyConfig } from './config.js';
@@ -29,7 +30,15 @@ export interface CurriculumState {
   bestR: number;
 }
 
-export class CopySource implements ChunkSource {
+export interface CopySummary {
+  N: number;
+  R: number;
+  bestN: number;
+  bestR: number;
+  recentError: number;
+}
+
+export class CopySource implements ChunkSource, Stateful {
   readonly params: CopyModel['params'];
   readonly stateSize: number;
   state: CurriculumState;
@@ -111,5 +120,42 @@ export class CopySource implements ChunkSource {
   recentError(): number {
     const r = this.state.recent;
     return r.length === 0 ? NaN : r.reduce((a, b) => a + b, 0) / r.length;
+  }
+
+  /** The curriculum's level, added to every step record. */
+  recordFields(): { copy_n: number; copy_r: number } {
+    return { copy_n: this.episode.N, copy_r: this.episode.R };
+  }
+
+  /** Where the curriculum got to, for the run's result. */
+  summary(): CopySummary {
+    const st = this.state;
+    return { N: st.N, R: st.R, bestN: st.bestN, bestR: st.bestR, recentError: this.recentError() };
+  }
+
+  /** The curriculum and the episode under way (its bits as drawn, so that a resumed run finishes the same one). */
+  stateDict(): StateDict {
+    const e = this.episode;
+    return {
+      tensors: new Map([
+        ['state.copy_inputs', new Tensor(e.inputs, [e.inputs.length])],
+        ['state.copy_targets', new Tensor(e.targets, [e.targets.length])],
+      ]),
+      meta: { ...this.state, episode_shape: { N: e.N, R: e.R, length: e.length } },
+    };
+  }
+
+  loadStateDict(d: StateDict): void {
+    const get = (name: string): Float32Array => {
+      const t = d.tensors.get(name);
+      if (!t) throw new Error(`missing tensor ${name}`);
+      return Float32Array.from(t.data);
+    };
+    if (!d.meta) throw new Error('the metadata entry "copy" (the curriculum) is missing');
+    const { episode_shape: shape, ...curriculum } = d.meta as unknown as CurriculumState & { episode_shape: { N: number; R: number; length: number } };
+    this.state = curriculum;
+    const e = this.episode;
+    const inputs = get('state.copy_inputs'), targets = get('state.copy_targets');
+    this.episode = { ...e, N: shape.N, R: shape.R, length: shape.length, inputs, targets, scored: scoredSteps(shape.N, shape.length) };
   }
 }

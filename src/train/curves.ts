@@ -1,7 +1,7 @@
 // Render a metrics.jsonl record list as a standalone SVG learning-curve plot.
 // Dependency-free and free of Node imports, so it also runs in a browser.
 
-/** One optimizer step (see docs/CONFIG.md, `metrics.jsonl`). Extra keys are allowed. */
+/** One optimizer step (see docs/config.md, `metrics.jsonl`). Extra keys are allowed. */
 export interface StepRecord {
   step: number;
   epoch: number;

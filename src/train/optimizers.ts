@@ -1,22 +1,22 @@
-// Optimizers over a flat parameter buffer (ALGORITHM.md §5, torch semantics).
+// Optimizers over a flat parameter buffer (docs/algorithm.md §5, torch semantics).
 import { allocate, allocateLike, type FloatArray } from '../tensor/dtype.js';
+import { Tensor } from '../tensor/tensor.js';
+import { copyInto, type StateDict, type Stateful } from '../models/state.js';
 import { backend, type AdamArgs } from '../backends/backend.js';
 import { adamCpu } from '../backends/cpu/adam.js';
 import type { ParamSet } from '../models/params.js';
 
-export interface Optimizer {
+/**
+ * The state dictionary holds the buffers under torch's names (exp_avg, …) without
+ * a prefix: a run has two optimizers, and the checkpoint puts each under its own.
+ */
+export interface Optimizer extends Stateful {
   /** One update of `params.data` from `params.grad` with learning rate `lr`. */
   step(lr: number): void;
-  /** Named state buffers and scalars, for a checkpoint. */
-  stateBuffers(): Map<string, FloatArray>;
-  stateScalars(): Record<string, number>;
-  loadState(buffers: Map<string, FloatArray>, scalars: Record<string, number>): void;
 }
 
-function loadBuffer(into: FloatArray, from: FloatArray | undefined, name: string): void {
-  if (!from || from.length !== into.length) throw new Error(`optimizer state ${name}: expected ${into.length} values, got ${from?.length ?? 'none'}`);
-  into.set(from);
-}
+/** A flat state buffer as a 1-d tensor (a view: the checkpoint writer copies it). */
+const flat = (b: FloatArray): Tensor => new Tensor(b, [b.length]);
 
 /** torch.optim.Adam: coupled L2 weight decay, bias-corrected moments. */
 export class Adam implements Optimizer {
@@ -42,21 +42,14 @@ export class Adam implements Optimizer {
     else adamCpu(args);
   }
 
-  stateBuffers(): Map<string, FloatArray> {
-    return new Map([
-      ['exp_avg', this.m],
-      ['exp_avg_sq', this.v],
-    ]);
+  stateDict(): StateDict {
+    return { tensors: new Map([['exp_avg', flat(this.m)], ['exp_avg_sq', flat(this.v)]]), meta: { step: this.t } };
   }
 
-  stateScalars(): Record<string, number> {
-    return { step: this.t };
-  }
-
-  loadState(buffers: Map<string, FloatArray>, scalars: Record<string, number>): void {
-    loadBuffer(this.m, buffers.get('exp_avg'), 'exp_avg');
-    loadBuffer(this.v, buffers.get('exp_avg_sq'), 'exp_avg_sq');
-    this.t = scalars.step ?? 0;
+  loadStateDict(d: StateDict): void {
+    copyInto(flat(this.m), d.tensors.get('exp_avg'), 'exp_avg');
+    copyInto(flat(this.v), d.tensors.get('exp_avg_sq'), 'exp_avg_sq');
+    this.t = (d.meta?.step as number | undefined) ?? 0;
   }
 }
 
@@ -83,17 +76,13 @@ export class Sgd implements Optimizer {
     this.started = true;
   }
 
-  stateBuffers(): Map<string, FloatArray> {
-    return this.momentum > 0 ? new Map([['momentum_buffer', this.buf]]) : new Map();
+  stateDict(): StateDict {
+    return { tensors: this.momentum > 0 ? new Map([['momentum_buffer', flat(this.buf)]]) : new Map(), meta: { started: this.started ? 1 : 0 } };
   }
 
-  stateScalars(): Record<string, number> {
-    return { started: this.started ? 1 : 0 };
-  }
-
-  loadState(buffers: Map<string, FloatArray>, scalars: Record<string, number>): void {
-    if (this.momentum > 0) loadBuffer(this.buf, buffers.get('momentum_buffer'), 'momentum_buffer');
-    this.started = scalars.started === 1;
+  loadStateDict(d: StateDict): void {
+    if (this.momentum > 0) copyInto(flat(this.buf), d.tensors.get('momentum_buffer'), 'momentum_buffer');
+    this.started = d.meta?.started === 1;
   }
 }
 

@@ -1,17 +1,19 @@
-// A training run on disk: the run directory of CONFIG.md (config.json,
+// A training run on disk: the run directory of docs/config.md (config.json,
 // metrics.jsonl, checkpoint.safetensors, curves.svg), evaluation, progress,
 // checkpoints that a kill at any moment leaves loadable, and exact resume.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readFileBytes, writeFileAtomic } from '../io/atomic-file.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { FloatArray } from '../tensor/dtype.js';
-import { CheckpointMismatchError, decodeCheckpoint, encodeCheckpoint, paramTensors, stTensorOf } from './checkpoint.js';
+import type { StTensor } from '../io/safetensors.js';
+import { loadParamStateDict, paramStateDict } from '../models/state.js';
+import { CheckpointMismatchError, decodeCheckpoint, encodeCheckpoint, stTensorOf } from './checkpoint.js';
 import { renderCurves, type EvalRecord, type MetricRecord, type StepRecord } from './curves.js';
 import { createProgress, type ProgressStream } from './progress.js';
 import { setupRun, type RunSetup } from './setup.js';
-import { scoredSteps } from '../data/copy-task.js';
-import { evaluateLm, NonFiniteError, Trainer } from './trainer.js';
+import type { CopySummary } from './copy-source.js';
+import { evaluateLm } from './lm-source.js';
+import { NonFiniteError, Trainer } from './trainer.js';
 import type { RunConfig } from './config.js';
 
 export const CHECKPOINT = 'checkpoint.safetensors';
@@ -44,7 +46,8 @@ export interface RunResult {
   stopped: NodeJS.Signals | null;
   /** the step whose loss or gradient was not finite, when on_nan = stop ended the run */
   nonFinite: NonFiniteError | null;
-  copy: { N: number; R: number; bestN: number; bestR: number; recentError: number } | null;
+  /** where the copy curriculum got to (copy tasks) */
+  copy: CopySummary | null;
   seconds: number;
 }
 
@@ -54,32 +57,36 @@ function totalSteps(cfg: RunConfig, s: RunSetup): number {
   return cfg.epochs! * C;
 }
 
-/** Everything the run needs to continue exactly where it stopped. */
+/**
+ * Everything the run needs to continue exactly where it stopped: each component's
+ * state dictionary, in the order of the file (docs/config.md lists the names).
+ * The two optimizers' tensors get a prefix each; the metadata key "copy" holds the
+ * data source's scalars (null for a language model, whose position is the step).
+ */
 function checkpointBytes(s: RunSetup, t: Trainer): Uint8Array {
-  const tensors = paramTensors(s.params, s.aliases);
-  if (s.synth) tensors.push(...paramTensors(s.synth.params));
-  const buffers = (prefix: string, m: Map<string, FloatArray>) => {
-    for (const [k, v] of m) tensors.push([`${prefix}.${k}`, stTensorOf(v, [v.length])]);
+  const tensors: [string, StTensor][] = [];
+  const add = (m: Map<string, Tensor>, prefix = '') => {
+    for (const [k, v] of m) tensors.push([prefix + k, stTensorOf(v.data, v.shape)]);
   };
-  buffers('optimizer', t.opt.stateBuffers());
-  if (t.synthOpt) buffers('synth_optimizer', t.synthOpt.stateBuffers());
-  tensors.push(['state.s_prev', stTensorOf(t.sPrev.data, t.sPrev.shape)]);
-  if (s.synth) for (const [k, v] of s.synth.stateTensors()) tensors.push([k, stTensorOf(v.data, v.shape)]);
-  const cs = s.copySource;
-  if (cs) {
-    tensors.push(['state.copy_inputs', stTensorOf(cs.episode.inputs, [cs.episode.inputs.length])]);
-    tensors.push(['state.copy_targets', stTensorOf(cs.episode.targets, [cs.episode.targets.length])]);
-  }
+  const opt = t.opt.stateDict(), synthOpt = t.synthOpt?.stateDict() ?? null, source = s.source.stateDict();
+  add(s.model.stateDict().tensors);
+  if (s.synth) add(paramStateDict(s.synth.params).tensors);
+  add(opt.tensors, 'optimizer.');
+  if (synthOpt) add(synthOpt.tensors, 'synth_optimizer.');
+  add(new Map([['state.s_prev', t.sPrev]]));
+  if (s.synth) add(s.synth.stateTensors());
+  add(source.tensors);
+  const vocab = s.kind === 'lm' ? s.vocab : null;
   const state = {
     format: 1,
     task: s.cfg.task,
     step: t.step,
-    vocab: s.vocab,
-    model: { embed: s.cfg.embed, hidden: s.cfg.hidden, tied: s.cfg.tied, vocab_size: s.vocab?.length ?? null },
-    optimizer: t.opt.stateScalars(),
-    synth_optimizer: t.synthOpt?.stateScalars() ?? null,
+    vocab,
+    model: { embed: s.cfg.embed, hidden: s.cfg.hidden, tied: s.cfg.tied, vocab_size: vocab?.length ?? null },
+    optimizer: opt.meta,
+    synth_optimizer: synthOpt?.meta ?? null,
     rng: s.rng.getState(),
-    copy: cs ? { ...cs.state, episode_shape: { N: cs.episode.N, R: cs.episode.R, length: cs.episode.length } } : null,
+    copy: source.meta,
   };
   return encodeCheckpoint({ tensors, state });
 }
@@ -87,50 +94,31 @@ function checkpointBytes(s: RunSetup, t: Trainer): Uint8Array {
 function restore(s: RunSetup, t: Trainer, file: string): void {
   const { tensors, state } = decodeCheckpoint(readFileBytes(file), file);
   if (!state) throw new CheckpointMismatchError(`${file}: not a synthgrad checkpoint (no "synthgrad" metadata); use --init to start from its weights instead`);
-  const get = (name: string): Tensor => {
-    const v = tensors.get(name);
-    if (!v) throw new CheckpointMismatchError(`${file}: missing tensor ${name}; the checkpoint cannot resume this run`);
-    return v;
-  };
-  const load = (into: FloatArray, name: string) => {
-    const v = get(name);
-    if (v.size !== into.length) throw new CheckpointMismatchError(`${file}: tensor ${name} has ${v.size} values, the configured run needs ${into.length}`);
-    into.set(v.data);
-  };
-  for (const spec of s.params.specs) load(s.params.get(spec.name).value.data, spec.name);
-  if (s.synth) for (const spec of s.synth.params.specs) load(s.synth.params.get(spec.name).value.data, spec.name);
-  const buffers = (prefix: string, m: Map<string, FloatArray>) => {
-    const out = new Map<string, FloatArray>();
-    for (const [k, v] of m) {
-      load(v, `${prefix}.${k}`);
-      out.set(k, v);
+  // each component reports what is missing or does not fit; the message adds the file and whose state it is
+  const load = (what: string, f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      throw new CheckpointMismatchError(`${file}: ${what}: ${(e as Error).message}; the checkpoint cannot resume this run`);
     }
-    return out;
   };
-  t.opt.loadState(buffers('optimizer', t.opt.stateBuffers()), state.optimizer as Record<string, number>);
-  if (t.synthOpt) t.synthOpt.loadState(buffers('synth_optimizer', t.synthOpt.stateBuffers()), state.synth_optimizer as Record<string, number>);
-  const sPrev = get('state.s_prev');
-  t.sPrev = new Tensor(Float32Array.from(sPrev.data), sPrev.shape);
-  if (s.synth && s.synth.kind === 'elementwise') {
-    const st = new Map<string, Tensor>();
-    for (const name of ['synth_state.h_prev', 'synth_state.h_cur']) {
-      const v = get(name);
-      st.set(name, new Tensor(Float32Array.from(v.data), v.shape));
-    }
-    s.synth.loadState(st);
+  const prefixed = (prefix: string) => new Map([...tensors].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+  const meta = (key: string) => (state[key] ?? null) as Record<string, unknown> | null;
+  load('the model', () => s.model.loadStateDict({ tensors, meta: null }));
+  if (s.synth) {
+    const synth = s.synth;
+    load('the synthesizer', () => loadParamStateDict(synth.params, tensors));
+    load('the synthesizer', () => synth.loadState(tensors));
   }
+  load('the optimizer', () => t.opt.loadStateDict({ tensors: prefixed('optimizer.'), meta: meta('optimizer') }));
+  const synthOpt = t.synthOpt;
+  if (synthOpt) load('the synthesizer\'s optimizer', () => synthOpt.loadStateDict({ tensors: prefixed('synth_optimizer.'), meta: meta('synth_optimizer') }));
+  const sPrev = tensors.get('state.s_prev');
+  if (!sPrev) throw new CheckpointMismatchError(`${file}: missing tensor state.s_prev; the checkpoint cannot resume this run`);
+  t.sPrev = new Tensor(Float32Array.from(sPrev.data), sPrev.shape);
   s.rng.setState(state.rng as number[]);
   t.step = state.step as number;
-  const cs = s.copySource;
-  if (cs) {
-    const c = state.copy as typeof cs.state & { episode_shape: { N: number; R: number; length: number } };
-    const { episode_shape: shape, ...curriculum } = c;
-    cs.state = curriculum;
-    const e = cs.episode;
-    const inputs = Float32Array.from(get('state.copy_inputs').data);
-    const targets = Float32Array.from(get('state.copy_targets').data);
-    cs.episode = { ...e, N: shape.N, R: shape.R, length: shape.length, inputs, targets, scored: scoredSteps(shape.N, shape.length) };
-  }
+  load('the data source', () => s.source.loadStateDict({ tensors, meta: meta('copy') }));
 }
 
 /** Keeps the records a resumed run would have written before its checkpoint's step. */
@@ -180,9 +168,10 @@ export async function runTraining(cfg: RunConfig, opts: RunOptions): Promise<Run
   };
   const saveCheckpoint = () => writeFileAtomic(ckptFile, checkpointBytes(s, trainer));
   const evaluate = (split: 'valid' | 'test'): EvalRecord | null => {
+    if (s.kind !== 'lm') return null;
     const data = split === 'valid' ? s.valid : s.test;
-    if (!s.lm || !data) return null;
-    const e = evaluateLm(s.lm, data, cfg.bptt);
+    if (!data) return null;
+    const e = evaluateLm(s.model, data, cfg.bptt);
     const rec: EvalRecord = { split, step: trainer.step, epoch: s.source.position(Math.max(trainer.step - 1, 0)).epoch, loss: e.loss, ppl: e.ppl, bpc: e.bpc };
     emit(rec);
     return rec;
@@ -209,13 +198,13 @@ export async function runTraining(cfg: RunConfig, opts: RunOptions): Promise<Run
       trainer.skipStep();
       continue;
     }
-    if (s.copySource) Object.assign(rec, { copy_n: s.copySource.episode.N, copy_r: s.copySource.episode.R });
+    if (s.kind === 'copy') Object.assign(rec, s.source.recordFields());
     emit(rec);
     lastLoss = rec.loss;
     progress.update({ step: rec.step, loss: rec.loss, lr: rec.lr, mode: rec.mode, tokens: rec.chunk_len * s.source.batch });
-    const epochEnd = s.lm !== null && pos.chunk === pos.chunksPerEpoch - 1;
+    const epochEnd = s.kind === 'lm' && pos.chunk === pos.chunksPerEpoch - 1;
     const evalNow = cfg.eval.every === null ? epochEnd : trainer.step % cfg.eval.every === 0;
-    if (evalNow && s.valid) lastValid = evaluate('valid');
+    if (evalNow && s.kind === 'lm' && s.valid) lastValid = evaluate('valid');
     stopped = opts.stopRequested?.() ?? null;
     if (epochEnd || stopped || Date.now() - lastCheckpoint > every) {
       saveCheckpoint();
@@ -229,12 +218,11 @@ export async function runTraining(cfg: RunConfig, opts: RunOptions): Promise<Run
   let test: EvalRecord | null = null;
   if (!stopped && !nonFinite) {
     const last = records[records.length - 1];
-    if (s.valid && !(last && 'split' in last && last.split === 'valid' && last.step === trainer.step)) lastValid = evaluate('valid');
+    if (s.kind === 'lm' && s.valid && !(last && 'split' in last && last.split === 'valid' && last.step === trainer.step)) lastValid = evaluate('valid');
     test = evaluate('test');
     saveCheckpoint();
   }
   writeFileAtomic(path.join(out, 'curves.svg'), renderCurves(records, { title: `${cfg.task} · ${cfg.policy.name}${cfg.synthesizer ? ` · ${cfg.synthesizer.kind} synthesizer` : ''}` }));
-  const cs = s.copySource;
   return {
     steps: trainer.step,
     lastLoss,
@@ -242,7 +230,7 @@ export async function runTraining(cfg: RunConfig, opts: RunOptions): Promise<Run
     test,
     stopped,
     nonFinite,
-    copy: cs ? { N: cs.state.N, R: cs.state.R, bestN: cs.state.bestN, bestR: cs.state.bestR, recentError: cs.recentError() } : null,
+    copy: s.kind === 'copy' ? s.source.summary() : null,
     seconds: (Date.now() - t0) / 1000,
   };
 }

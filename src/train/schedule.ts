@@ -1,5 +1,5 @@
 // SGDR cosine annealing with warm restarts and the gradient-mode policies
-// (ALGORITHM.md §6 and §9). Everything here is float64 and pure: the lr and
+// (docs/algorithm.md §6 and §9). Everything here is float64 and pure: the lr and
 // the mode of a step are functions of the units completed before it.
 import type { PolicyConfig, ScheduleConfig } from './config.js';
 

@@ -5,78 +5,79 @@ import { copyWidths } from '../data/copy-task.js';
 import { LstmLm } from '../models/lstm-lm.js';
 import { CopyModel } from '../models/copy-model.js';
 import { createSynthesizer, type Synthesizer } from '../models/synthesizers.js';
-import type { ParamSet } from '../models/params.js';
 import { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { readFileBytes } from '../io/atomic-file.js';
 import { CheckpointMismatchError, decodeCheckpoint, loadParams, RESUME_PREFIXES } from './checkpoint.js';
 import { CopySource } from './copy-source.js';
-import { lmChunkSource, type ChunkSource } from './trainer.js';
+import { LmSource } from './lm-source.js';
 import type { RunConfig } from './config.js';
 
-export interface RunSetup {
+/** What every task's run has. */
+interface RunCommon {
   cfg: RunConfig;
-  /** the language model (charlm, wordlm) */
-  lm: LstmLm | null;
-  /** the copy model (copy, repeat-copy) */
-  copyModel: CopyModel | null;
-  params: ParamSet;
   synth: Synthesizer | null;
-  source: ChunkSource;
-  copySource: CopySource | null;
-  vocab: string[] | null;
-  valid: Batched | null;
-  test: Batched | null;
-  /** tokens of the training stream (LM tasks) */
-  trainTokens: number;
   /** the RNG of the run: initialisation first, then everything random during training */
   rng: Rng;
-  /** names under which the model is saved (a tied decoder is saved under both of its names) */
-  aliases: Record<string, string>;
 }
+
+/** charlm, wordlm: a language model over a token stream, with held-out splits. */
+export interface LmRun extends RunCommon {
+  kind: 'lm';
+  model: LstmLm;
+  source: LmSource;
+  vocab: string[];
+  valid: Batched | null;
+  test: Batched | null;
+  /** tokens of the training stream */
+  trainTokens: number;
+}
+
+/** copy, repeat-copy: the copy model on generated episodes, with the curriculum. */
+export interface CopyRun extends RunCommon {
+  kind: 'copy';
+  model: CopyModel;
+  source: CopySource;
+}
+
+export type RunSetup = LmRun | CopyRun;
 
 /** `dtype` float64 is for checks (finite differences); runs use float32. */
 export function setupRun(cfg: RunConfig, log: (line: string) => void = () => {}, dtype: DType = 'float32'): RunSetup {
   const rng = new Rng(cfg.seed);
-  let lm: LstmLm | null = null, copyModel: CopyModel | null = null, copySource: CopySource | null = null;
-  let source: ChunkSource;
-  let vocab: string[] | null = null, valid: Batched | null = null, test: Batched | null = null;
-  let trainTokens = 0;
-  let params: ParamSet;
+  // the draws happen in this order (model, synthesizer, first episode): a resumed or compared run depends on it
+  let setup: RunSetup;
   if (cfg.task === 'charlm' || cfg.task === 'wordlm') {
-    const loaded = loadCorpus(cfg.task, cfg.data!, cfg.split);
-    const corpus = loaded.corpus;
-    vocab = corpus.vocab;
+    const { corpus } = loadCorpus(cfg.task, cfg.data!, cfg.split);
     const train = batchify(corpus.train, cfg.batch, 'training');
+    let valid: Batched | null = null, test: Batched | null = null;
     if (corpus.valid && corpus.valid.length >= 2 * cfg.eval.batch) valid = batchify(corpus.valid, cfg.eval.batch, 'validation');
     else if (corpus.valid) log(`note: the validation split (${corpus.valid.length} tokens) is too short for eval batch ${cfg.eval.batch}; no validation`);
     if (corpus.test && corpus.test.length >= 2 * cfg.eval.batch) test = batchify(corpus.test, cfg.eval.batch, 'test');
-    trainTokens = corpus.train.length;
-    lm = new LstmLm({ vocab: vocab.length, embed: cfg.embed, hidden: cfg.hidden, tied: cfg.tied }, dtype);
-    params = lm.params;
-    params.initUniform(rng, cfg.init_range);
-    source = lmChunkSource(lm, train, cfg.bptt);
+    const model = new LstmLm({ vocab: corpus.vocab.length, embed: cfg.embed, hidden: cfg.hidden, tied: cfg.tied }, dtype);
+    model.params.initUniform(rng, cfg.init_range);
+    const synth = createSynth(cfg, model.stateSize, rng, dtype);
+    const source = new LmSource(model, train, cfg.bptt);
+    setup = { kind: 'lm', cfg, model, source, synth, rng, vocab: corpus.vocab, valid, test, trainTokens: corpus.train.length };
   } else {
     const { inWidth, outWidth } = copyWidths(cfg.task, cfg.copy.width);
-    copyModel = new CopyModel(inWidth, outWidth, cfg.hidden, dtype);
-    params = copyModel.params;
-    params.initUniform(rng, cfg.init_range);
+    const model = new CopyModel(inWidth, outWidth, cfg.hidden, dtype);
+    model.params.initUniform(rng, cfg.init_range);
+    const synth = createSynth(cfg, model.stateSize, rng, dtype);
+    const source = new CopySource(cfg.task, model, cfg.copy, cfg.batch, cfg.bptt, rng);
+    setup = { kind: 'copy', cfg, model, source, synth, rng };
   }
-  const stateSize = lm ? lm.stateSize : copyModel!.stateSize;
-  const synth = cfg.synthesizer ? createSynthesizer(cfg.synthesizer, stateSize, rng, cfg.init_range, dtype) : null;
-  if (copyModel) {
-    copySource = new CopySource(cfg.task as 'copy' | 'repeat-copy', copyModel, cfg.copy, cfg.batch, cfg.bptt, rng);
-    source = copySource;
-  }
-  const aliases: Record<string, string> = cfg.tied ? { 'decoder.weight': 'encoder.weight' } : {};
-  const setup: RunSetup = { cfg, lm, copyModel, params, synth, source: source!, copySource, vocab, valid, test, trainTokens, rng, aliases };
   if (cfg.init) loadInitialWeights(setup, cfg.init, log);
   return setup;
 }
 
+function createSynth(cfg: RunConfig, stateSize: number, rng: Rng, dtype: DType): Synthesizer | null {
+  return cfg.synthesizer ? createSynthesizer(cfg.synthesizer, stateSize, rng, cfg.init_range, dtype) : null;
+}
+
 /**
- * `--init FILE`: initial weights by their PyTorch names (CONFIG.md). Model tensors
+ * `--init FILE`: initial weights by their PyTorch names (docs/config.md). Model tensors
  * must all be there with their shapes; the synthesizer's may be absent (it keeps its
  * own initialisation) but not partial; a tied model's decoder.weight, if present,
  * must equal encoder.weight; any other tensor is an error that names it.
@@ -84,7 +85,9 @@ export function setupRun(cfg: RunConfig, log: (line: string) => void = () => {},
 export function loadInitialWeights(setup: RunSetup, file: string, log: (line: string) => void): void {
   const { tensors } = decodeCheckpoint(readFileBytes(file), file);
   const source = `--init ${file}`;
-  const known = new Set<string>([...setup.params.names, ...Object.keys(setup.aliases)]);
+  const params = setup.model.params;
+  const aliases = aliasesOf(setup);
+  const known = new Set<string>([...params.names, ...Object.keys(aliases)]);
   const synthNames = setup.synth ? setup.synth.params.names : [];
   for (const name of tensors.keys()) {
     if (known.has(name) || synthNames.includes(name) || RESUME_PREFIXES.some((p) => name.startsWith(p))) continue;
@@ -94,8 +97,8 @@ export function loadInitialWeights(setup: RunSetup, file: string, log: (line: st
     }
     throw new CheckpointMismatchError(`${source}: unexpected tensor ${name}: the configured model has no parameter of that name (expected: ${[...known, ...synthNames].join(', ')})`);
   }
-  loadParams(setup.params, tensors, source);
-  for (const [alias, of] of Object.entries(setup.aliases)) {
+  loadParams(params, tensors, source);
+  for (const [alias, of] of Object.entries(aliases)) {
     const t = tensors.get(alias);
     if (t && !sameValues(t, tensors.get(of)!)) {
       throw new CheckpointMismatchError(`${source}: the model is tied, but ${alias} differs from ${of}; a tied model has one matrix for both`);
@@ -108,6 +111,16 @@ export function loadInitialWeights(setup: RunSetup, file: string, log: (line: st
       throw new CheckpointMismatchError(`${source}: missing tensor ${synthNames.find((n) => !tensors.has(n))} (the file has some synthesizer tensors but not all)`);
     } else log(`note: ${source} has no synthesizer tensors; the synthesizer keeps its own initialisation (last layer zero)`);
   }
+}
+
+/** Second names of a parameter in the model's state dictionary (a tied decoder), each with the parameter it names. */
+function aliasesOf(setup: RunSetup): Record<string, string> {
+  const params = setup.model.params;
+  const out: Record<string, string> = {};
+  for (const [name, t] of setup.model.stateDict().tensors) {
+    if (!params.has(name)) out[name] = params.names.find((n) => params.get(n).value === t)!;
+  }
+  return out;
 }
 
 function sameValues(a: Tensor, b: Tensor): boolean {

@@ -1,4 +1,4 @@
-// The training step of ALGORITHM.md §3–§4, for the language-model tasks.
+// The training step of docs/algorithm.md §3–§4, for the language-model tasks.
 // One call of `step()` is one optimizer step on one chunk:
 //   forward → ĝ_k = M_φ(s_k) → one backward with both seeds → δ_{k−1}
 //   → synthesizer step → clip → model step.
@@ -7,24 +7,12 @@ import * as ag from '../autograd/index.js';
 import { noGrad, Var } from '../autograd/variable.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/rng.js';
-import type { LstmLm } from '../models/lstm-lm.js';
 import type { Synthesizer } from '../models/synthesizers.js';
 import { Adam, clipGradNorm, globalNorm, Sgd, type Optimizer } from './optimizers.js';
 import type { ParamSet } from '../models/params.js';
 import { lrForStep, modeForStep, type Mode, type StepPosition } from './schedule.js';
 import type { RunConfig } from './config.js';
 import type { StepRecord } from './curves.js';
-
-/** A token stream laid out by batchify: data[t·B + b] is step t of batch row b. */
-export interface Batched {
-  data: Int32Array;
-  B: number;
-  L: number;
-}
-
-export function chunksPerEpoch(L: number, T: number): number {
-  return Math.ceil((L - 1) / T);
-}
 
 export function createOptimizer(cfg: RunConfig['optimizer'], params: ParamSet): Optimizer {
   return cfg.name === 'adam'
@@ -48,24 +36,6 @@ export interface ChunkSource {
    * seed, if any, drives the backward.
    */
   forward(step: number, sPrev: Var): { loss: Var | null; sK: Var; len: number; terminal?: boolean };
-}
-
-export function lmChunkSource(model: LstmLm, train: Batched, T: number): ChunkSource {
-  const C = chunksPerEpoch(train.L, T);
-  const { B } = train;
-  return {
-    params: model.params,
-    stateSize: model.stateSize,
-    batch: B,
-    position: (step) => ({ step, epoch: Math.floor(step / C), chunk: step % C, chunksPerEpoch: C }),
-    forward: (step, sPrev) => {
-      const start = (step % C) * T;
-      const len = Math.min(T, train.L - 1 - start);
-      const inputs = train.data.subarray(start * B, (start + len) * B);
-      const targets = train.data.subarray((start + 1) * B, (start + 1 + len) * B);
-      return { ...model.forwardChunk(inputs, targets, len, sPrev), len };
-    },
-  };
 }
 
 /** A step whose loss or gradient is not finite; nothing was updated. */
@@ -210,24 +180,4 @@ export class Trainer {
     this.synthOpt!.step(this.cfg.synthesizer!.lr);
     return lSG.item();
   }
-}
-
-/** Mean loss per token over a whole split, state carried across chunks, no parameter change (§7). */
-export function evaluateLm(model: LstmLm, data: Batched, T: number): { loss: number; ppl: number; bpc: number; tokens: number } {
-  return noGrad(() => {
-    const { B, L } = data;
-    let s = new Var(Tensor.zeros([B, model.stateSize], model.params.dtype));
-    let total = 0, tokens = 0;
-    for (let start = 0; start < L - 1; start += T) {
-      const len = Math.min(T, L - 1 - start);
-      const inputs = data.data.subarray(start * B, (start + len) * B);
-      const targets = data.data.subarray((start + 1) * B, (start + 1 + len) * B);
-      const { loss, sK } = model.forwardChunk(inputs, targets, len, s);
-      total += loss.item() * len * B;
-      tokens += len * B;
-      s = sK;
-    }
-    const loss = total / tokens;
-    return { loss, ppl: Math.exp(loss), bpc: loss / Math.LN2, tokens };
-  });
 }

@@ -239,7 +239,7 @@ describe.skipIf(!simdEnabled())('training on the threaded backend', () => {
         if (s.synth) s.synth.params.initUniform(new Rng(99), 0.3); // ĝ ≠ 0 from the first step
         const t = new Trainer(cfg, s.source, s.synth, s.rng);
         const records = Array.from({ length: 30 }, () => t.stepOnce());
-        return { records, params: s.params.data.slice() as Float32Array, synth: s.synth!.params.data.slice() as Float32Array };
+        return { records, params: s.model.params.data.slice() as Float32Array, synth: s.synth!.params.data.slice() as Float32Array };
       } finally {
         setBackend(previous);
         setSharedParamStorage(wasShared);

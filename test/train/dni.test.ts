@@ -1,4 +1,4 @@
-// The DNI step of ALGORITHM.md §4 on the real trainer: λ = 0 is BPTT, δ is the
+// The DNI step of docs/algorithm.md §4 on the real trainer: λ = 0 is BPTT, δ is the
 // gradient of L_k + λ⟨ĝ, s_k⟩ (checked by finite differences in float64), and
 // the policies switch mode exactly where §6 says.
 import { describe, expect, it } from 'vitest';
@@ -32,9 +32,9 @@ describe('synthetic gradients', () => {
     expect(dni.records.every((r) => r.mode === 'synthetic')).toBe(true);
     expect(bptt.records.every((r) => r.mode === 'real')).toBe(true);
     expect(dni.records.map((r) => r.loss)).toEqual(bptt.records.map((r) => r.loss));
-    expect(Array.from(dni.s.params.data)).toEqual(Array.from(bptt.s.params.data));
+    expect(Array.from(dni.s.model.params.data)).toEqual(Array.from(bptt.s.model.params.data));
     const withSeed = run(tinyConfig(dir, data, { policy: { name: 'dni' }, synthesizer: { kind: 'linear', scale: 0.5 }, steps: 12 }), 12);
-    expect(Array.from(withSeed.s.params.data)).not.toEqual(Array.from(bptt.s.params.data));
+    expect(Array.from(withSeed.s.model.params.data)).not.toEqual(Array.from(bptt.s.model.params.data));
   });
 
   for (const kind of ['linear', 'mlp'] as const) {

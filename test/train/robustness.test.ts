@@ -91,7 +91,7 @@ describe('numerical faults', () => {
       beforeStep: (t, s) => {
         if (t.step === 25) {
           saved = Array.from(decodeCheckpoint(fs.readFileSync(path.join(out, 'checkpoint.safetensors')), 'ck').tensors.get('decoder.bias')!.data);
-          s.params.get('rnns.0.weight_hh').value.data[3] = NaN; // the fault
+          s.model.params.get('rnns.0.weight_hh').value.data[3] = NaN; // the fault
         }
       },
     });
@@ -111,7 +111,7 @@ describe('numerical faults', () => {
     const result = await runTraining(cfg, {
       outDir: path.join(dir, 'skip'),
       beforeStep: (t, s) => {
-        const w = s.params.get('rnns.0.weight_hh').value.data;
+        const w = s.model.params.get('rnns.0.weight_hh').value.data;
         if (t.step === 5) (bad = [w[0]!]), (w[0] = NaN);
         if (t.step === 6) w[0] = bad[0]!; // repaired: later steps are finite again
       },

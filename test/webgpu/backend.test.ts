@@ -97,7 +97,7 @@ describe.skipIf(gpu === null)('the WebGPU backend (synchronous, through its work
         const t = new Trainer(cfg, s.source, s.synth, s.rng);
         const t0 = performance.now();
         const records = Array.from({ length: 40 }, () => t.stepOnce());
-        return { records, params: s.params.data.slice(), ms: performance.now() - t0 };
+        return { records, params: s.model.params.data.slice(), ms: performance.now() - t0 };
       } finally {
         setBackend(previous);
       }

@@ -25,7 +25,8 @@ import { buildCharCorpus } from './src/data/char-corpus.js';
 import { batchify } from './src/data/batch.js';
 import { LstmLm } from './src/models/lstm-lm.js';
 import { createSynthesizer } from './src/models/synthesizers.js';
-import { Trainer, lmChunkSource } from './src/train/trainer.js';
+import { Trainer } from './src/train/trainer.js';
+import { lmChunkSource } from './src/train/lm-source.js';
 import { Rng } from './src/tensor/rng.js';
 
 const text = 'the cat sat on the mat and the dog ran to it. it was good, not so bad. '.repeat(20);

@@ -1,4 +1,4 @@
-// One Adam update per element, as torch.optim.Adam (ALGORITHM.md §5):
+// One Adam update per element, as torch.optim.Adam (docs/algorithm.md §5):
 //   g ← g + wd·θ;  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
 //   θ ← θ − lr·m̂/(√v̂ + ε), written as torch does: (lr/bc1)·m / (√v/√bc2 + ε)
 // The arithmetic is in doubles, each stored value rounded to the array's precision.
