@@ -7,6 +7,7 @@ import { gradcheckCommand } from './gradcheck-command.js';
 import { demoCommand } from './demo-command.js';
 import { benchCommand } from './bench-command.js';
 import { dataCommand } from './data-command.js';
+import { labCommand } from './lab-command.js';
 import { reportAndExit } from './errors.js';
 
 const program = new Command();
@@ -28,5 +29,6 @@ gradcheckCommand(program.command('gradcheck'));
 demoCommand(program.command('demo'));
 benchCommand(program.command('bench'));
 dataCommand(program.command('data'));
+labCommand(program.command('lab'));
 
 program.parseAsync(process.argv).catch(reportAndExit);
