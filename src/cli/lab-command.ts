@@ -1,5 +1,5 @@
 // `synthgrad lab`: serves the lab page (lab/index.html, the compiled engine
-// modules it imports, the built-in corpus) on 127.0.0.1 with the headers that
+// modules it imports, the built-in corpus, docs/algorithm.md) on 127.0.0.1 with the headers that
 // SharedArrayBuffer needs; `--export DIR` writes the same files to a folder
 // for any static host that sends those headers (README, "The lab").
 import * as fs from 'node:fs';
@@ -26,6 +26,8 @@ export interface LabOptions {
   pageDir?: string;
   /** the built-in corpus (default: builtinCorpusPath()) */
   corpus?: string;
+  /** docs/algorithm.md, whose §4 the step-through quotes (default: the package's) */
+  algorithm?: string;
 }
 
 /** The files of the lab: the page at /, the modules under /src/, the corpus under /data/. */
@@ -35,13 +37,14 @@ export function labSite(opts: LabOptions = {}): StaticSite {
   if (!fs.existsSync(path.join(modulesDir, 'lab', 'page.js'))) {
     throw new ConfigError(`the lab's compiled modules are missing (${path.join(modulesDir, 'lab', 'page.js')}): run \`npm run build\` first`);
   }
-  const pageDir = opts.pageDir ?? path.join(findPackageRoot(here) ?? path.resolve(here, '../../..'), 'lab');
+  const root = findPackageRoot(here) ?? path.resolve(here, '../../..');
+  const pageDir = opts.pageDir ?? path.join(root, 'lab');
   return {
     mounts: [
       ...MODULE_FOLDERS.map((f) => ({ url: `/src/${f}/`, dir: path.join(modulesDir, f), ext: ['.js'] })),
       { url: '/', dir: pageDir, ext: ['.html', '.css'] },
     ],
-    files: { [`/${BUILTIN_CORPUS}`]: opts.corpus ?? builtinCorpusPath(here) },
+    files: { [`/${BUILTIN_CORPUS}`]: opts.corpus ?? builtinCorpusPath(here), '/docs/algorithm.md': opts.algorithm ?? path.join(root, 'docs', 'algorithm.md') },
     index: '/index.html',
   };
 }

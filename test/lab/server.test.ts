@@ -29,6 +29,7 @@ describe('synthgrad lab: the server', () => {
   const modules = path.join(root, 'dist', 'src');
   const page = path.join(root, 'lab');
   const corpus = path.join(root, 'data', 'tinyshakespeare.txt');
+  const algorithm = path.join(root, 'docs', 'algorithm.md');
   const outside = path.join(tmp, 'outside');
   let server: Server;
   let port: number;
@@ -48,11 +49,12 @@ describe('synthgrad lab: the server', () => {
     write(path.join(modules, 'train', 'run.js'), 'export const run = 1;');
     write(path.join(modules, 'cli', 'main.js'), 'the command line: not served');
     write(corpus, 'First Citizen:\n');
+    write(algorithm, '## 4. DNI\n');
     write(path.join(outside, 'secret.js'), 'outside');
     fs.symlinkSync(path.join(outside, 'secret.js'), path.join(modules, 'lab', 'link.js'));
     fs.symlinkSync(outside, path.join(modules, 'lab', 'linkdir'));
     fs.symlinkSync(path.join(outside, 'secret.js'), path.join(page, 'out.html'));
-    ({ server, url } = await startLab({ port: 0, modulesDir: modules, pageDir: page, corpus }));
+    ({ server, url } = await startLab({ port: 0, modulesDir: modules, pageDir: page, corpus, algorithm }));
     port = (server.address() as { port: number }).port;
   });
   afterAll(() => {
@@ -73,6 +75,7 @@ describe('synthgrad lab: the server', () => {
       ['/src/lab/page.js', 'export const page', 'text/javascript'],
       ['/src/train/run.js?v=2', 'export const run', 'text/javascript'],
       ['/data/tinyshakespeare.txt', 'First Citizen', 'text/plain'],
+      ['/docs/algorithm.md', '## 4. DNI', 'text/markdown'],
     ] as const) {
       const r = await request(port, target);
       expect(r.status, target).toBe(200);
@@ -95,7 +98,7 @@ describe('synthgrad lab: the server', () => {
       '//etc/passwd', '/%2fetc%2fpasswd', '/src/lab/%2fetc%2fpasswd.js', `/src/lab/${encodeURIComponent(path.join(outside, 'secret.js'))}`,
       `http://127.0.0.1:${port}/../package.json`, '*',
       '/src/lab/link.js', '/src/lab/linkdir/secret.js', '/out.html',
-      '/package.json', '/notes.md', '/src/lab/page.ts', '/src/cli/main.js', '/src/lab/', '/src/lab', '/data/', '/data/other.txt',
+      '/package.json', '/notes.md', '/docs/config.md', '/data/../docs/algorithm.md', '/src/lab/page.ts', '/src/cli/main.js', '/src/lab/', '/src/lab', '/data/', '/data/other.txt',
       '/src/lab/page.js%00.js', '/src/lab/%ZZ.js',
     ];
     for (const target of targets) {
@@ -116,14 +119,14 @@ describe('synthgrad lab: the server', () => {
 
   it('--export writes the served files in the served layout, and nothing else', () => {
     const dir = path.join(tmp, 'site');
-    exportLab(dir, { modulesDir: modules, pageDir: page, corpus });
+    exportLab(dir, { modulesDir: modules, pageDir: page, corpus, algorithm });
     const list = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true })
       .flatMap((e) => (e.isDirectory() ? list(path.join(d, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
-    expect(list(dir).sort()).toEqual(['data/tinyshakespeare.txt', 'index.html', 'lab.css', 'src/lab/page.js', 'src/train/run.js']);
+    expect(list(dir).sort()).toEqual(['data/tinyshakespeare.txt', 'docs/algorithm.md', 'index.html', 'lab.css', 'src/lab/page.js', 'src/train/run.js']);
   });
 
   it('says what to do when the port is taken or the modules are not built', async () => {
-    await expect(startLab({ port, modulesDir: modules, pageDir: page, corpus })).rejects.toThrow(/port \d+ on 127\.0\.0\.1 is in use/);
-    await expect(startLab({ port: 0, modulesDir: path.join(tmp, 'nothing'), pageDir: page, corpus })).rejects.toThrow(/npm run build/);
+    await expect(startLab({ port, modulesDir: modules, pageDir: page, corpus, algorithm })).rejects.toThrow(/port \d+ on 127\.0\.0\.1 is in use/);
+    await expect(startLab({ port: 0, modulesDir: path.join(tmp, 'nothing'), pageDir: page, corpus, algorithm })).rejects.toThrow(/npm run build/);
   });
 });
