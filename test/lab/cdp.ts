@@ -113,7 +113,8 @@ export class Page {
   async waitFor<T>(expression: string, what: string, timeoutMs = 30_000): Promise<T> {
     const t0 = Date.now();
     for (;;) {
-      const v = await this.eval<T>(expression);
+      // while the page loads, the elements may not exist yet
+      const v = await this.eval<T>(`(() => { try { return (${expression}); } catch { return false; } })()`);
       if (v) return v;
       if (Date.now() - t0 > timeoutMs) {
         const status = await this.eval<string>("document.getElementById('status')?.textContent + ' | ' + document.getElementById('notices')?.textContent").catch(() => '?');
