@@ -6,6 +6,7 @@ import { evalCommand, sampleCommand } from './eval-command.js';
 import { gradcheckCommand } from './gradcheck-command.js';
 import { demoCommand } from './demo-command.js';
 import { benchCommand } from './bench-command.js';
+import { sweepCommand } from './sweep-command.js';
 import { reportAndExit } from './errors.js';
 
 const program = new Command();
@@ -26,5 +27,6 @@ sampleCommand(program.command('sample'));
 gradcheckCommand(program.command('gradcheck'));
 demoCommand(program.command('demo'));
 benchCommand(program.command('bench'));
+sweepCommand(program.command('sweep'));
 
 program.parseAsync(process.argv).catch(reportAndExit);
