@@ -7,6 +7,7 @@ import { gradcheckCommand } from './gradcheck-command.js';
 import { demoCommand } from './demo-command.js';
 import { benchCommand } from './bench-command.js';
 import { sweepCommand } from './sweep-command.js';
+import { reportCommand } from './report-command.js';
 import { reportAndExit } from './errors.js';
 
 const program = new Command();
@@ -28,5 +29,6 @@ gradcheckCommand(program.command('gradcheck'));
 demoCommand(program.command('demo'));
 benchCommand(program.command('bench'));
 sweepCommand(program.command('sweep'));
+reportCommand(program.command('report'));
 
 program.parseAsync(process.argv).catch(reportAndExit);

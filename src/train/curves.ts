@@ -55,7 +55,7 @@ export function escapeXml(s: string): string {
 }
 
 /** Coordinate → attribute text; never emits NaN or Infinity. */
-const n = (v: number): string => (Number.isFinite(v) ? String(Math.round(v * 100) / 100) : '0');
+export const n = (v: number): string => (Number.isFinite(v) ? String(Math.round(v * 100) / 100) : '0');
 
 /** Round x to 1, 2 or 5 × 10^k. */
 function niceNum(x: number): number {
@@ -79,7 +79,7 @@ export function niceTicks(lo: number, hi: number, count = 6): number[] {
   return out;
 }
 
-function fmtTick(v: number): string {
+export function fmtTick(v: number): string {
   const a = Math.abs(v);
   if (a >= 1e6 || (a > 0 && a < 1e-3)) return v.toExponential(1).replace('e+', 'e');
   if (a >= 1e4) return `${Number((v / 1000).toPrecision(4))}k`;
@@ -87,7 +87,7 @@ function fmtTick(v: number): string {
 }
 
 /** Overflow-safe linear map of v from [lo, hi] to [a, b]. */
-function scale(lo: number, hi: number, a: number, b: number) {
+export function scale(lo: number, hi: number, a: number, b: number) {
   const d = hi / 2 - lo / 2;
   return (v: number) => a + (d > 0 ? (v / 2 - lo / 2) / d : 0.5) * (b - a);
 }
