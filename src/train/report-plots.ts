@@ -1,6 +1,6 @@
 // SVG plots of a report: one series per group (mean over its runs with a
 // min–max band, or one line per run for curricula), in curves.svg's style.
-import { escapeXml, fmtTick, n, niceTicks, scale, type MetricRecord } from './curves.js';
+import { escapeXml, fmtTick, layoutLegend, n, niceTicks, scale, type MetricRecord } from './curves.js';
 import { copyProgress, restartSteps, type Group } from './report.js';
 
 type Pt = [number, number];
@@ -110,15 +110,8 @@ export function renderGroupPlot(p: GroupPlot, W = 900, H = 500): string {
   if (p.bandNote && p.series.some((s) => s.band.length)) items.push([`<rect x="0" y="-6" width="22" height="12" fill="#888" fill-opacity="0.18"/>`, p.bandNote]);
   if (p.series.some((s) => s.restarts.length)) items.push([`<line x1="0" y1="0" x2="22" y2="0" stroke="#555" stroke-width="1.2" stroke-dasharray="5,4"/>`, 'warm restart']);
   const x0 = 76, x1 = W - 24;
-  const legend: string[] = [];
-  let lx = x0, ly = 46;
-  for (const [sym, label] of items) {
-    const w = 28 + label.length * 6.5 + 16;
-    if (lx + w > x1 && lx > x0) { lx = x0; ly += 18; }
-    legend.push(`<g class="legend-item" transform="translate(${n(lx)} ${n(ly)})">${sym}<text x="28" y="4">${escapeXml(label)}</text></g>`);
-    lx += w;
-  }
-  const y0 = ly + 16, y1 = H - 52;
+  const { legend, bottom } = layoutLegend(items, x0, x1, 6.5);
+  const y0 = bottom + 16, y1 = H - 52;
   const pts = p.series.flatMap((s) => [...s.mean, ...s.band.flatMap(([x, lo, hi]): Pt[] => [[x, lo], [x, hi]]), ...(s.lines ?? []).flat()]);
   const xs = pts.map((q) => q[0]), ys = pts.map((q) => q[1]);
   let xlo = xs.length ? Math.min(...xs) : 0, xhi = xs.length ? Math.max(...xs) : 1;
