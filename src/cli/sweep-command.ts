@@ -146,6 +146,7 @@ function tailLines(file: string, n: number): string[] {
 }
 
 async function runSweep(gridFile: string, opts: { out: string; jobs?: string; printJobs?: boolean }): Promise<number> {
+  if (opts.jobs !== undefined) parseJobs(opts.jobs, 1); // a bad --jobs before anything is written
   const { points, paths } = prepare(gridFile, opts.out);
   if (opts.printJobs) {
     for (const p of points) process.stdout.write(pointCommand(p, paths) + '\n');

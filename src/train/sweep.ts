@@ -140,7 +140,7 @@ export function expandGrid(grid: Grid): SweepPoint[] {
     for (const combo of combos) {
       const parts = combo.map(([k, v]) => `${k}=${showAxisValue(v)}`);
       const values: Obj = Object.fromEntries(combo);
-      if (multiVariant) {
+      if (multiVariant || vname !== '') {
         parts.unshift(vname || `variant${vi}`);
         values['variant'] = vname || `variant${vi}`;
       }
