@@ -119,6 +119,25 @@ describe('synthgrad sweep', () => {
     lines.forEach((l, i) => expect(text).toContain(`  ${i}) ${l} ;;`));
   });
 
+  it('records a failed run (exit code, end of stderr) and finishes the others', () => {
+    fs.writeFileSync(path.join(dir, 'bad.safetensors'), 'not a safetensors file');
+    const g = JSON.parse(fs.readFileSync(grid, 'utf8'));
+    g.base.steps = 5;
+    g.axes = { seed: [1] };
+    g.variants = [{ _name: 'good' }, { _name: 'bad', init: 'bad.safetensors' }];
+    const f = path.join(dir, 'fail-grid.json');
+    fs.writeFileSync(f, JSON.stringify(g));
+    const out = path.join(dir, 'fail');
+    const r = sweep([f, '--out', out, '--jobs', '1']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('bad,seed=1 failed (exit 2)');
+    expect(fs.existsSync(path.join(out, 'good,seed=1', 'done.json'))).toBe(true);
+    const failed = JSON.parse(fs.readFileSync(path.join(out, 'bad,seed=1', 'failed.json'), 'utf8'));
+    expect(failed.exit_code).toBe(2);
+    expect(failed.stderr_tail.join('\n')).toContain('bad.safetensors');
+    expect(fs.existsSync(path.join(out, 'bad,seed=1', 'done.json'))).toBe(false);
+  });
+
   it('names the invalid point before running anything', () => {
     const g = JSON.parse(fs.readFileSync(grid, 'utf8'));
     g.axes['bptt'] = [8, -1];
