@@ -50,7 +50,7 @@ export const KEYS = {
     doc: 'the task: character or word language model, copy or repeat-copy',
   }),
   data: leaf<string | null>({
-    check: pathOrNull, default: null, ...path,
+    check: pathOrNull, default: null, ...path, defaultText: 'required for charlm, wordlm; null for the copy tasks',
     applies: lmOnly((e) => `task "${e.task}" generates its own data`),
     rule(v, e) {
       if (e.isLM && v === null) {
@@ -62,7 +62,7 @@ export const KEYS = {
     flag: { name: '--data', syntax: 'path', help: 'charlm: a text file or a folder with train.txt [valid.txt, test.txt]; ' +
       'wordlm: a folder with train.txt, valid.txt, test.txt' },
     doc: 'charlm: a text file, or a folder with `train.txt` [`valid.txt`, `test.txt`]; wordlm: a folder with ' +
-      '`train.txt`, `valid.txt`, `test.txt`; relative to the config file; required for both',
+      '`train.txt`, `valid.txt`, `test.txt`',
   }),
   split: section(true, {
     valid: leaf({ check: nonNegNum, default: 0, doc: 'fraction held out for validation' }),
@@ -131,7 +131,7 @@ export const KEYS = {
     name: leaf({
       check: choice(['adam', 'sgd'] as const), default: 'adam',
       flag: { name: '--optimizer', syntax: 'str', help: 'model optimizer [adam]' },
-      doc: 'the model\'s optimizer',
+      doc: 'Adam or SGD',
     }),
     lr: leaf({
       check: posNum, default: 1e-3,
@@ -274,7 +274,7 @@ export const KEYS = {
     kind: leaf({
       check: choice(['linear', 'mlp', 'elementwise'] as const), default: 'linear',
       flag: { name: '--synth', syntax: 'str', help: 'use a synthesizer of this kind [linear]' },
-      doc: 'linear map of the LSTM state, an MLP, or a GRU per unit (elementwise)',
+      doc: 'a linear map of the LSTM state, an MLP, or one small GRU applied to each state element (elementwise)',
     }),
     scale: leaf({
       check: nonNegNum, default: 0.1,
