@@ -5,7 +5,7 @@
 
 import { ConfigError, showValue } from './errors.js';
 import { posixPath, type PathOps } from './paths.js';
-import type { FlagSyntax } from './table.js';
+import { cloneJson, isObj, type FlagSyntax, type Obj } from './table.js';
 import { ROWS } from './walk.js';
 
 /** One option of `synthgrad train`. */
@@ -124,22 +124,6 @@ export interface ApplyFlagsOptions {
   /** Folder that command-line paths (--data, --init) are relative to; without it they are kept as given. */
   cwd?: string;
   path?: PathOps;
-}
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function cloneJson(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(cloneJson);
-  if (isObj(v)) {
-    const o: Obj = {};
-    for (const [k, x] of Object.entries(v)) Object.defineProperty(o, k, { value: cloneJson(x), enumerable: true, writable: true, configurable: true });
-    return o;
-  }
-  return v;
 }
 
 /**

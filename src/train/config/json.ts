@@ -3,16 +3,8 @@
 
 import type { RunConfig } from './keys.js';
 import { posixPath, type PathOps } from './paths.js';
-import type { ConfigLike, JsonEnv } from './table.js';
+import { cloneJson, type ConfigLike, type JsonEnv, type Obj } from './table.js';
 import { RECORDED_KEYS, ROWS } from './walk.js';
-
-type Obj = Record<string, unknown>;
-
-function cloneJson(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(cloneJson);
-  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cloneJson(x)]));
-  return v;
-}
 
 /**
  * The resolved configuration as the JSON object for `<run dir>/config.json`:

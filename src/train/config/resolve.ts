@@ -13,7 +13,7 @@ import { ConfigError, showValue, suggest } from './errors.js';
 import { FLAG_ORIGIN, TRAIN_FLAGS } from './flags.js';
 import type { RunConfig } from './keys.js';
 import { posixPath, type PathOps } from './paths.js';
-import { isPosInt, LM_TASKS, type Env, type Leaf, type Task } from './table.js';
+import { cloneJson, isObj, isPosInt, LM_TASKS, type Env, type Leaf, type Obj, type Task } from './table.js';
 import { ALL_PATHS, knownKeys, RECORDED_KEYS, ROWS, type RowAt } from './walk.js';
 
 export interface ResolveOptions {
@@ -22,16 +22,6 @@ export interface ResolveOptions {
   /** The file name, or 'command line', for messages. */
   source: string;
   path?: PathOps;
-}
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function cloneJson<T>(v: T): T {
-  return (Array.isArray(v) ? v.map(cloneJson) : isObj(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cloneJson(x)])) : v) as T;
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
@@ -86,7 +76,7 @@ export function resolveConfig(raw: unknown, opts: ResolveOptions): RunConfig {
   };
 
   const env: Env = {
-    task: 'charlm', isLM: true, get: getPath, given: (p) => given.has(p), raw: rawAt, flagOf,
+    task: 'charlm', isLM: true, get: getPath, raw: rawAt, flagOf,
     error, bad, missing,
     plain: (message, key, flag) => new ConfigError(`${flag !== undefined ? `option ${flag}` : source}: ${message}`, key, flag),
     resolvePath: (p) => paths.resolve(opts.baseDir, p),

@@ -28,8 +28,6 @@ export interface Env {
   isLM: boolean;
   /** The value at a key path (undefined for a key not yet read or in a null section). */
   get(path: string): unknown;
-  /** Whether the configuration gave the key (rather than its default). */
-  given(path: string): boolean;
   /** The raw value the configuration gave at a key path. */
   raw(path: string): unknown;
   /** The option that set a key path, when the command line did. */
@@ -138,6 +136,21 @@ export function leaf<R, T = R>(spec: Omit<Leaf<R, T>, 'leaf' | 'default'> & {
 export function section<F extends Fields, N extends boolean>(nullable: N, fields: F,
   spec: Omit<Section<F, N>, 'leaf' | 'nullable' | 'fields'>): Section<F, N> {
   return { leaf: false, nullable, fields, ...spec };
+}
+
+// ---------------------------------------------------------------- JSON values
+
+export type Obj = Record<string, unknown>;
+
+export function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A deep copy of a JSON value (keys such as "__proto__" stay plain own keys). */
+export function cloneJson<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(cloneJson) as T;
+  if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cloneJson(x)])) as T;
+  return v;
 }
 
 // ---------------------------------------------------------------- checks
