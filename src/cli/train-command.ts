@@ -6,7 +6,7 @@ import { applyFlags, ConfigError, configToJson, resolveConfig, type RunConfig } 
 import { loadConfigFile, nodePath } from '../train/config-file.js';
 import { runTraining, type RunResult } from '../train/run.js';
 import { selectBackend } from './backend-select.js';
-import { addTrainFlags, trainFlagValues } from './train-flags.js';
+import { addTrainFlags, givenOptions, trainFlagValues } from './train-flags.js';
 import { setBackend } from '../backends/backend.js';
 import { setSharedParamStorage } from '../models/params.js';
 
@@ -98,10 +98,10 @@ export function resolveTrainOptions(opts: Record<string, unknown>): { cfg: RunCo
     }
     ({ raw, baseDir } = loadConfigFile(file));
     source = file;
-    const allowed = new Set(['steps', 'epochs', 'resume', 'out', 'trainInReal']);
-    for (const [k, v] of Object.entries(opts)) {
-      if (v !== undefined && !allowed.has(k)) {
-        throw new ConfigError(`option --${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: a resumed run keeps its configuration; only --steps or --epochs may change`);
+    const allowed = new Set(['steps', 'epochs', 'resume', 'out']);
+    for (const [k, flag] of givenOptions(opts)) {
+      if (!allowed.has(k)) {
+        throw new ConfigError(`option ${flag}: a resumed run keeps its configuration; only --steps or --epochs may change`);
       }
     }
   } else if (typeof opts.config === 'string') {

@@ -17,3 +17,17 @@ export function addTrainFlags(cmd: Command): Command {
 export function trainFlagValues(opts: Record<string, unknown>): Record<string, unknown> {
   return typeof opts.threads === 'string' ? { ...opts, threads: parseThreadsOption(opts.threads) } : opts;
 }
+
+/**
+ * The options of commander's `opts()` that the user gave, as [attribute, option
+ * name] (a `--no-x` switch is true when not given).
+ */
+export function givenOptions(opts: Record<string, unknown>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [k, v] of Object.entries(opts)) {
+    const f = TRAIN_FLAGS.find((t) => t.attr === k);
+    if (v === undefined || (f?.arg === null && f.flag.startsWith('--no-') && v === true)) continue;
+    out.push([k, f?.flag ?? `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`]);
+  }
+  return out;
+}
