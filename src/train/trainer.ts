@@ -79,7 +79,8 @@ export class Trainer {
     const params = this.source.params;
     const pos = this.source.position(this.step);
     const B = this.source.batch;
-    if (pos.resetState ?? pos.chunk === 0) {
+    const reset = pos.resetState ?? pos.chunk === 0;
+    if (reset) {
       // the recurrent state (and the synthesizer's own) is reset at the start of an epoch
       this.sPrev = Tensor.zeros([B, this.source.stateSize], params.dtype);
       this.synth?.resetState(B);
@@ -96,7 +97,8 @@ export class Trainer {
 
     // 5. train the synthesizer on (s_{k−1}, δ_{k−1}): ℓ_SG = (1/B) Σ_b ‖M_φ(s_{k−1,b}) − δ_{k−1,b}‖²
     let sgLoss: number | null = null;
-    const trainSynth = this.synth && (mode === 'synthetic' || cfg.synthesizer!.train_in_real);
+    const sc = cfg.synthesizer!;
+    const trainSynth = this.synth && (mode === 'synthetic' || sc.train_in_real) && (sc.train_at_reset || !reset);
     if (trainSynth) sgLoss = this.synthesizerStep(this.sPrev, delta);
 
     // 6. clip (grad_norm is logged before clipping, synthetic part included) and step the model

@@ -314,6 +314,11 @@ export const KEYS = {
       flag: { name: '--no-train-in-real', syntax: 'no-bool', help: 'do not train the synthesizer in real-gradient mode' },
       doc: 'train the synthesizer in real-gradient steps too',
     }),
+    train_at_reset: leaf({
+      check: bool, default: true,
+      flag: { name: '--no-train-at-reset', syntax: 'no-bool', help: 'do not train the synthesizer on the pair at a state reset' },
+      doc: 'train the synthesizer on the pair (s = 0, δ) of a chunk that starts from a reset state',
+    }),
   }, { doc: 'the synthetic-gradient module; null: none (policy "bptt" only)' }),
   steps: leaf({
     check: posIntOrNull, default: null,
