@@ -13,7 +13,7 @@ import {
 } from '../train/sweep.js';
 
 const GRID_HELP = `
-A grid file is JSON (CONFIG.md, "Sweep grids"):
+A grid file is JSON (docs/config.md, "Sweep grids"):
   {"base": {...a run configuration; its paths are relative to the grid file...},
    "axes": {"policy.name": ["bptt", "dni"], "seed": [1, 2]},
    "variants": [{"_name": "plain"}, {"_name": "sgdr", "schedule": {"t0": 1}}]}   (optional)

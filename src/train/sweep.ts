@@ -1,4 +1,4 @@
-// Sweep grids (CONFIG.md, "Sweep grids"): a base configuration crossed with
+// Sweep grids (docs/config.md, "Sweep grids"): a base configuration crossed with
 // axes and variants, expanded to one run directory per point, and the shell
 // commands that run a point (the sweep command, --print-jobs and slurm.sh all
 // use the same ones, so every way of running a grid gives the same directories).
