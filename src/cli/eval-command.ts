@@ -12,6 +12,7 @@ import { sampleText } from '../train/sample.js';
 import { Rng } from '../tensor/rng.js';
 import { setBackend } from '../backends/backend.js';
 import { selectBackend } from './backend-select.js';
+import { parseThreadsOption } from './threads-option.js';
 
 function loadRun(dir: string, overrides: Record<string, unknown> = {}): { cfg: RunConfig; checkpoint: string } {
   const { raw, baseDir } = loadConfigFile(path.join(dir, 'config.json'));
@@ -39,7 +40,7 @@ export function evalCommand(cmd: Command): Command {
       if (opts.data) overrides.data = path.resolve(opts.data);
       const { cfg, checkpoint } = loadRun(dir, overrides);
       if (opts.batch) cfg.eval.batch = positiveInt('--batch', opts.batch);
-      const threads = opts.threads === undefined ? cfg.threads : opts.threads.trim() === 'auto' ? null : positiveInt('--threads', opts.threads);
+      const threads = opts.threads === undefined ? cfg.threads : parseThreadsOption(opts.threads);
       if (cfg.task !== 'charlm' && cfg.task !== 'wordlm') throw new ConfigError(`eval: task ${cfg.task} has no held-out data; its metrics.jsonl holds the curriculum`);
       const s = setupRun(cfg, (l) => process.stderr.write(`${l}\n`));
       if (s.kind !== 'lm') throw new Error(`eval: task ${cfg.task} set up no language model`);

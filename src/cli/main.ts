@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The synthgrad command line: train, eval, sample, gradcheck, demo.
+// The synthgrad command line: train, eval, sample, gradcheck, demo, bench, data, sweep, report.
 import { Command } from 'commander';
 import { trainCommand } from './train-command.js';
 import { evalCommand, sampleCommand } from './eval-command.js';
@@ -7,6 +7,8 @@ import { gradcheckCommand } from './gradcheck-command.js';
 import { demoCommand } from './demo-command.js';
 import { benchCommand } from './bench-command.js';
 import { dataCommand } from './data-command.js';
+import { sweepCommand } from './sweep-command.js';
+import { reportCommand } from './report-command.js';
 import { labCommand } from './lab-command.js';
 import { reportAndExit } from './errors.js';
 
@@ -29,6 +31,8 @@ gradcheckCommand(program.command('gradcheck'));
 demoCommand(program.command('demo'));
 benchCommand(program.command('bench'));
 dataCommand(program.command('data'));
+sweepCommand(program.command('sweep'));
+reportCommand(program.command('report'));
 labCommand(program.command('lab'));
 
 program.parseAsync(process.argv).catch(reportAndExit);

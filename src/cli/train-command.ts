@@ -2,24 +2,25 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { applyFlags, ConfigError, configToJson, resolveConfig, TRAIN_FLAGS, type RunConfig } from '../train/config.js';
+import { applyFlags, ConfigError, configToJson, resolveConfig, type RunConfig } from '../train/config.js';
 import { loadConfigFile, nodePath } from '../train/config-file.js';
 import { runTraining, type RunResult } from '../train/run.js';
 import { selectBackend } from './backend-select.js';
+import { addTrainFlags, givenOptions, trainFlagValues } from './train-flags.js';
 import { setBackend } from '../backends/backend.js';
 import { setSharedParamStorage } from '../models/params.js';
 
 export function trainCommand(cmd: Command): Command {
   cmd
     .description('train a model; writes config.json, metrics.jsonl, checkpoint.safetensors and curves.svg to --out')
-    .option('--config <file>', 'run configuration (JSON, CONFIG.md); options given here win over it')
+    .option('--config <file>', 'run configuration (JSON, docs/config.md); options given here win over it')
     .option('--out <dir>', 'run directory [runs/<task>-<date>-<time>]')
     .option('--resume <dir>', 'continue the run in <dir> from its checkpoint (its config.json; --steps/--epochs may extend it)');
-  for (const f of TRAIN_FLAGS) cmd.option(f.spec, f.help);
+  addTrainFlags(cmd);
   cmd.addHelpText(
     'after',
     `
-Every option is a shortcut for one key of the run configuration (CONFIG.md); the command line wins.
+Every option is a shortcut for one key of the run configuration (docs/config.md); the command line wins.
 On the command line alone, a single charlm text file holds out its last 5% for validation and 5% for test
 (--split none: no hold-out); in a config file, "split": null (the default) means no hold-out.
 
@@ -97,17 +98,17 @@ export function resolveTrainOptions(opts: Record<string, unknown>): { cfg: RunCo
     }
     ({ raw, baseDir } = loadConfigFile(file));
     source = file;
-    const allowed = new Set(['steps', 'epochs', 'resume', 'out', 'trainInReal']);
-    for (const [k, v] of Object.entries(opts)) {
-      if (v !== undefined && !allowed.has(k)) {
-        throw new ConfigError(`option --${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: a resumed run keeps its configuration; only --steps or --epochs may change`);
+    const allowed = new Set(['steps', 'epochs', 'resume', 'out']);
+    for (const [k, flag] of givenOptions(opts)) {
+      if (!allowed.has(k)) {
+        throw new ConfigError(`option ${flag}: a resumed run keeps its configuration; only --steps or --epochs may change`);
       }
     }
   } else if (typeof opts.config === 'string') {
     ({ raw, baseDir } = loadConfigFile(opts.config));
     source = opts.config;
   }
-  const merged = applyFlags(raw, opts, { cwd: process.cwd(), path: nodePath }) as Record<string, unknown>;
+  const merged = applyFlags(raw, trainFlagValues(opts), { cwd: process.cwd(), path: nodePath }) as Record<string, unknown>;
   // The command line's convenience default: a single charlm file holds out 5% + 5%.
   if (!resumeDir && !opts.config && opts.split === undefined && merged.task === 'charlm' && typeof merged.data === 'string') {
     const p = path.resolve(baseDir, merged.data);

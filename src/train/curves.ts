@@ -55,7 +55,7 @@ export function escapeXml(s: string): string {
 }
 
 /** Coordinate → attribute text; never emits NaN or Infinity. */
-const n = (v: number): string => (Number.isFinite(v) ? String(Math.round(v * 100) / 100) : '0');
+export const n = (v: number): string => (Number.isFinite(v) ? String(Math.round(v * 100) / 100) : '0');
 
 /** Round x to 1, 2 or 5 × 10^k. */
 function niceNum(x: number): number {
@@ -79,7 +79,7 @@ export function niceTicks(lo: number, hi: number, count = 6): number[] {
   return out;
 }
 
-function fmtTick(v: number): string {
+export function fmtTick(v: number): string {
   const a = Math.abs(v);
   if (a >= 1e6 || (a > 0 && a < 1e-3)) return v.toExponential(1).replace('e+', 'e');
   if (a >= 1e4) return `${Number((v / 1000).toPrecision(4))}k`;
@@ -87,7 +87,7 @@ function fmtTick(v: number): string {
 }
 
 /** Overflow-safe linear map of v from [lo, hi] to [a, b]. */
-function scale(lo: number, hi: number, a: number, b: number) {
+export function scale(lo: number, hi: number, a: number, b: number) {
   const d = hi / 2 - lo / 2;
   return (v: number) => a + (d > 0 ? (v / 2 - lo / 2) / d : 0.5) * (b - a);
 }
@@ -124,6 +124,19 @@ function decimate(pts: Pt[], max: number): Pt[] {
   return out;
 }
 
+/** Legend entries (symbol markup, label) in rows between x0 and x1 from y = 46; `bottom` is the last row's y. */
+export function layoutLegend(items: [string, string][], x0: number, x1: number, charWidth = 6): { legend: string[]; bottom: number } {
+  const legend: string[] = [];
+  let lx = x0, ly = 46;
+  for (const [sym, label] of items) {
+    const w = 28 + label.length * charWidth + 16;
+    if (lx + w > x1 && lx > x0) { lx = x0; ly += 18; }
+    legend.push(`<g class="legend-item" transform="translate(${n(lx)} ${n(ly)})">${sym}<text x="28" y="4">${escapeXml(label)}</text></g>`);
+    lx += w;
+  }
+  return { legend, bottom: ly };
+}
+
 export function renderCurves(records: MetricRecord[], opts: CurveOptions = {}): string {
   const W = fin(opts.width) && opts.width >= 300 ? opts.width : 900;
   const H = fin(opts.height) && opts.height >= 200 ? opts.height : 480;
@@ -155,15 +168,8 @@ export function renderCurves(records: MetricRecord[], opts: CurveOptions = {}): 
   if (steps.some((r) => r.mode === 'synthetic')) items.push([box(COLORS.synthetic), 'synthetic gradient']);
   if (restarts.length) items.push([line(COLORS.restart, 1.2, '5,4'), 'warm restart']);
   const x0 = 70, x1 = W - 24;
-  const legend: string[] = [];
-  let lx = x0, ly = 46;
-  for (const [sym, label] of items) {
-    const w = 28 + label.length * 6 + 16;
-    if (lx + w > x1 && lx > x0) { lx = x0; ly += 18; }
-    legend.push(`<g class="legend-item" transform="translate(${n(lx)} ${n(ly)})">${sym}<text x="28" y="4">${escapeXml(label)}</text></g>`);
-    lx += w;
-  }
-  const y0 = ly + 16, y1 = H - 52;
+  const { legend, bottom } = layoutLegend(items, x0, x1);
+  const y0 = bottom + 16, y1 = H - 52;
 
   // Domains. With many steps the raw line's extreme 0.5% may leave the plot (clipped).
   const xs = recs.map((r) => r.step);

@@ -91,7 +91,8 @@ export class Trainer {
     const params = this.source.params;
     const pos = this.source.position(this.step);
     const B = this.source.batch;
-    if (pos.resetState ?? pos.chunk === 0) {
+    const reset = pos.resetState ?? pos.chunk === 0;
+    if (reset) {
       // the recurrent state (and the synthesizer's own) is reset at the start of an epoch
       this.sPrev = Tensor.zeros([B, this.source.stateSize], params.dtype);
       this.synth?.resetState(B);
@@ -110,7 +111,8 @@ export class Trainer {
     if (seen) this.observer!('backward', seen);
 
     // 5. train the synthesizer on (s_{k−1}, δ_{k−1}): ℓ_SG = (1/B) Σ_b ‖M_φ(s_{k−1,b}) − δ_{k−1,b}‖²
-    const trainSynth = this.synth && (mode === 'synthetic' || cfg.synthesizer!.train_in_real);
+    const sc = cfg.synthesizer!;
+    const trainSynth = this.synth && (mode === 'synthetic' || sc.train_in_real) && (sc.train_at_reset || !reset);
     if (trainSynth) sgLoss = this.synthesizerStep(this.sPrev, delta);
     if (seen) this.observer!('synthesizer', { ...seen, sgLoss });
 
