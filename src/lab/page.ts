@@ -176,7 +176,7 @@ function onWorker(m: FromWorker): void {
         $('copy-summary').textContent = `N ${m.copy.N}${m.copy.R > 1 ? `, R ${m.copy.R}` : ''} · largest solved N ${m.copy.bestN} · recent bit errors per sequence ${Number.isNaN(m.copy.recentError) ? '–' : m.copy.recentError.toFixed(3)}`;
       }
       $('step').textContent = String(m.step);
-      if (m.state === 'running') $('rate').textContent = `${m.rate.toFixed(0)} steps/s`;
+      $('rate').textContent = m.state === 'running' ? `${m.rate.toFixed(0)} steps/s` : '';
       if (m.state !== state && state !== 'starting') setState(m.state);
       status(m.state === 'done' ? 'done' : m.state === 'paused' ? 'paused' : 'training');
       dirty = true;

@@ -86,7 +86,7 @@ export function algorithmSteps(markdown: string): Map<number, string> {
   if (!m) return out;
   for (const item of m[0].split(/\n(?=\d+\. )/)) {
     const n = Number(item.slice(0, item.indexOf('.')));
-    out.set(n, item.slice(item.indexOf(' ') + 1).replace(/\s+/g, ' ').replace(/`/g, ''));
+    out.set(n, item.slice(item.indexOf(' ') + 1).replace(/\s+/g, ' ').replace(/`|\*\*/g, ''));
   }
   return out;
 }

@@ -135,8 +135,9 @@ describe.skipIf(!haveChromium)('the lab page (headless Chromium)', () => {
     await viewer.waitFor(`document.getElementById('chart-loss').dataset.points === '${2 * steps + evals}'`, 'the curves');
     expect(await viewer.eval<string>("document.getElementById('opt-task').value")).toBe('charlm');
 
-    // the same files dropped on the page
-    const copyMetrics = fs.readFileSync(path.join(tmp, 'copy', 'metrics.jsonl'), 'utf8');
+    // the copy run's metrics dropped on the page, with a diagnostic field added to every record
+    const copyMetrics = fs.readFileSync(path.join(tmp, 'copy', 'metrics.jsonl'), 'utf8').trim().split('\n')
+      .map((l, i) => JSON.stringify({ ...(JSON.parse(l) as object), sg_true_cos: Math.cos(i / 100) })).join('\n') + '\n';
     await viewer.eval(`(() => {
       const dt = new DataTransfer();
       dt.items.add(new File([${JSON.stringify(copyMetrics)}], 'metrics.jsonl'));
@@ -144,6 +145,8 @@ describe.skipIf(!haveChromium)('the lab page (headless Chromium)', () => {
     })()`);
     await viewer.waitFor(`document.getElementById('chart-loss').dataset.points === '6000'`, 'the dropped curves');
     expect(await viewer.eval<boolean>("document.getElementById('copy-box').hidden")).toBe(false);
+    expect(await viewer.eval<boolean>("document.getElementById('cos-box').hidden")).toBe(false);
+    expect(await viewer.eval<string>("document.getElementById('chart-cos').dataset.points")).toBe('3000');
     expect(viewer.errors).toEqual([]);
   }, 120_000);
 });
