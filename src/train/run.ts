@@ -1,6 +1,7 @@
 // A training run on disk: the run directory of docs/config.md (config.json,
-// metrics.jsonl, checkpoint.safetensors, curves.svg), evaluation, progress,
-// checkpoints that a kill at any moment leaves loadable, and exact resume.
+// metrics.jsonl, checkpoint.safetensors, curves.svg), progress, checkpoints
+// that a kill at any moment leaves loadable, and exact resume. The steps, their
+// records and the evaluations are run-loop.ts's.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readFileBytes, writeFileAtomic } from '../io/atomic-file.js';
