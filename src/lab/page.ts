@@ -117,6 +117,8 @@ async function start(): Promise<void> {
   status('starting…');
   try {
     const corpus = raw.task === 'charlm' ? await corpusText() : null;
+    const named = typeof raw.data === 'string' ? raw.data.split(/[\\/]/).pop() : undefined;
+    if (corpus && named && named !== corpus.name) notice(`the configuration names the data ${raw.data}; the page trains on ${corpus.name} (choose the text under "Corpus")`, 'warn');
     const backend = $<HTMLSelectElement>('backend').value === 'webgpu' ? 'webgpu' : 'cpu';
     worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
     worker.onmessage = (e: MessageEvent<FromWorker>) => onWorker(e.data);

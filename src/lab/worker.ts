@@ -39,6 +39,7 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     backendName = 'webgpu';
     adapter = gpu.adapterName;
   }
+  if (cfg.init) throw new Error(`init: the page cannot read ${cfg.init}; start from random weights (remove "init"), or use \`synthgrad train --init\``);
   let corpus = null;
   if (cfg.task === 'wordlm') throw new Error('the page trains charlm, copy and repeat-copy; wordlm needs a folder of files: use `synthgrad train`');
   if (cfg.task === 'charlm') {
