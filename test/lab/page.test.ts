@@ -2,7 +2,8 @@
 // a run started from the URL trains in the page, pauses, steps once through §4,
 // resumes, and its downloaded metrics.jsonl and checkpoint are byte for byte those
 // of `synthgrad train` with the same configuration; a CLI run directory opened
-// in the page shows its curves. Uses the built CLI and modules (dist/, as
+// in the page shows its curves; on WebGPU (SwiftShader) a run has the CPU's
+// losses within 1e-3. Uses the built CLI and modules (dist/, as
 // `npm test` builds them); skipped without /usr/bin/chromium (or CHROMIUM=path).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
@@ -45,7 +46,8 @@ describe.skipIf(!haveChromium)('the lab page (headless Chromium)', () => {
   beforeAll(async () => {
     expect(fs.existsSync(path.join(DIST, 'lab', 'page.js')), 'run `npm run build` first (npm test does)').toBe(true);
     ({ server, url } = await startLab({ port: 0, modulesDir: DIST }));
-    browser = Browser.launch();
+    // WebGPU on SwiftShader, as in test/webgpu/browser.test.ts
+    browser = Browser.launch(['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader']);
     fs.mkdirSync(downloads);
     nextDownload = await allowDownloads(browser, downloads);
   });
@@ -149,4 +151,34 @@ describe.skipIf(!haveChromium)('the lab page (headless Chromium)', () => {
     expect(await viewer.eval<string>("document.getElementById('chart-cos').dataset.points")).toBe('3000');
     expect(viewer.errors).toEqual([]);
   }, 120_000);
+
+  it('trains on WebGPU when the browser has it, with the CPU run\'s losses within 1e-3', async (ctx) => {
+    const cfg = { task: 'copy', hidden: 16, batch: 4, bptt: 2, steps: 40, seed: 3, threads: 1, policy: { name: 'dni' }, synthesizer: { kind: 'linear', scale: 0.1 } };
+    const page = await browser.open(`${url}?config=${encodeURIComponent(JSON.stringify(cfg))}`);
+    await page.waitFor(`document.body.dataset.state === 'idle'`, 'the page');
+    const option = await page.eval<{ disabled: boolean; text: string }>("(() => { const o = document.getElementById('backend-webgpu'); return { disabled: o.disabled, text: o.textContent }; })()");
+    if (option.disabled) {
+      console.warn(`lab WebGPU test skipped: ${option.text}`);
+      ctx.skip();
+    }
+    await page.eval("(() => { document.getElementById('backend').value = 'webgpu'; document.getElementById('start').click(); })()");
+    await page.waitFor(`${text('status')} === 'done' || ${text('status')}.startsWith('stopped')`, 'the WebGPU run', 60_000);
+    const status = await page.eval<string>(text('status'));
+    if (/WebGPU|adapter/.test(status)) {
+      console.warn(`lab WebGPU test skipped: ${status}`);
+      ctx.skip();
+    }
+    expect(status).toBe('done');
+    expect(await page.eval<string>(text('run-title'))).toContain('· webgpu');
+    await click(page, 'dl-metrics');
+    const got = fs.readFileSync(await nextDownload(), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { loss: number; mode: string });
+    const want = fs.readFileSync(path.join(cliRun(tmp, 'gpu', cfg), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { loss: number; mode: string });
+    expect(got.length).toBe(40);
+    got.forEach((r, i) => {
+      expect(r.mode).toBe(want[i]!.mode);
+      // an input-phase chunk has no scored output: loss 0 on both
+      expect(Math.abs(r.loss - want[i]!.loss)).toBeLessThanOrEqual(1e-3 * Math.abs(want[i]!.loss));
+    });
+    expect(page.errors).toEqual([]);
+  }, 90_000);
 });
