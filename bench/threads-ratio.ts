@@ -22,7 +22,7 @@ const pool = await createThreadedBackend(threads);
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
 const ratios: number[] = [];
 for (let r = 0; r < runs; r++) {
-  const one = benchTrainer(corpus, H, policy, false), many = benchTrainer(corpus, H, policy, true);
+  const one = benchTrainer(corpus, H, policy, cpuBackend), many = benchTrainer(corpus, H, policy, pool);
   const ms: [number[], number[]] = [[], []];
   for (let i = 0; i < steps + 3; i++) {
     const pair: [Trainer, Backend][] = [[one, cpuBackend], [many, pool]];

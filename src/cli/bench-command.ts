@@ -25,15 +25,14 @@ import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../train/config.js';
-import { matmulTs, setSimdEnabled, simdEnabled } from '../backends/cpu/matmul.js';
+import { matmulTs } from '../backends/cpu/matmul.js';
 import { matmulSimd, simdAvailable } from '../backends/wasm/matmul-simd.js';
 import { resolveConfig } from '../train/config.js';
 import { setBackend, type Backend } from '../backends/backend.js';
-import { cpuBackend } from '../backends/cpu/index.js';
+import { createCpuBackend } from '../backends/cpu/index.js';
 import { createThreadedBackend, type ThreadedBackend } from '../backends/threads/index.js';
 import { defaultThreads } from './backend-select.js';
 import { setupRun } from '../train/setup.js';
-import { setSharedParamStorage } from '../models/params.js';
 import { Trainer } from '../train/trainer.js';
 
 type Tf = typeof import('@tensorflow/tfjs-core');
@@ -294,20 +293,23 @@ function alternatingMedians(fns: StepFn[], budgetMs: number, minRounds: number, 
 
 /**
  * The benchmark's char-LSTM trainer (V 65, E 64, B 32, T 32, Adam, clip 1; dni: a
- * linear synthesizer) on `corpus`; `shared`: parameters on shared memory, as
- * `train --threads N` makes them for a threaded backend.
+ * linear synthesizer) on `corpus`, its parameters built for backend `b` (on shared
+ * memory for a threaded backend, as `train --threads N` builds them).
  */
-export function benchTrainer(corpus: string, hidden: number, policy: 'bptt' | 'dni', shared: boolean): Trainer {
+export function benchTrainer(corpus: string, hidden: number, policy: 'bptt' | 'dni', b: Backend): Trainer {
   const raw = {
     task: 'charlm', data: corpus, split: null, embed: LM.E, hidden: [hidden], batch: LM.B, bptt: LM.T, steps: 1_000_000, seed: 1,
     optimizer: { name: 'adam', lr: 1e-3 }, clip: 1,
     policy: { name: policy }, synthesizer: policy === 'dni' ? { kind: 'linear', scale: 0.1 } : null,
   };
   const cfg = resolveConfig(raw, { baseDir: path.dirname(corpus), source: 'bench' });
-  const wasShared = setSharedParamStorage(shared);
-  const setup = setupRun(cfg);
-  setSharedParamStorage(wasShared);
-  return new Trainer(cfg, setup.source, setup.synth, setup.rng);
+  const previous = setBackend(b);
+  try {
+    const setup = setupRun(cfg);
+    return new Trainer(cfg, setup.source, setup.synth, setup.rng);
+  } finally {
+    setBackend(previous);
+  }
 }
 
 /**
@@ -317,8 +319,8 @@ export function benchTrainer(corpus: string, hidden: number, policy: 'bptt' | 'd
  * thread and N), and the first step after a switch found the workers asleep (they
  * spin 50 ms; a one-thread step lasts ~100 ms) and the caches full of another model.
  */
-function makeOurStep(corpus: string, hidden: number, policy: 'bptt' | 'dni', b: Backend = cpuBackend, settle = true): StepFn {
-  const trainer = benchTrainer(corpus, hidden, policy, b !== cpuBackend);
+function makeOurStep(corpus: string, hidden: number, policy: 'bptt' | 'dni', b: Backend, settle = true): StepFn {
+  const trainer = benchTrainer(corpus, hidden, policy, b);
   const step = () => {
     const previous = setBackend(b);
     try {
@@ -452,7 +454,7 @@ async function benchTraining(opts: BenchOptions, tfb: TfBackends, pool: Threaded
   try {
     const corpus = writeCorpus(dir, 200_000);
     const hiddens = opts.quick ? [256] : [256, 1024];
-    const simdWas = simdEnabled();
+    const simd = createCpuBackend({ simd: true }), plain = createCpuBackend({ simd: false });
     // fast implementations fill the budget, slow ones get the minimum rounds; ours get at
     // least 7 in a full run (an H 1024 step takes over a second: 5 medians moved the ratios by ±0.1)
     const budget = opts.quick ? 1500 : 6000;
@@ -470,30 +472,26 @@ async function benchTraining(opts: BenchOptions, tfb: TfBackends, pool: Threaded
           else r.msPerStep[impl] = ms[i]!;
         });
       };
-      try {
-        if (simdAvailable()) {
-          setSimdEnabled(true);
+      {
+        if (simd.simd) {
           if (pool) {
             // one thread and N threads in alternation, so that their ratio is fair
             log(`char-LSTM H${H} bptt and dni: synthgrad SIMD, 1 and ${pool.threads} threads`);
-            const steps = [makeOurStep(corpus, H, 'bptt'), makeOurStep(corpus, H, 'dni'), makeOurStep(corpus, H, 'bptt', pool), makeOurStep(corpus, H, 'dni', pool)];
+            const steps = [makeOurStep(corpus, H, 'bptt', simd), makeOurStep(corpus, H, 'dni', simd), makeOurStep(corpus, H, 'bptt', pool), makeOurStep(corpus, H, 'dni', pool)];
             const [b1, d1, bN, dN] = alternatingMedians(steps, budget, ourRounds, 3);
             record('simd', [b1!, d1!]);
             record('threads', [bN!, dN!]);
           } else {
             log(`char-LSTM H${H} bptt and dni: synthgrad SIMD`);
-            record('simd', timePair((p) => makeOurStep(corpus, H, p), budget, ourRounds));
+            record('simd', timePair((p) => makeOurStep(corpus, H, p, simd), budget, ourRounds));
             record('threads', opts.threads > 1 ? 'no wasm SIMD' : '--threads 1');
           }
         } else record('simd', 'no wasm SIMD');
-        setSimdEnabled(false);
         if (opts.quick && H > 256) record('ts', 'skipped (--quick)');
         else {
           log(`char-LSTM H${H} bptt and dni: synthgrad TS`);
-          record('ts', timePair((p) => makeOurStep(corpus, H, p, cpuBackend, false), 0, 2)); // ~1 s a step: nothing to settle
+          record('ts', timePair((p) => makeOurStep(corpus, H, p, plain, false), 0, 2)); // ~1 s a step: nothing to settle
         }
-      } finally {
-        setSimdEnabled(simdWas);
       }
       for (const impl of ['tfjs-cpu', 'tfjs-wasm'] as const) {
         const tf = tfb.tf;
@@ -534,7 +532,7 @@ export async function runBench(opts: BenchOptions, command = 'synthgrad bench'):
   const timer = await makeTimer();
   const tfb = await loadTf();
   const notes: string[] = [];
-  const pool = opts.threads > 1 && simdAvailable() ? await createThreadedBackend(opts.threads) : null;
+  const pool = opts.threads > 1 && simdAvailable() ? await createThreadedBackend(opts.threads, { simd: true }) : null;
   let matmul: MatmulResult[], training: TrainResult[];
   try {
     matmul = await benchMatmul(opts, timer, tfb, pool, log);

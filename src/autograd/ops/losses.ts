@@ -4,7 +4,6 @@ import { fmt, ShapeError } from '../../tensor/shape.js';
 import { record1, type Var } from '../variable.js';
 import { expectRank, sameDtype } from './check.js';
 import { backend } from '../../backends/backend.js';
-import { softmaxCeCpu } from '../../backends/cpu/softmax-ce.js';
 
 /**
  * Mean over rows of −log softmax(logits)[target]: logits [N,V], targets N integer ids.
@@ -22,11 +21,7 @@ export function softmaxCrossEntropy(logits: Var, targets: Int32Array | readonly 
   const probs = Tensor.zeros(logits.shape, logits.dtype);
   const p = probs.data;
   const losses = new Float64Array(N);
-  // the backend's kernel (the threaded one splits the rows), else the CPU's
-  const args = { logits: logits.value.data, targets, N, V, probs: p, losses };
-  const kernel = backend().softmaxCrossEntropy;
-  if (kernel) kernel(args);
-  else softmaxCeCpu(args);
+  backend().softmaxCrossEntropy({ logits: logits.value.data, targets, N, V, probs: p, losses });
   let total = 0;
   for (let r = 0; r < N; r++) total += losses[r]!;
   const out = Tensor.from([total / N], [], logits.dtype);
