@@ -87,6 +87,21 @@ export interface SoftmaxCeArgs {
   losses: Float64Array;
 }
 
+/** The elementwise binary cross-entropy of sigmoid(logits) against `targets` (n elements each). */
+export interface SigmoidBceArgs {
+  logits: FloatArray;
+  targets: FloatArray;
+  n: number;
+}
+
+export interface SigmoidBceBackwardArgs extends SigmoidBceArgs {
+  /** the incoming gradient of the summed loss (the mean's 1/n included) */
+  scale: number;
+  /** outs (overwritten): */
+  dLogits: FloatArray;
+  dTargets: FloatArray;
+}
+
 /**
  * Every kernel the ops call: a backend is a complete object (the threaded and
  * WebGPU backends take the CPU backend's kernels and replace the ones they
@@ -106,6 +121,9 @@ export interface Backend {
   adam(args: AdamArgs): void;
   /** The fused softmax cross-entropy. */
   softmaxCrossEntropy(args: SoftmaxCeArgs): void;
+  /** Σ of the sigmoid binary cross-entropies, and their gradients. */
+  sigmoidBce(args: SigmoidBceArgs): number;
+  sigmoidBceBackward(args: SigmoidBceBackwardArgs): void;
   /** out[r] = weight[ids[r]] for rows of width d (ids checked by the op). */
   embeddingGather(weight: FloatArray, ids: ArrayLike<number>, d: number, out: FloatArray): void;
   /** gradWeight[ids[r]] += grad[r] for rows of width d (ids repeat: rows add up). */

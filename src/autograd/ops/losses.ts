@@ -45,19 +45,12 @@ export function sigmoidBinaryCrossEntropy(logits: Var, targets: Var): Var {
   }
   const n = logits.value.size;
   if (n === 0) throw new ShapeError(`sigmoidBinaryCrossEntropy: empty input ${fmt(logits.shape)}`);
-  const x = logits.value.data, y = targets.value.data;
-  let total = 0;
-  // max(x,0) − x·y + log(1 + e^{−|x|}) never overflows.
-  for (let i = 0; i < n; i++) total += Math.max(x[i]!, 0) - x[i]! * y[i]! + Math.log1p(Math.exp(-Math.abs(x[i]!)));
-  const out = Tensor.from([total / n], [], logits.dtype);
+  const args = { logits: logits.value.data, targets: targets.value.data, n };
+  const out = Tensor.from([backend().sigmoidBce(args) / n], [], logits.dtype);
   return record1('sigmoidBinaryCrossEntropy', [logits, targets], out, (g) => {
-    const s = g.data[0]! / n;
     const gx = Tensor.zeros(logits.shape, logits.dtype);
     const gy = Tensor.zeros(targets.shape, targets.dtype);
-    for (let i = 0; i < n; i++) {
-      gx.data[i] = s * (1 / (1 + Math.exp(-x[i]!)) - y[i]!);
-      gy.data[i] = -s * x[i]!;
-    }
+    backend().sigmoidBceBackward({ ...args, scale: g.data[0]! / n, dLogits: gx.data, dTargets: gy.data });
     return [gx, gy];
   });
 }

@@ -8,6 +8,7 @@ import { matmulCpu, matmulTs, SIMD_BY_DEFAULT } from './matmul.js';
 import { simdAvailable } from '../wasm/matmul-simd.js';
 import { adamCpu } from './adam.js';
 import { softmaxCeCpu } from './softmax-ce.js';
+import { sigmoidBceBackwardCpu, sigmoidBceCpu } from './sigmoid-bce.js';
 import { embeddingGather, embeddingScatterAdd } from './embedding.js';
 import { ScratchPool } from '../scratch.js';
 import { allocate, type DType, type FloatArray } from '../../tensor/dtype.js';
@@ -35,6 +36,8 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
     lstmBackward: (a) => lstmBackwardCpu(a, simd),
     adam: (a) => adamCpu(a),
     softmaxCrossEntropy: softmaxCeCpu,
+    sigmoidBce: sigmoidBceCpu,
+    sigmoidBceBackward: sigmoidBceBackwardCpu,
     embeddingGather,
     embeddingScatterAdd,
     scratch: new ScratchPool(alloc),

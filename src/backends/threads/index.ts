@@ -5,7 +5,7 @@
 // float64, and everything on a backend created without SIMD, run on the main
 // thread in the CPU backend's kernels: the shares run the SIMD kernel, and a split
 // must compute exactly what the whole would. The kernels it does not split
-// (embeddings) are the CPU backend's, and so are its scratch buffers and parameter
+// (embeddings, the sigmoid cross-entropy) are the CPU backend's, and so are its scratch buffers and parameter
 // storage, on SharedArrayBuffers.
 //
 //   const b = await createThreadedBackend(2);
@@ -86,6 +86,8 @@ class Threaded implements ThreadedBackend {
   readonly allocate: CpuBackend['allocate'];
   readonly embeddingGather: CpuBackend['embeddingGather'];
   readonly embeddingScatterAdd: CpuBackend['embeddingScatterAdd'];
+  readonly sigmoidBce: CpuBackend['sigmoidBce'];
+  readonly sigmoidBceBackward: CpuBackend['sigmoidBceBackward'];
   private readonly minMatmul: number;
   private readonly minLstm: number;
   private readonly minAdam: number;
@@ -93,7 +95,7 @@ class Threaded implements ThreadedBackend {
 
   constructor(readonly pool: ThreadPool, opts: ThreadedBackendOptions) {
     this.cpu = createCpuBackend({ simd: opts.simd, allocate: allocateShared });
-    ({ scratch: this.scratch, allocate: this.allocate, embeddingGather: this.embeddingGather, embeddingScatterAdd: this.embeddingScatterAdd } = this.cpu);
+    ({ scratch: this.scratch, allocate: this.allocate, embeddingGather: this.embeddingGather, embeddingScatterAdd: this.embeddingScatterAdd, sigmoidBce: this.sigmoidBce, sigmoidBceBackward: this.sigmoidBceBackward } = this.cpu);
     this.minMatmul = opts.minMatmulWork ?? 1 << 18;
     this.minLstm = opts.minLstmWork ?? 1 << 19;
     this.minAdam = opts.minAdamWork ?? 1 << 15;

@@ -148,6 +148,8 @@ class SyncWebGpuBackend implements WebGpuBackend {
   readonly softmaxCrossEntropy = cpuBackend.softmaxCrossEntropy;
   readonly embeddingGather = cpuBackend.embeddingGather;
   readonly embeddingScatterAdd = cpuBackend.embeddingScatterAdd;
+  readonly sigmoidBce = cpuBackend.sigmoidBce;
+  readonly sigmoidBceBackward = cpuBackend.sigmoidBceBackward;
   readonly allocate = cpuBackend.allocate;
   readonly scratch = NO_REUSE;
 
