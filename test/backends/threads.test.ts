@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setBackend, type Backend, type LstmBackwardArgs, type LstmForwardArgs } from '../../src/backends/backend.js';
 import { cpuBackend } from '../../src/backends/cpu/index.js';
+import { matmulTs } from '../../src/backends/cpu/matmul.js';
 import { createThreadedBackend, type ThreadedBackend } from '../../src/backends/threads/index.js';
 import { share } from '../../src/backends/threads/jobs.js';
 import { SPIN_MS, spinMsFor } from '../../src/backends/threads/pool.js';
@@ -80,6 +81,24 @@ describe('share', () => {
       }
       expect(next).toBe(total);
     }));
+  });
+});
+
+describe('the threaded backend without SIMD', () => {
+  it('splits nothing: every kernel is the plain CPU one, on shared memory', async () => {
+    const plain = await createThreadedBackend(2, { simd: false, minMatmulWork: 0, minLstmWork: 0, minAdamWork: 0, minSoftmaxWork: 0 });
+    try {
+      expect(plain.simd).toBe(false);
+      const [M, K, N] = [40, 64, 48];
+      const a = values(M * K, 1), b = values(K * N, 2), got = new Float32Array(M * N), want = new Float32Array(M * N);
+      plain.matmul(a, b, got, M, K, N, false, true, false);
+      matmulTs(a, b, want, M, K, N, false, true, false);
+      expectSameBits(got, want, 'matmul');
+      expect(plain.calls).toEqual({ split: 0, single: 1 });
+      expect(plain.allocate('float32', 4).buffer).toBeInstanceOf(SharedArrayBuffer);
+    } finally {
+      plain.dispose();
+    }
   });
 });
 

@@ -24,6 +24,8 @@ import { CONTROL_BYTES, ERROR_BYTES, spinMsFor, ThreadPool, type WorkerInit } fr
 
 export interface ThreadedBackend extends Backend {
   readonly threads: number;
+  /** Whether the SIMD kernels run (without them nothing is split). */
+  readonly simd: boolean;
   /** The pool (tests run jobs on it directly). */
   readonly pool: ThreadPool;
   /** Calls that ran split across the threads, and on the main thread alone. */
@@ -107,7 +109,6 @@ class Threaded implements ThreadedBackend {
     this.softmaxCrossEntropy = this.softmaxCrossEntropy.bind(this);
   }
 
-  /** Whether the SIMD kernels run (and so whether anything is split). */
   get simd(): boolean {
     return this.cpu.simd;
   }
