@@ -5,18 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../train/config.js';
 import { defaultThreads } from './backend-select.js';
+import { parseThreadsOption } from './threads-option.js';
 import { runBench } from '../../bench/lib/run.js';
 import { formatReport } from '../../bench/lib/format.js';
-
-function parseThreads(v: string): number {
-  if (v === 'auto') return defaultThreads();
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) {
-    process.stderr.write(`synthgrad: error: option --threads: ${JSON.stringify(v)} is not a positive integer or "auto"\n`);
-    process.exit(2);
-  }
-  return n;
-}
 
 /** Configures `cmd` as the bench command; `invokedAs` is how the report names the command run. */
 export function benchCommand(cmd: Command, invokedAs = 'synthgrad bench'): Command {
@@ -37,7 +28,7 @@ export function benchCommand(cmd: Command, invokedAs = 'synthgrad bench'): Comma
         process.exitCode = r.status ?? 1;
         return;
       }
-      const threads = parseThreads(opts.threads);
+      const threads = parseThreadsOption(opts.threads) ?? defaultThreads();
       const argv = [invokedAs, opts.json ? '--json' : '', opts.quick ? '--quick' : '', threads !== 1 ? `--threads ${threads}` : ''].filter(Boolean).join(' ');
       const report = await runBench({ quick: !!opts.quick, threads, log: (l) => process.stderr.write(`bench: ${l}\n`) }, argv);
       process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : formatReport(report)) + '\n');
