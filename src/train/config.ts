@@ -69,6 +69,14 @@ export interface SynthesizerConfig {
   kind: 'linear' | 'mlp' | 'elementwise'; scale: number; lr: number;
   betas: [number, number]; eps: number; weight_decay: number; hidden: number[];
   units: number; noise: number; train_in_real: boolean;
+  /** γ of the bootstrapped target (ALGORITHM.md §10); null = λ (§4). */
+  discount: number | null;
+  /** Whether the pair at a state reset (s_{k−1} = 0) trains the synthesizer (§9: true). */
+  train_at_reset: boolean;
+  /** How the synthesizer copes with the target's scale: "none" = §4, "popart" = models/target-normalizer.ts. */
+  normalize: 'none' | 'popart';
+  /** DNI + Aux weight (§13); 0 = off. */
+  aux: number;
 }
 
 /** every: null = end of each epoch; N = every N optimizer steps. */
@@ -512,6 +520,10 @@ export function resolveConfig(raw: unknown, opts: ResolveOptions): RunConfig {
       units: synSec.posInt('units', 50),
       noise: synSec.nonNegNum('noise', 0.5),
       train_in_real: synSec.bool('train_in_real', true),
+      discount: null,
+      train_at_reset: false,
+      normalize: 'popart',
+      aux: 0,
     };
   }
 

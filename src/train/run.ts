@@ -111,13 +111,14 @@ function restore(s: RunSetup, t: Trainer, file: string): void {
   if (t.synthOpt) t.synthOpt.loadState(buffers('synth_optimizer', t.synthOpt.stateBuffers()), state.synth_optimizer as Record<string, number>);
   const sPrev = get('state.s_prev');
   t.sPrev = new Tensor(Float32Array.from(sPrev.data), sPrev.shape);
-  if (s.synth && s.synth.kind === 'elementwise') {
+  if (s.synth) {
+    // every tensor the synthesizer saved, in the element type it saved it in
     const st = new Map<string, Tensor>();
-    for (const name of ['synth_state.h_prev', 'synth_state.h_cur']) {
+    for (const [name, mine] of s.synth.stateTensors()) {
       const v = get(name);
-      st.set(name, new Tensor(Float32Array.from(v.data), v.shape));
+      st.set(name, new Tensor(mine.data instanceof Float64Array ? Float64Array.from(v.data) : Float32Array.from(v.data), v.shape));
     }
-    s.synth.loadState(st);
+    if (st.size > 0) s.synth.loadState(st);
   }
   s.rng.setState(state.rng as number[]);
   t.step = state.step as number;

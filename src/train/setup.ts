@@ -44,6 +44,7 @@ export function setupRun(cfg: RunConfig, log: (line: string) => void = () => {},
   let vocab: string[] | null = null, valid: Batched | null = null, test: Batched | null = null;
   let trainTokens = 0;
   let params: ParamSet;
+  const withAux = (cfg.synthesizer?.aux ?? 0) > 0;
   if (cfg.task === 'charlm' || cfg.task === 'wordlm') {
     const loaded = loadCorpus(cfg.task, cfg.data!, cfg.split);
     const corpus = loaded.corpus;
@@ -53,13 +54,13 @@ export function setupRun(cfg: RunConfig, log: (line: string) => void = () => {},
     else if (corpus.valid) log(`note: the validation split (${corpus.valid.length} tokens) is too short for eval batch ${cfg.eval.batch}; no validation`);
     if (corpus.test && corpus.test.length >= 2 * cfg.eval.batch) test = batchify(corpus.test, cfg.eval.batch, 'test');
     trainTokens = corpus.train.length;
-    lm = new LstmLm({ vocab: vocab.length, embed: cfg.embed, hidden: cfg.hidden, tied: cfg.tied }, dtype);
+    lm = new LstmLm({ vocab: vocab.length, embed: cfg.embed, hidden: cfg.hidden, tied: cfg.tied, aux: withAux }, dtype);
     params = lm.params;
     params.initUniform(rng, cfg.init_range);
     source = lmChunkSource(lm, train, cfg.bptt);
   } else {
     const { inWidth, outWidth } = copyWidths(cfg.task, cfg.copy.width);
-    copyModel = new CopyModel(inWidth, outWidth, cfg.hidden, dtype);
+    copyModel = new CopyModel(inWidth, outWidth, cfg.hidden, dtype, withAux);
     params = copyModel.params;
     params.initUniform(rng, cfg.init_range);
   }
