@@ -147,7 +147,6 @@ const SCHEDULE_KEYS = ['eta_max', 'eta_min', 't0', 't_mult', 'cycles', 'unit', '
 const POLICY_KEYS = ['name', 'warmup', 'first_mode', 'unit'] as const;
 const SYNTH_KEYS = [
   'kind', 'scale', 'lr', 'betas', 'eps', 'weight_decay', 'hidden', 'units', 'noise', 'train_in_real',
-  'discount', 'train_at_reset', 'normalize', 'aux',
 ] as const;
 const SPLIT_KEYS = ['valid', 'test'] as const;
 const EVAL_KEYS = ['batch', 'every'] as const;
@@ -521,11 +520,10 @@ export function resolveConfig(raw: unknown, opts: ResolveOptions): RunConfig {
       units: synSec.posInt('units', 50),
       noise: synSec.nonNegNum('noise', 0.5),
       train_in_real: synSec.bool('train_in_real', true),
-      discount: synSec.value<number | null>('discount', null, 'null (= the scale λ) or a number >= 0',
-        (v) => v === null || (isNum(v) && v >= 0)),
-      train_at_reset: synSec.bool('train_at_reset', false),
-      normalize: synSec.choice('normalize', ['none', 'popart'] as const, 'popart'),
-      aux: synSec.nonNegNum('aux', 0),
+      discount: null,
+      train_at_reset: false,
+      normalize: 'popart',
+      aux: 0,
     };
   }
 
@@ -699,8 +697,7 @@ export function configToJson(cfg: RunConfig, runDir: string, extra: Record<strin
   if (cfg.synthesizer !== null) {
     const s = cfg.synthesizer;
     syn = { kind: s.kind, scale: s.scale, lr: s.lr, betas: [...s.betas], eps: s.eps, weight_decay: s.weight_decay,
-      hidden: [...s.hidden], units: s.units, noise: s.noise, train_in_real: s.train_in_real,
-      discount: s.discount, train_at_reset: s.train_at_reset, normalize: s.normalize, aux: s.aux };
+      hidden: [...s.hidden], units: s.units, noise: s.noise, train_in_real: s.train_in_real };
   }
 
   let sch: Obj | null = null;
@@ -884,12 +881,6 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
   makeFlag('--synth-noise', 'synthesizer.noise', 'num', 'elementwise synthesizer: input noise sigma [0.5]'),
   makeFlag('--no-train-in-real', 'synthesizer.train_in_real', 'no-bool',
     'do not train the synthesizer in real-gradient mode'),
-  makeFlag('--sg-discount', 'synthesizer.discount', 'numOrNone', 'discount gamma of the bootstrapped target ["lambda": = --sg-scale]',
-    { none: 'lambda' }),
-  makeFlag('--sg-train-at-reset', 'synthesizer.train_at_reset', 'bool', 'also train the synthesizer on the pair at a state reset (s = 0; ALGORITHM §4)'),
-  makeFlag('--sg-normalize', 'synthesizer.normalize', 'str', 'synthesizer target scale: none (ALGORITHM §4) or popart (running scale of δ) [popart]',
-    { choices: ['none', 'popart'] }),
-  makeFlag('--sg-aux', 'synthesizer.aux', 'num', 'DNI+Aux weight (0 = off) [0]'),
   makeFlag('--optimizer', 'optimizer.name', 'str', 'model optimizer [adam]', { choices: ['adam', 'sgd'] }),
   makeFlag('--lr', 'optimizer.lr', 'num', 'model learning rate [1e-3]'),
   makeFlag('--lr-min', 'schedule.eta_min', 'num', 'warm restarts: eta_min [0]'),

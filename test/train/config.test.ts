@@ -314,7 +314,7 @@ describe('command-line flags', () => {
     }
     const expected = ['--task', '--data', '--split', '--embed', '--hidden', '--layers', '--tied', '--batch', '--bptt',
       '--policy', '--warmup', '--first-mode', '--synth', '--sg-scale', '--sg-lr', '--synth-hidden', '--synth-units',
-      '--synth-noise', '--no-train-in-real', '--sg-discount', '--sg-train-at-reset', '--sg-normalize', '--sg-aux', '--optimizer', '--lr', '--lr-min', '--lr-max', '--weight-decay',
+      '--synth-noise', '--no-train-in-real', '--optimizer', '--lr', '--lr-min', '--lr-max', '--weight-decay',
       '--momentum', '--clip', '--restart-t0', '--restart-mult', '--restart-cycles', '--restart-unit', '--fractional',
       '--policy-unit', '--epochs', '--steps', '--seed', '--init', '--init-range', '--eval-batch', '--eval-every',
       '--backend', '--threads', '--on-nan', '--copy-width', '--copy-min-length', '--copy-max-length'];
@@ -478,8 +478,7 @@ const KEY_PATHS = [
   'schedule.cycles', 'schedule.unit', 'schedule.fractional', 'policy', 'policy.name', 'policy.warmup',
   'policy.first_mode', 'policy.unit', 'synthesizer', 'synthesizer.kind', 'synthesizer.scale', 'synthesizer.lr',
   'synthesizer.betas', 'synthesizer.eps', 'synthesizer.weight_decay', 'synthesizer.hidden', 'synthesizer.units',
-  'synthesizer.noise', 'synthesizer.train_in_real', 'synthesizer.discount', 'synthesizer.train_at_reset',
-  'synthesizer.normalize', 'synthesizer.aux', 'steps', 'epochs', 'backend', 'seed', 'init_range', 'init',
+  'synthesizer.noise', 'synthesizer.train_in_real', 'steps', 'epochs', 'backend', 'seed', 'init_range', 'init',
   'eval', 'eval.batch', 'eval.every', 'copy', 'copy.width', 'copy.min_length', 'copy.max_length',
   'copy.repeats_max', 'copy.threshold', 'copy.sequences', 'threads', 'on_nan', 'backend_used', 'adapter',
 ];
