@@ -54,6 +54,7 @@ describe('resolveConfig: defaults', () => {
       clip: null, schedule: null, policy: { name: 'bptt', warmup: 0, first_mode: 'real', unit: 'epoch' },
       synthesizer: null, steps: null, epochs: 1, backend: 'cpu', seed: 0, init_range: 0.1, init: null,
       eval: { batch: 10, every: null },
+      diagnostics: { every: null, horizon: 4 },
       copy: { width: 8, min_length: 1, max_length: 20, repeats_max: 1, threshold: 0.15, sequences: 100 },
       threads: null, on_nan: 'stop',
     };
