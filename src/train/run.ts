@@ -136,7 +136,10 @@ export async function runTraining(cfg: RunConfig, opts: RunOptions): Promise<Run
     opts.beforeStep?.(trainer, s);
     const { record: rec, epochEnd } = loop.step();
     if (!rec) continue; // skipped (on_nan = skip), or the end of the run (on_nan = stop)
-    progress.update({ step: rec.step, loss: rec.loss, lr: rec.lr, mode: rec.mode, tokens: rec.chunk_len * s.source.batch });
+    progress.update({
+      step: rec.step, loss: rec.loss, lr: rec.lr, mode: rec.mode, tokens: rec.chunk_len * s.source.batch,
+      ...('sg_true_cos' in rec ? { sgTrueCos: rec['sg_true_cos'] as number | null } : {}),
+    });
     stopped = opts.stopRequested?.() ?? null;
     if (epochEnd || stopped || Date.now() - lastCheckpoint > every) {
       saveCheckpoint();
