@@ -317,7 +317,8 @@ describe('command-line flags', () => {
       '--synth-noise', '--no-train-in-real', '--train-at-reset', '--sg-normalize', '--sg-discount', '--sg-aux', '--optimizer', '--lr', '--lr-min', '--lr-max', '--weight-decay',
       '--momentum', '--clip', '--restart-t0', '--restart-mult', '--restart-cycles', '--restart-unit', '--fractional',
       '--policy-unit', '--epochs', '--steps', '--seed', '--init', '--init-range', '--eval-batch', '--eval-every',
-      '--backend', '--threads', '--on-nan', '--copy-width', '--copy-min-length', '--copy-max-length'];
+      '--backend', '--threads', '--on-nan', '--copy-width', '--copy-min-length', '--copy-max-length',
+      '--diagnose-every', '--diagnose-horizon'];
     expect([...seen].sort()).toEqual([...expected].sort());
   });
 
