@@ -43,13 +43,19 @@ export interface CopyRun extends RunCommon {
 
 export type RunSetup = LmRun | CopyRun;
 
-/** `dtype` float64 is for checks (finite differences); runs use float32. */
-export function setupRun(cfg: RunConfig, log: (line: string) => void = () => {}, dtype: DType = 'float32'): RunSetup {
+/**
+ * `dtype` float64 is for checks (finite differences); runs use float32.
+ * `beforeAlloc` sees the data's sizes once the corpus is read, before the model
+ * and the batches are allocated (the run's memory check throws from there).
+ */
+export function setupRun(cfg: RunConfig, log: (line: string) => void = () => {}, dtype: DType = 'float32',
+  beforeAlloc?: (sizes: { vocab: number; trainTokens: number }) => void): RunSetup {
   const rng = new Rng(cfg.seed);
   // the draws happen in this order (model, synthesizer, first episode): a resumed or compared run depends on it
   let setup: RunSetup;
   if (cfg.task === 'charlm' || cfg.task === 'wordlm') {
     const { corpus } = loadCorpus(cfg.task, cfg.data!, cfg.split);
+    beforeAlloc?.({ vocab: corpus.vocab.length, trainTokens: corpus.train.length });
     const train = batchify(corpus.train, cfg.batch, 'training');
     let valid: Batched | null = null, test: Batched | null = null;
     if (corpus.valid && corpus.valid.length >= 2 * cfg.eval.batch) valid = batchify(corpus.valid, cfg.eval.batch, 'validation');
@@ -61,6 +67,7 @@ export function setupRun(cfg: RunConfig, log: (line: string) => void = () => {},
     const source = new LmSource(model, train, cfg.bptt);
     setup = { kind: 'lm', cfg, model, source, synth, rng, vocab: corpus.vocab, valid, test, trainTokens: corpus.train.length };
   } else {
+    beforeAlloc?.({ vocab: 0, trainTokens: 0 });
     const { inWidth, outWidth } = copyWidths(cfg.task, cfg.copy.width);
     const model = new CopyModel(inWidth, outWidth, cfg.hidden, dtype);
     model.params.initUniform(rng, cfg.init_range);

@@ -60,6 +60,20 @@ describe('resolveConfig: defaults', () => {
     expect(cfg).toEqual(expected);
   });
 
+  it('a config that gives no sizes or run length: the chosen defaults (docs/config.md)', () => {
+    expect(resolve({ data: 'input.txt' })).toMatchObject({
+      task: 'charlm', embed: 64, hidden: [256], layers: 1, batch: 32, bptt: 64,
+      optimizer: { lr: 1e-3 }, clip: null, steps: null, epochs: 1,
+    });
+    expect(resolve({ data: 'input.txt', layers: 2 }).hidden).toEqual([256, 256]);
+    expect(resolve({ task: 'wordlm', data: 'ptb', steps: 5 })).toMatchObject({ embed: 64, hidden: [256], steps: 5, epochs: null });
+    expect(resolve({ data: 'input.txt', epochs: 3 })).toMatchObject({ steps: null, epochs: 3 });
+    for (const task of ['copy', 'repeat-copy']) {
+      expect(resolve({ task })).toMatchObject({ embed: 64, hidden: [64], batch: 16, bptt: 8, steps: 3000, epochs: null });
+      expect(resolve({ task, epochs: 2 })).toMatchObject({ steps: null, epochs: 2 });
+    }
+  });
+
   it('fills schedule, policy and synthesizer defaults', () => {
     const cfg = resolve({
       ...base(), hidden: [32, 24], optimizer: { lr: 0.003 }, schedule: { t0: 2, unit: 'step' },
@@ -122,7 +136,7 @@ describe('resolveConfig: defaults', () => {
 describe('resolveConfig: validation', () => {
   // [key path expected in the error, raw config]
   const cases: [string, Record<string, unknown>][] = [
-    ['task', { ...base(), task: undefined }],
+    ['task', withKey('task', null)],
     ['task', withKey('task', 'lm')],
     ['data', { ...base(), data: undefined }],
     ['data', { ...base(), task: 'wordlm', data: null }],
@@ -135,12 +149,12 @@ describe('resolveConfig: validation', () => {
     ['split.valid', withKey('split', { valid: -0.1 })],
     ['split.test', withKey('split', { test: '0.1' })],
     ['split.tests', withKey('split', { tests: 0.1 })],
-    ['embed', { ...base(), embed: undefined }],
+    ['embed', withKey('embed', null)],
     ['embed', withKey('embed', 0)],
     ['embed', withKey('embed', 1.5)],
     ['embed', withKey('embed', '16')],
     ['embed', { task: 'copy', hidden: 8, batch: 2, bptt: 4, steps: 1, embed: 4 }],
-    ['hidden', { ...base(), hidden: undefined }],
+    ['hidden', withKey('hidden', null)],
     ['hidden', withKey('hidden', 0)],
     ['hidden', withKey('hidden', [])],
     ['hidden', withKey('hidden', [16, 0])],
@@ -151,7 +165,7 @@ describe('resolveConfig: validation', () => {
     ['tied', withKey('tied', 'yes')],
     ['tied', { task: 'copy', hidden: 8, batch: 2, bptt: 4, steps: 1, tied: true }],
     ['batch', withKey('batch', 0)],
-    ['batch', { ...base(), batch: undefined }],
+    ['batch', withKey('batch', null)],
     ['bptt', withKey('bptt', -1)],
     ['optimizer', withKey('optimizer', 'adam')],
     ['optimizer', withKey('optimizer', null)],
@@ -203,7 +217,7 @@ describe('resolveConfig: validation', () => {
     ['synthesizer.units', withKey('synthesizer', { kind: 'elementwise', units: 0 })],
     ['synthesizer.noise', withKey('synthesizer', { kind: 'elementwise', noise: -0.1 })],
     ['synthesizer.train_in_real', withKey('synthesizer', { train_in_real: 'no' })],
-    ['steps', { ...base(), epochs: undefined }],
+    ['steps', withKey('epochs', null)],
     ['steps', { ...base(), steps: 10 }],
     ['steps', withKey('steps', 0)],
     ['epochs', withKey('epochs', 1.5)],
@@ -246,8 +260,8 @@ describe('resolveConfig: validation', () => {
       .toBe('run.json: config key "backend": "gpu" is not allowed: expected one of "cpu", "webgpu", "auto"');
   });
 
-  it('says to give steps or epochs when neither is given', () => {
-    const e = configError(() => resolve({ ...base(), epochs: undefined }));
+  it('says to give steps or epochs when both are null', () => {
+    const e = configError(() => resolve({ ...base(), epochs: null }));
     expect(e.message).toContain('"steps"');
     expect(e.message).toContain('"epochs"');
     expect(configError(() => resolve({ ...base(), steps: 5 })).message).toMatch(/both given: give one/);
@@ -401,8 +415,9 @@ describe('command-line flags', () => {
     const e = configError(() => resolve(applyFlags(base(), { lr: '-1' }), 'command line'));
     expect(e.message).toBe('option --lr: -1 is not allowed: expected a number > 0 (config key "optimizer.lr")');
     expect(e.key).toBe('optimizer.lr');
-    const m = configError(() => resolve(applyFlags({}, { task: 'charlm', hidden: '8' }), 'command line'));
-    expect(m.message).toBe('command line: config key "embed" is missing: expected a positive integer (in the config file, or with --embed)');
+    const m = configError(() => resolve(applyFlags({}, { task: 'wordlm', hidden: '8' }), 'command line'));
+    expect(m.message).toBe('command line: config key "data" is missing: expected a folder with train.txt, valid.txt, test.txt ' +
+      '(in the config file, or with --data)');
   });
 
   it('keeps command-line paths as given without cwd and resolves them with it', () => {
