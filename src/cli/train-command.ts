@@ -25,14 +25,17 @@ export function trainCommand(cmd: Command): Command {
     'after',
     `
 Every option is a shortcut for one key of the run configuration (docs/config.md); the command line wins.
-On the command line alone, a single charlm text file holds out its last 5% for validation and 5% for test
-(--split none: no hold-out); in a config file, "split": null (the default) means no hold-out.
+Without --data, charlm trains on the built-in corpus (data/tinyshakespeare.txt). On the command line alone,
+a single charlm text file holds out its last 5% for validation and 5% for test (--split none: no hold-out);
+in a config file, "split": null (the default) means no hold-out, except for the built-in corpus.
+An --out that already holds a run is refused: --resume it, give another --out, or add --overwrite.
 
 Exit codes: 0 done, 2 bad option/config/data/checkpoint (nothing was run), 3 non-finite loss or gradient
 (the last good checkpoint is kept), 130/143 interrupted by SIGINT/SIGTERM after writing a checkpoint.
 
 Examples:
-  synthgrad train --task charlm --data tinyshakespeare.txt --hidden 256 --epochs 1 --out runs/shakespeare
+  synthgrad train --steps 200                      # the defaults: charlm on the built-in corpus
+  synthgrad train --data input.txt --hidden 512 --epochs 1 --out runs/shakespeare
   synthgrad train --task charlm --data input.txt --policy alternating --synth linear --restart-t0 1 --epochs 4
   synthgrad train --config run.json --init init.safetensors --steps 40 --out runs/check
   synthgrad train --resume runs/shakespeare --epochs 2`,

@@ -298,7 +298,9 @@ export function prepareOutDir(dir: string, opts: { overwrite: boolean; configFil
   const holdsRun = present.some((f) => f !== CONFIG || !own);
   if (!holdsRun) return;
   if (!opts.overwrite) {
-    throw new ConfigError(`option --out: ${dir} already holds a run (${present.join(', ')}); continue it with --resume ${dir}, ` +
+    const resume = present.includes(CHECKPOINT) ? `continue it with --resume ${dir}, ` : '';
+    const what = resume ? 'a run' : 'a run with no checkpoint to resume';
+    throw new ConfigError(`option --out: ${dir} already holds ${what} (${present.join(', ')}); ${resume}` +
       'give another --out, or add --overwrite to replace it', undefined, '--out');
   }
   for (const f of RUN_FILES) if (f !== CONFIG || !own) fs.rmSync(path.join(dir, f), { force: true });

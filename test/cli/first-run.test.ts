@@ -77,7 +77,11 @@ describe('a run is never overwritten', () => {
     const laid = path.join(dir, 'laid');
     fs.mkdirSync(laid);
     fs.copyFileSync(path.join(out, 'config.json'), path.join(laid, 'config.json'));
-    expect(cli(['train', ...SMALL, '--data', data, '--steps', '2', '--out', laid]).status).toBe(2);
+    const laidAgain = cli(['train', ...SMALL, '--data', data, '--steps', '2', '--out', laid]);
+    expect(laidAgain.status).toBe(2);
+    // nothing to resume there: the message does not offer --resume
+    expect(laidAgain.stderr.trim()).toBe(`synthgrad: error: option --out: ${laid} already holds a run with no checkpoint to resume ` +
+      '(config.json); give another --out, or add --overwrite to replace it');
     // … but not when it is the run's own configuration (a sweep lays runs out like this)
     expect(cli(['train', '--config', path.join(laid, 'config.json'), '--out', laid]).status).toBe(0);
 
