@@ -40,8 +40,8 @@ describe('synthgrad train with no options', () => {
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
     // the defaults chosen in docs/config.md ("How the defaults were chosen")
     expect(json).toMatchObject({
-      task: 'charlm', split: { valid: 0.05, test: 0.05 }, embed: 64, hidden: [256], layers: 1, batch: 32, bptt: 64,
-      optimizer: { name: 'adam', lr: 0.001 }, clip: null, steps: 6, epochs: null,
+      task: 'charlm', split: { valid: 0.05, test: 0.05 }, embed: 64, hidden: [128], layers: 1, batch: 32, bptt: 64,
+      optimizer: { name: 'adam', lr: 0.003 }, clip: 1, steps: 6, epochs: null,
     });
     // the data path, relative to the run directory like every path in config.json
     expect(path.isAbsolute(json.data as string)).toBe(false);
@@ -51,8 +51,8 @@ describe('synthgrad train with no options', () => {
   it('lists every default in --help', () => {
     const r = cli(['train', '--help']);
     expect(r.status).toBe(0);
-    for (const want of ['the task [charlm]', 'embedding width d [64]', '[256; copy tasks 64]', 'batch size B [32; copy tasks 16]',
-      'truncation length T [64; copy tasks 8]', 'model learning rate [1e-3]', 'built-in corpus', 'run this many whole epochs [charlm, wordlm: 1]',
+    for (const want of ['the task [charlm]', 'embedding width d [64]', '[128; copy tasks 64]', 'batch size B [32; copy tasks 16]',
+      'truncation length T [64; copy tasks 8]', 'model learning rate [3e-3]', 'no clipping) [1]', 'built-in corpus', 'run this many whole epochs [charlm, wordlm: 1]',
       '--overwrite']) {
       expect(r.stdout.replace(/\s+/g, ' ')).toContain(want);
     }

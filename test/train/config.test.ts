@@ -50,8 +50,8 @@ describe('resolveConfig: defaults', () => {
     const expected: RunConfig = {
       task: 'charlm', data: '/home/u/exp/input.txt', split: null, embed: 16, hidden: [32], layers: 1, tied: false,
       batch: 4, bptt: 8,
-      optimizer: { name: 'adam', lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, momentum: 0 },
-      clip: null, schedule: null, policy: { name: 'bptt', warmup: 0, first_mode: 'real', unit: 'epoch' },
+      optimizer: { name: 'adam', lr: 3e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, momentum: 0 },
+      clip: 1, schedule: null, policy: { name: 'bptt', warmup: 0, first_mode: 'real', unit: 'epoch' },
       synthesizer: null, steps: null, epochs: 1, backend: 'cpu', seed: 0, init_range: 0.1, init: null,
       eval: { batch: 10, every: null },
       copy: { width: 8, min_length: 1, max_length: 20, repeats_max: 1, threshold: 0.15, sequences: 100 },
@@ -62,11 +62,11 @@ describe('resolveConfig: defaults', () => {
 
   it('a config that gives no sizes or run length: the chosen defaults (docs/config.md)', () => {
     expect(resolve({ data: 'input.txt' })).toMatchObject({
-      task: 'charlm', embed: 64, hidden: [256], layers: 1, batch: 32, bptt: 64,
-      optimizer: { lr: 1e-3 }, clip: null, steps: null, epochs: 1,
+      task: 'charlm', embed: 64, hidden: [128], layers: 1, batch: 32, bptt: 64,
+      optimizer: { lr: 3e-3 }, clip: 1, steps: null, epochs: 1,
     });
-    expect(resolve({ data: 'input.txt', layers: 2 }).hidden).toEqual([256, 256]);
-    expect(resolve({ task: 'wordlm', data: 'ptb', steps: 5 })).toMatchObject({ embed: 64, hidden: [256], steps: 5, epochs: null });
+    expect(resolve({ data: 'input.txt', layers: 2 }).hidden).toEqual([128, 128]);
+    expect(resolve({ task: 'wordlm', data: 'ptb', steps: 5 })).toMatchObject({ embed: 64, hidden: [128], steps: 5, epochs: null });
     expect(resolve({ data: 'input.txt', epochs: 3 })).toMatchObject({ steps: null, epochs: 3 });
     for (const task of ['copy', 'repeat-copy']) {
       expect(resolve({ task })).toMatchObject({ embed: 64, hidden: [64], batch: 16, bptt: 8, steps: 3000, epochs: null });
@@ -376,7 +376,7 @@ describe('command-line flags', () => {
 
   it('creates a schedule and a synthesizer when needed', () => {
     const cfg = resolve(applyFlags(base(), { restartT0: '2', restartUnit: 'step', sgScale: '1', policy: 'alternating' }));
-    expect(cfg.schedule).toMatchObject({ t0: 2, unit: 'step', eta_max: 1e-3 });
+    expect(cfg.schedule).toMatchObject({ t0: 2, unit: 'step', eta_max: 3e-3 });
     expect(cfg.synthesizer).toMatchObject({ kind: 'linear', scale: 1 });
     expect(cfg.policy).toMatchObject({ name: 'alternating', unit: 'step' });
     const c2 = resolve(applyFlags({ ...base(), synthesizer: null, schedule: null }, { synth: 'mlp', synthHidden: '64', restartCycles: '1,2,4' }));

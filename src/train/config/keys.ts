@@ -17,13 +17,13 @@ const MAX_LAYERS = 1000;
 
 /**
  * The model and chunk sizes a run takes when none is given. Language models:
- * the best validation loss per minute of training on 2 cores among the
- * candidates in docs/config.md ("How the defaults were chosen"). Copy tasks:
- * the sizes of `synthgrad demo`, which learns the curriculum in about a minute;
- * a short truncation, where synthetic gradients have something to do.
+ * the best validation loss for the same CPU time among the candidates in
+ * docs/config.md ("How the defaults were chosen"), as are the lr and clip
+ * defaults. Copy tasks: the width and batch of `synthgrad demo`, and a short
+ * truncation, where synthetic gradients have something to bridge.
  */
 export const SIZE_DEFAULTS = {
-  lm: { hidden: 256, embed: 64, batch: 32, bptt: 64 },
+  lm: { hidden: 128, embed: 64, batch: 32, bptt: 64 },
   copy: { hidden: 64, batch: 16, bptt: 8 },
 } as const;
 /** The run's length when neither `steps` nor `epochs` is given (the copy tasks' episodes are short). */
@@ -163,9 +163,9 @@ export const KEYS = {
       doc: 'Adam or SGD',
     }),
     lr: leaf({
-      check: posNum, default: 1e-3,
-      flag: { name: '--lr', syntax: 'num', help: 'model learning rate [1e-3]' },
-      doc: 'the model\'s learning rate (the constant one without a schedule)',
+      check: posNum, default: 3e-3,
+      flag: { name: '--lr', syntax: 'num', help: 'model learning rate [3e-3]' },
+      doc: 'the model\'s learning rate (the constant one without a schedule); the default was measured with Adam',
     }),
     betas: leaf<[number, number]>({
       check: betas, default: DEFAULT_BETAS, value: (b) => [b[0], b[1]],
@@ -191,8 +191,8 @@ export const KEYS = {
   }, { doc: 'the model\'s optimizer' }),
   clip: leaf<number | null>({
     check: check('a number >= 0 or null (0 and null: no clipping)', (v) => v === null || (isNum(v) && v >= 0)),
-    default: null, value: (c) => (c === 0 ? null : c),
-    flag: { name: '--clip', syntax: 'numOrNone', help: 'clip the gradient to this global L2 norm ("none" or 0: no clipping)' },
+    default: 1, value: (c) => (c === 0 ? null : c),
+    flag: { name: '--clip', syntax: 'numOrNone', help: 'clip the gradient to this global L2 norm ("none" or 0: no clipping) [1]' },
     doc: 'limit of the global L2 norm of the model gradient (null or 0: no clipping)',
   }),
   schedule: section(true, {
