@@ -22,8 +22,15 @@ export interface SynthOptions {
 /** Which persistent state a prediction reads (only the elementwise kind has one). */
 export type SynthCall = 'next' | 'previous';
 
+/**
+ * A synthetic-gradient predictor M_φ : R^S → R^S (docs/algorithm.md §4). The
+ * Trainer calls only these members, so a synthesizer of one's own plugs in by
+ * implementing them (examples/03-custom-synthesizer.ts); its parameters get
+ * the trainer's synthesizer optimizer.
+ */
 export interface Synthesizer {
-  readonly kind: SynthKind;
+  /** The built-in kinds are SynthKind; a synthesizer of one's own names itself (only 'elementwise' gets training noise). */
+  readonly kind: string;
   readonly params: ParamSet;
   /**
    * M_φ(s) for s [B,S]. `call` says whether s is the new s_k (ĝ_k) or the
