@@ -7,6 +7,7 @@ import { ParamSet, type ParamSpec } from './params.js';
 import { loadParamStateDict, paramStateDict, type StateDict, type Stateful } from './state.js';
 import { lstmStackForward, lstmStackSpecs, stateSizeOf } from './lstm-stack.js';
 
+/** The sizes of an LstmLm: vocabulary, embedding width, LSTM widths (one per layer), tied decoder. */
 export interface LstmLmShape {
   vocab: number;
   embed: number;
@@ -14,6 +15,7 @@ export interface LstmLmShape {
   tied: boolean;
 }
 
+/** What forwarding one chunk gives: the loss and the final state. */
 export interface ChunkForward {
   /** Mean cross-entropy over the chunk's B·T' positions. */
   loss: Var;
@@ -21,6 +23,7 @@ export interface ChunkForward {
   sK: Var;
 }
 
+/** The LSTM language model of docs/algorithm.md §2: embedding, stacked LSTM layers, decoder. */
 export class LstmLm implements Stateful {
   readonly shape: LstmLmShape;
   readonly params: ParamSet;

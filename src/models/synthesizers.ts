@@ -7,8 +7,10 @@ import type { DType } from '../tensor/dtype.js';
 import type { Rng } from '../tensor/rng.js';
 import { ParamSet, type ParamSpec } from './params.js';
 
+/** The built-in synthesizers (docs/algorithm.md §4). */
 export type SynthKind = 'linear' | 'mlp' | 'elementwise';
 
+/** Which built-in synthesizer to build, and its sizes (the `synthesizer` keys of a run configuration). */
 export interface SynthOptions {
   kind: SynthKind;
   /** mlp: widths of the hidden ReLU layers */
@@ -179,6 +181,7 @@ class ElementwiseSynth implements Synthesizer {
   }
 }
 
+/** A built-in synthesizer for states of width S, initialised U(−r, r) with its last layer zero (so ĝ = 0 at first). */
 export function createSynthesizer(opts: SynthOptions, S: number, rng: Rng, initRange: number, dtype: DType = 'float32'): Synthesizer {
   if (opts.kind === 'elementwise') {
     const s = new ElementwiseSynth(S, opts.units, opts.noise, dtype);

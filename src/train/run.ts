@@ -19,6 +19,7 @@ import type { RunConfig } from './config.js';
 export const CHECKPOINT = 'checkpoint.safetensors';
 export const METRICS = 'metrics.jsonl';
 
+/** How runTraining writes and reports a run (only `outDir` is required). */
 export interface RunOptions {
   outDir: string;
   /** continue from outDir's checkpoint */
@@ -37,6 +38,7 @@ export interface RunOptions {
   beforeStep?: (trainer: Trainer, setup: RunSetup) => void;
 }
 
+/** What a finished (or stopped) run reports. */
 export interface RunResult {
   steps: number;
   lastLoss: number;

@@ -41,6 +41,7 @@ export interface CopyRun extends RunCommon {
   source: CopySource;
 }
 
+/** What setupRun builds for a configuration: a language-model run or a copy-task run (see `kind`). */
 export type RunSetup = LmRun | CopyRun;
 
 /** `dtype` float64 is for checks (finite differences); runs use float32. */

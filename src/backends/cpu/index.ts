@@ -13,11 +13,13 @@ import { embeddingGather, embeddingScatterAdd } from './embedding.js';
 import { ScratchPool } from '../scratch.js';
 import { allocate, type DType, type FloatArray } from '../../tensor/dtype.js';
 
+/** The single-threaded CPU backend (plain TypeScript kernels, WebAssembly SIMD where it helps). */
 export interface CpuBackend extends Backend {
   /** Whether the SIMD kernels run (asked for, and the engine has them). */
   readonly simd: boolean;
 }
 
+/** Options of createCpuBackend. */
 export interface CpuBackendOptions {
   /** Use the WebAssembly SIMD kernels where they fit (default SIMD_BY_DEFAULT; ignored without engine support). */
   simd?: boolean;
@@ -25,6 +27,7 @@ export interface CpuBackendOptions {
   allocate?: (dtype: DType, n: number) => FloatArray;
 }
 
+/** A CPU backend; `setBackend` it before building models (their parameters come from the backend selected then). */
 export function createCpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   const simd = (opts.simd ?? SIMD_BY_DEFAULT) && simdAvailable();
   const alloc = opts.allocate ?? allocate;

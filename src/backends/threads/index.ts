@@ -22,6 +22,7 @@ import { allocateShared } from '../../tensor/dtype.js';
 import { ADAM, ADAM_F, JOB, LSTM, LSTM_OPERANDS, MM, SCE, writeRef, type LstmOperand, type OperandRef } from './jobs.js';
 import { CONTROL_BYTES, ERROR_BYTES, spinMsFor, ThreadPool, type WorkerInit } from './pool.js';
 
+/** The CPU kernels split over worker threads (Node); setBackend it, and `close()` it when done. */
 export interface ThreadedBackend extends Backend {
   readonly threads: number;
   /** Whether the SIMD kernels run (without them nothing is split). */
@@ -34,6 +35,7 @@ export interface ThreadedBackend extends Backend {
   dispose(): void;
 }
 
+/** Options of createThreadedBackend. */
 export interface ThreadedBackendOptions {
   /** The SIMD kernels (default SIMD_BY_DEFAULT); without them nothing is split. */
   simd?: boolean;
