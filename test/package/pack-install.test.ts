@@ -1,8 +1,9 @@
 // The package as a user gets it: `npm pack` holds the built code, the types,
 // the README, the license and the built-in corpus, and nothing else (no tests,
 // fixtures, scripts or sources); the tarball installs into an empty folder,
-// a TypeScript program importing `synthgrad` type-checks against it with the
-// repository's tsc and trains a few steps, and `npx synthgrad --help` runs.
+// the README's "Use it from code" program type-checks against it with the
+// repository's tsc and trains, so does a program importing `synthgrad/core`,
+// and `npx synthgrad --help` runs.
 // Packs what `npm run build` left in dist/ (as `npm test` does first). The
 // install needs commander from the npm registry (or npm's cache): when neither
 // answers, the install test is skipped with the reason.
@@ -22,20 +23,22 @@ function run(cmd: string, args: string[], cwd: string, timeout = 120_000): { sta
   return { status: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
-/** The shortest useful program, as a user would write it (the README shows the same). */
-const PROGRAM = `
-import { builtinCorpusPath, resolveConfig, setupRun, Trainer, type StepRecord } from 'synthgrad';
-import type { Synthesizer } from 'synthgrad/core';
-
-const cfg = resolveConfig({ task: 'charlm', data: builtinCorpusPath(), embed: 16, hidden: 32, batch: 4, bptt: 8,
-  steps: 5, policy: { name: 'dni' }, synthesizer: { kind: 'linear' } }, { baseDir: '.', source: 'main.ts' });
-const run = setupRun(cfg);
-const synth: Synthesizer | null = run.synth;
-const trainer = new Trainer(cfg, run.source, synth, run.rng);
-for (let i = 0; i < 5; i++) {
-  const r: StepRecord = trainer.stepOnce();
-  console.log(\`step \${r.step} loss \${r.loss.toFixed(4)} mode \${r.mode}\`);
+/** The README's "Use it from code" program, which the installed package must compile and run. */
+function readmeProgram(): string {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const m = /^## Use it from code\n[\s\S]*?^```ts\n([\s\S]*?)^```$/m.exec(readme);
+  if (!m) throw new Error('README.md has no ```ts block under "## Use it from code"');
+  return m[1]!;
 }
+
+/** The browser-safe entry point's types, from a second entry of the exports map. */
+const CORE_CHECK = `
+import { Tensor, Var, backward, mul, sum, type Synthesizer } from 'synthgrad/core';
+const x = new Var(Tensor.from([1, 2, 3], [3], 'float64'), true);
+backward([sum(mul(x, x))]);
+const g: number[] = Array.from(x.grad!.data);
+const none: Synthesizer | null = null;
+console.log(\`d/dx sum(x*x) = \${g.join(' ')} \${none}\`);
 `;
 
 describe.skipIf(!built)('the npm package', () => {
@@ -70,16 +73,21 @@ describe.skipIf(!built)('the npm package', () => {
       expect(inst.status, inst.out).toBe(0);
       expect(fs.existsSync(path.join(app, 'node_modules', 'synthgrad', 'test'))).toBe(false);
 
-      fs.writeFileSync(path.join(app, 'main.ts'), PROGRAM);
+      fs.writeFileSync(path.join(app, 'main.ts'), readmeProgram());
+      fs.writeFileSync(path.join(app, 'core-check.ts'), CORE_CHECK);
       const tsc = run(process.execPath, [TSC, '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022',
         '--lib', 'es2022,dom', '--strict', '--typeRoots', path.join(ROOT, 'node_modules', '@types'), '--types', 'node',
-        '--outDir', 'out', 'main.ts'], app);
+        '--outDir', 'out', 'main.ts', 'core-check.ts'], app);
       expect(tsc.status, tsc.out).toBe(0);
       const trained = run(process.execPath, [path.join('out', 'main.js')], app);
       expect(trained.status, trained.out).toBe(0);
-      const losses = [...trained.out.matchAll(/^step (\d) loss (\d+\.\d+) mode synthetic$/gm)].map((m) => Number(m[2]));
-      expect(losses, trained.out).toHaveLength(5);
-      for (const l of losses) expect(l).toBeGreaterThan(0);
+      const lines = [...trained.out.matchAll(/^step (\d+) +loss (\d+\.\d+) +ĝ norm (\d+\.\d+)$/gm)];
+      expect(lines.map((m) => Number(m[1])), trained.out).toEqual([0, 50, 100, 150]);
+      const losses = lines.map((m) => Number(m[2]));
+      expect(losses[3]!, trained.out).toBeLessThan(losses[0]!);
+      expect(Number(lines[3]![3]), 'the synthesizer predicts a non-zero gradient once trained').toBeGreaterThan(0);
+      const core = run(process.execPath, [path.join('out', 'core-check.js')], app);
+      expect(core.out.trim()).toBe('d/dx sum(x*x) = 2 4 6 null');
 
       const help = run(process.platform === 'win32' ? 'npx.cmd' : 'npx', ['--no-install', 'synthgrad', '--help'], app);
       expect(help.status, help.out).toBe(0);
