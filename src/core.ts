@@ -49,7 +49,9 @@ export { DataError } from './data/vocab.js';
 export {
   resolveConfig, ConfigError, type ResolveOptions, type RunConfig, type SynthesizerConfig,
 } from './train/config.js';
-export { Trainer, NonFiniteError, type ChunkSource } from './train/trainer.js';
+export { Trainer, NonFiniteError, type ChunkSource, type StepObserver } from './train/trainer.js';
+export { buildRun, type RunSetup, type LmRun, type CopyRun } from './train/build-run.js';
+export { RunLoop } from './train/run-loop.js';
 export { LmSource, evaluateLm } from './train/lm-source.js';
 export { CopySource, type CopySummary } from './train/copy-source.js';
 export { Adam, Sgd, clipGradNorm, globalNorm, type Optimizer } from './train/optimizers.js';

@@ -5,6 +5,6 @@
 export * from './core.js';
 export { builtinCorpusPath } from './data/builtin.js';
 export { loadCorpus } from './data/load.js';
-export { setupRun, type RunSetup, type LmRun, type CopyRun } from './train/setup.js';
+export { setupRun } from './train/setup.js';
 export { runTraining, type RunOptions, type RunResult } from './train/run.js';
 export { createThreadedBackend, type ThreadedBackend, type ThreadedBackendOptions } from './backends/threads/index.js';

@@ -11,8 +11,8 @@ const SRC = path.resolve('src');
 /** Values (what `import * as m` holds at run time), in src/core.ts. */
 const CORE_VALUES = [
   'Adam', 'ConfigError', 'CopyModel', 'CopySource', 'DataError', 'LmSource', 'LstmLm', 'NonFiniteError', 'ParamSet',
-  'Rng', 'SafetensorsError', 'Sgd', 'ShapeError', 'Tensor', 'Trainer', 'Var', 'WebGpuUnavailableError', 'add',
-  'backend', 'backward', 'batchify', 'buildCharCorpus', 'clipGradNorm', 'concat', 'cpuBackend', 'createCpuBackend',
+  'Rng', 'RunLoop', 'SafetensorsError', 'Sgd', 'ShapeError', 'Tensor', 'Trainer', 'Var', 'WebGpuUnavailableError', 'add',
+  'backend', 'backward', 'batchify', 'buildRun', 'buildCharCorpus', 'clipGradNorm', 'concat', 'cpuBackend', 'createCpuBackend',
   'createSynthesizer', 'createWebGpuBackend', 'decodeSafetensors', 'embedding', 'encodeSafetensors', 'evaluateLm',
   'exp', 'globalNorm', 'gradcheck', 'gradcheckRoots', 'gruCell', 'isGradEnabled', 'linear', 'log', 'lrForStep',
   'lstmCell', 'lstmSequence', 'matmul', 'mean', 'modeForStep', 'mul', 'neg', 'noGrad', 'record', 'relu',
@@ -21,15 +21,15 @@ const CORE_VALUES = [
 ];
 /** Types only, in src/core.ts. */
 const CORE_TYPES = [
-  'Backend', 'Batched', 'CharCorpus', 'ChunkForward', 'ChunkSource', 'CopySummary', 'CpuBackend', 'CpuBackendOptions',
+  'Backend', 'Batched', 'CharCorpus', 'ChunkForward', 'ChunkSource', 'CopyRun', 'CopySummary', 'CpuBackend', 'CpuBackendOptions',
   'DType', 'EvalRecord', 'FloatArray', 'GradcheckOptions', 'GradcheckResult', 'GruWeights', 'LstmLmShape',
-  'LstmWeights', 'MatmulOptions', 'MetricRecord', 'Mode', 'Node', 'Optimizer', 'ParamSpec', 'ResolveOptions',
-  'RunConfig', 'Shape', 'StFile', 'StTensor', 'StateDict', 'Stateful', 'StepPosition', 'StepRecord', 'SynthCall',
+  'LmRun', 'LstmWeights', 'MatmulOptions', 'MetricRecord', 'Mode', 'Node', 'Optimizer', 'ParamSpec', 'ResolveOptions',
+  'RunConfig', 'RunSetup', 'Shape', 'StFile', 'StTensor', 'StateDict', 'Stateful', 'StepObserver', 'StepPosition', 'StepRecord', 'SynthCall',
   'SynthKind', 'SynthOptions', 'Synthesizer', 'SynthesizerConfig', 'WebGpuBackend', 'WebGpuBackendOptions',
 ];
 /** What src/index.ts adds for Node. */
 const NODE_VALUES = ['builtinCorpusPath', 'createThreadedBackend', 'loadCorpus', 'runTraining', 'setupRun'];
-const NODE_TYPES = ['CopyRun', 'LmRun', 'RunOptions', 'RunResult', 'RunSetup', 'ThreadedBackend', 'ThreadedBackendOptions'];
+const NODE_TYPES = ['RunOptions', 'RunResult', 'ThreadedBackend', 'ThreadedBackendOptions'];
 
 interface Export { name: string; type: boolean; file: string }
 

@@ -3,7 +3,7 @@
 // fixtures, scripts or sources); the tarball installs into an empty folder,
 // the README's "Use it from code" program type-checks against it with the
 // repository's tsc and trains, so does a program importing `synthgrad/core`,
-// and `npx synthgrad --help` runs.
+// `npx synthgrad --help` runs, and so does `synthgrad lab --export`.
 // Packs what `npm run build` left in dist/ (as `npm test` does first). The
 // install needs commander from the npm registry (or npm's cache): when neither
 // answers, the install test is skipped with the reason.
@@ -48,10 +48,11 @@ describe.skipIf(!built)('the npm package', () => {
     const [info] = JSON.parse(r.out.slice(r.out.indexOf('['))) as { files: { path: string }[]; size: number; unpackedSize: number }[];
     const files = info!.files.map((f) => f.path);
     for (const f of ['package.json', 'README.md', 'LICENSE', 'data/tinyshakespeare.txt', 'dist/src/index.js', 'dist/src/index.d.ts',
-      'dist/src/core.js', 'dist/src/core.d.ts', 'dist/src/cli/main.js', 'dist/src/backends/threads/worker.js', 'dist/bench/lib/run.js']) {
+      'dist/src/core.js', 'dist/src/core.d.ts', 'dist/src/cli/main.js', 'dist/src/backends/threads/worker.js', 'dist/bench/lib/run.js',
+      'lab/index.html', 'docs/algorithm.md']) {
       expect(files, f).toContain(f);
     }
-    const stray = files.filter((f) => /^(test|scripts|examples|src|bench|docs|experiments)\//.test(f) || /(^|\/)(test|fixtures)(\/|$)/.test(f)
+    const stray = files.filter((f) => /^(test|scripts|examples|src|bench|experiments)\//.test(f) || f.startsWith('docs/') && f !== 'docs/algorithm.md' || /(^|\/)(test|fixtures)(\/|$)/.test(f)
       || /\.(map|ts)$/.test(f) && !f.endsWith('.d.ts') || f.startsWith('dist/') && !/^dist\/(src|bench)\//.test(f));
     expect(stray).toEqual([]);
     console.log(`npm pack: ${files.length} files, ${(info!.size / 1024).toFixed(0)} kB packed, ${(info!.unpackedSize / 1024).toFixed(0)} kB unpacked`);
@@ -92,7 +93,11 @@ describe.skipIf(!built)('the npm package', () => {
       const help = run(process.platform === 'win32' ? 'npx.cmd' : 'npx', ['--no-install', 'synthgrad', '--help'], app);
       expect(help.status, help.out).toBe(0);
       expect(help.out).toMatch(/Usage: synthgrad/);
-      for (const cmd of ['train', 'eval', 'demo', 'bench']) expect(help.out).toMatch(new RegExp(`^\\s+${cmd}\\b`, 'm'));
+      for (const cmd of ['train', 'eval', 'demo', 'bench', 'lab']) expect(help.out).toMatch(new RegExp(`^\\s+${cmd}\\b`, 'm'));
+      // the lab page's own files ship too: its export copies them all
+      const lab = run(process.platform === 'win32' ? 'npx.cmd' : 'npx', ['--no-install', 'synthgrad', 'lab', '--export', 'site'], app);
+      expect(lab.status, lab.out).toBe(0);
+      for (const f of ['index.html', 'lab.css', 'docs/algorithm.md', 'data/tinyshakespeare.txt']) expect(fs.existsSync(path.join(app, 'site', f)), f).toBe(true);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
