@@ -90,6 +90,10 @@ describe.skipIf(!built)('the npm package', () => {
       const core = run(process.execPath, [path.join('out', 'core-check.js')], app);
       expect(core.out.trim()).toBe('d/dx sum(x*x) = 2 4 6 null');
 
+      // CommonJS code can require() it too (Node's require of ES modules)
+      const required = run(process.execPath, ['-e', "console.log(typeof require('synthgrad').Trainer)"], app);
+      expect(required.out.trim(), required.out).toBe('function');
+
       const help = run(process.platform === 'win32' ? 'npx.cmd' : 'npx', ['--no-install', 'synthgrad', '--help'], app);
       expect(help.status, help.out).toBe(0);
       expect(help.out).toMatch(/Usage: synthgrad/);
