@@ -6,6 +6,7 @@ import type { DType } from '../tensor/dtype.js';
 import { ParamSet, type ParamSpec } from './params.js';
 import { loadParamStateDict, paramStateDict, type StateDict, type Stateful } from './state.js';
 import { lstmStackForward, lstmStackSpecs, stateSizeOf } from './lstm-stack.js';
+import { auxHeadSpecs } from './aux-head.js';
 
 /** The sizes of an LstmLm: vocabulary, embedding width, LSTM widths (one per layer), tied decoder. */
 export interface LstmLmShape {
@@ -13,6 +14,8 @@ export interface LstmLmShape {
   embed: number;
   hidden: number[];
   tied: boolean;
+  /** DNI + Aux: add the head `aux` (aux-head.ts). */
+  aux?: boolean;
 }
 
 /** What forwarding one chunk gives: the loss and the final state. */
@@ -21,6 +24,8 @@ export interface ChunkForward {
   loss: Var;
   /** Final state s_k [B, S]: per layer [h_l, c_l], concatenated. */
   sK: Var;
+  /** The top layer's h_t for every step [T'·B, H_n], time-major. */
+  top: Var;
 }
 
 /** The LSTM language model of docs/algorithm.md §2: embedding, stacked LSTM layers, decoder. */
@@ -39,8 +44,9 @@ export class LstmLm implements Stateful {
     const specs: ParamSpec[] = [{ name: 'encoder.weight', shape: [V, d] }, ...lstmStackSpecs(d, hidden)];
     if (!tied) specs.push({ name: 'decoder.weight', shape: [V, hidden[hidden.length - 1]!] });
     specs.push({ name: 'decoder.bias', shape: [V] });
-    this.params = new ParamSet(specs, dtype);
     this.stateSize = stateSizeOf(hidden);
+    if (shape.aux) specs.push(...auxHeadSpecs(hidden[hidden.length - 1]!, this.stateSize));
+    this.params = new ParamSet(specs, dtype);
   }
 
   /** The decoder matrix: its own parameter, or the embedding when tied. */
@@ -56,7 +62,7 @@ export class LstmLm implements Stateful {
     const x = ag.embedding(this.params.get('encoder.weight'), inputs);
     const { top, sK } = lstmStackForward(this.params, this.shape.hidden, x, sPrev, T);
     const loss = ag.softmaxCrossEntropy(this.decode(top), targets);
-    return { loss, sK };
+    return { loss, sK, top };
   }
 
   /** Logits W_o h + b_o for every row of h. */
