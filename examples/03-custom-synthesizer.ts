@@ -5,7 +5,7 @@
 // two-layer MLP whose output is scaled by a learned gate,
 //   M(s) = σ(W_g s + b_g) ⊙ (W_2 relu(W_1 s + b_1) + b_2),
 // with W_2, b_2 zero at the start (as the built-in ones: ĝ = 0, so training
-// starts as plain BPTT). Both it and the built-in linear synthesizer train the
+// starts as plain BPTT). The trainer calls only the interface's members. Both it and the built-in linear synthesizer train the
 // same character LSTM (same initial weights) with DNI on the built-in corpus.
 // Prints: per synthesizer, the mean training loss and ℓ_SG over the last steps,
 // the validation loss, and the time taken.
@@ -13,13 +13,16 @@
 // Run: npm run build && node dist/examples/03-custom-synthesizer.js
 // (SYNTHGRAD_EXAMPLE_QUICK=1: a few steps only, as the test suite runs it)
 import {
-  ParamSet, Rng, Tensor, Trainer, Var, builtinCorpusPath, evaluateLm, linear, mul, relu, resolveConfig,
+  ParamSet, Rng, TargetNormalizer, Tensor, Trainer, Var, builtinCorpusPath, evaluateLm, linear, mul, relu, resolveConfig,
   setupRun, sigmoid, type LmRun, type Synthesizer,
 } from 'synthgrad';
 
 class GatedMlpSynth implements Synthesizer {
   readonly kind = 'gated-mlp';
   readonly params: ParamSet;
+  // the network predicts δ/σ, σ a running scale of the targets (§10, as the built-in ones
+  // by default); null would make it predict δ itself
+  readonly normalizer = new TargetNormalizer();
 
   constructor(S: number, hidden: number, rng: Rng) {
     this.params = new ParamSet([
@@ -28,8 +31,7 @@ class GatedMlpSynth implements Synthesizer {
       { name: 'gate.weight', shape: [S, S] }, { name: 'gate.bias', shape: [S] },
     ]);
     this.params.initUniform(rng, 0.1);
-    this.params.get('l2.weight').value.data.fill(0);
-    this.params.get('l2.bias').value.data.fill(0);
+    this.rescaleOutput(0);
   }
 
   predict(s: Var): Var {
@@ -38,11 +40,16 @@ class GatedMlpSynth implements Synthesizer {
     return mul(sigmoid(linear(s, p('gate.weight'), p('gate.bias'))), linear(h, p('l2.weight'), p('l2.bias')));
   }
 
-  // Stateless: nothing carried between calls, nothing to checkpoint besides `params`.
+  /** Scales the output by f: when σ moves, the trainer passes σ_old/σ_new so that ĝ = σ·M(s) does not jump. */
+  rescaleOutput(f: number): void {
+    for (const name of ['l2.weight', 'l2.bias']) this.params.get(name).value.data.forEach((w, i, d) => (d[i] = f * w));
+  }
+
+  // Stateless: nothing carried between calls; a checkpoint saves `params` and σ.
   advance(): void {}
   resetState(): void {}
-  stateTensors(): Map<string, Tensor> { return new Map(); }
-  loadState(): void {}
+  stateTensors(): Map<string, Tensor> { return new Map([['synth_state.target_scale', this.normalizer.stateTensor()]]); }
+  loadState(t: Map<string, Tensor>): void { this.normalizer.loadState(t.get('synth_state.target_scale')!); }
 }
 
 const steps = process.env.SYNTHGRAD_EXAMPLE_QUICK ? 20 : 600;

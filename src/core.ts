@@ -38,6 +38,7 @@ export { CopyModel } from './models/copy-model.js';
 export {
   createSynthesizer, type Synthesizer, type SynthCall, type SynthKind, type SynthOptions,
 } from './models/synthesizers.js';
+export { TargetNormalizer } from './models/target-normalizer.js';
 export type { StateDict, Stateful } from './models/state.js';
 
 // Data that needs no file system.

@@ -11,7 +11,7 @@ const SRC = path.resolve('src');
 /** Values (what `import * as m` holds at run time), in src/core.ts. */
 const CORE_VALUES = [
   'Adam', 'ConfigError', 'CopyModel', 'CopySource', 'DataError', 'LmSource', 'LstmLm', 'NonFiniteError', 'ParamSet',
-  'Rng', 'RunLoop', 'SafetensorsError', 'Sgd', 'ShapeError', 'Tensor', 'Trainer', 'Var', 'WebGpuUnavailableError', 'add',
+  'Rng', 'RunLoop', 'SafetensorsError', 'Sgd', 'ShapeError', 'TargetNormalizer', 'Tensor', 'Trainer', 'Var', 'WebGpuUnavailableError', 'add',
   'backend', 'backward', 'batchify', 'buildRun', 'buildCharCorpus', 'clipGradNorm', 'concat', 'cpuBackend', 'createCpuBackend',
   'createSynthesizer', 'createWebGpuBackend', 'decodeSafetensors', 'embedding', 'encodeSafetensors', 'evaluateLm',
   'exp', 'globalNorm', 'gradcheck', 'gradcheckRoots', 'gruCell', 'isGradEnabled', 'linear', 'log', 'lrForStep',
