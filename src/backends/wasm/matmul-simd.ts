@@ -27,7 +27,6 @@
 //
 // Nothing is allocated per call once the memory has grown to the largest problem.
 import { buildModule, Code, I32, V128, type ValType } from './wasm-builder.js';
-import { simdAvailable } from './variant.js';
 
 /** Rows of the register tile. */
 export const MR = 4;
@@ -218,8 +217,6 @@ interface Instance {
 }
 
 let instance: Instance | null = null;
-
-export { simdAvailable };
 
 const KERNEL_PARAMS: ValType[] = [I32, I32, I32, I32, I32, I32, I32, I32];
 
@@ -431,8 +428,8 @@ export function denseStrides(M: number, K: number, N: number, transA: boolean, t
 
 /**
  * C = op(A)·op(B) (C += … when accumulate) on float32 arrays, with the same
- * conventions as matmulCpu. Requires simdAvailable(); `fused` (relaxed_madd)
- * requires fmaAvailable() (./variant.ts).
+ * conventions as matmulTs. Requires simdAvailable(); `fused` (relaxed_madd)
+ * requires fmaAvailable() (both in ./variant.ts).
  */
 export function matmulSimd(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean, fused = false): void {
   matmulSimdStrided(a, b, c, M, K, N, transA, transB, accumulate, denseStrides(M, K, N, transA, transB), fused);
