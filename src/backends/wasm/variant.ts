@@ -12,11 +12,11 @@
 // shows the engine fuses: where relaxed_madd is a mul and an add, it would compute
 // exactly what 'wasm-simd' does, under another name.
 //
-// The default is the fastest variant the engine has: the product runs about 1.5–2×
-// faster fused. SYNTHGRAD_SIMD (read when a backend is created, unless its options
+// The default is the fastest variant the engine has (fused, the product ran 1.2–1.3×
+// faster on an AMD EPYC: docs/performance.md). SYNTHGRAD_SIMD (read when a backend is created, unless its options
 // say) forces one: fma, simd, or 0/off for the TypeScript kernels; a variant the
-// engine lacks falls back to the next one down. config.json records the one used
-// (`kernels`).
+// engine lacks falls back to the next one down (1 and on mean the fastest, as unset).
+// config.json records the one used (`kernels`).
 import { buildModule, Code, relaxedSimdSupported, simdSupported } from './wasm-builder.js';
 
 export type Kernels = 'wasm-simd-fma' | 'wasm-simd' | 'ts';
@@ -56,9 +56,9 @@ function relaxedMaddFuses(): boolean {
     return false;
   }
 }
+
 /** The variants from fastest down. */
 export const KERNELS: readonly Kernels[] = ['wasm-simd-fma', 'wasm-simd', 'ts'];
-const ORDER = KERNELS;
 
 function has(k: Kernels): boolean {
   return k === 'ts' || (k === 'wasm-simd' ? simdAvailable() : fmaAvailable());
@@ -66,7 +66,7 @@ function has(k: Kernels): boolean {
 
 /** `wanted`, or the first variant below it that this engine has. */
 export function kernelsAvailable(wanted: Kernels): Kernels {
-  return ORDER.slice(ORDER.indexOf(wanted)).find(has) ?? 'ts';
+  return KERNELS.slice(KERNELS.indexOf(wanted)).find(has) ?? 'ts';
 }
 
 /** The variants this engine has, fastest first ('ts' always). */
