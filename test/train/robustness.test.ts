@@ -57,7 +57,8 @@ describe('interruption and resume', () => {
     let finished = false, interrupted = 0;
     for (const signal of signals) {
       const hasCheckpoint = fs.existsSync(path.join(out, 'checkpoint.safetensors'));
-      const args = hasCheckpoint ? [CLI, 'train', '--resume', out] : trainArgs(out);
+      // no checkpoint yet: start again, replacing what a killed start left (as a sweep does)
+      const args = hasCheckpoint ? [CLI, 'train', '--resume', out] : [...trainArgs(out), '--overwrite'];
       const code = await killAfter(args, 150 + rng.int(window), signal);
       // Once training has started, SIGINT/SIGTERM end it with 130/143 after a checkpoint;
       // a signal that lands while node is still starting up kills it outright (code = signal name).
@@ -72,7 +73,7 @@ describe('interruption and resume', () => {
     expect(interrupted).toBeGreaterThanOrEqual(2); // the kills did land mid-run
     if (!finished) {
       const hasCheckpoint = fs.existsSync(path.join(out, 'checkpoint.safetensors'));
-      expect(runToEnd(hasCheckpoint ? [CLI, 'train', '--resume', out] : trainArgs(out))).toBe(0);
+      expect(runToEnd(hasCheckpoint ? [CLI, 'train', '--resume', out] : [...trainArgs(out), '--overwrite'])).toBe(0);
     }
     const got = readRun(out);
     expect(got.metrics).toBe(expected.metrics);
@@ -124,6 +125,8 @@ describe('numerical faults', () => {
 describe('resume restores every kind of state', () => {
   const cases: [string, Record<string, unknown>][] = [
     ['charlm with the elementwise synthesizer (persistent GRU state, noise RNG)', { policy: { name: 'dni' }, synthesizer: { kind: 'elementwise', units: 4 } }],
+    ['charlm, popart target scale (σ statistics), γ 0.9, aux head, no step at resets', { policy: { name: 'dni' }, synthesizer: { normalize: 'popart', discount: 0.9, aux: 0.5, train_at_reset: false } }],
+    ['charlm, elementwise synthesizer with popart', { policy: { name: 'dni' }, synthesizer: { kind: 'elementwise', units: 4, normalize: 'popart' } }],
     ['copy task (curriculum, current episode, RNG)', { task: 'copy', data: null, split: null, embed: undefined, hidden: [10], batch: 4, bptt: 3, policy: { name: 'dni' }, synthesizer: {}, copy: { max_length: 6, threshold: 4 } }],
     ['repeat-copy with SGD momentum and an epoch schedule', { task: 'repeat-copy', data: null, split: null, embed: undefined, hidden: [10], batch: 4, bptt: 3, optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9 }, schedule: { t0: 2 }, policy: { name: 'alternating' }, synthesizer: {}, copy: { max_length: 6, threshold: 8 } }],
   ];
