@@ -1,4 +1,4 @@
-// Scale-free synthesizer targets (ALGORITHM.md §10), after PopArt (van Hasselt et
+// Scale-free synthesizer targets (docs/algorithm.md §10), after PopArt (van Hasselt et
 // al. 2016), scale only: δ is a gradient (mean ≈ 0), and what varies by orders of
 // magnitude with B, T', H and the loss's normalisation is its overall size.
 //
