@@ -14,12 +14,14 @@ export type StSupportedDType = 'F32' | 'F64' | 'I32';
 
 export type StData = Float32Array | Float64Array | Int32Array;
 
+/** One tensor of a safetensors file: dtype, shape and data. */
 export interface StTensor {
   dtype: StSupportedDType;
   shape: number[];
   data: StData;
 }
 
+/** A decoded safetensors file. */
 export interface StFile {
   /** Tensors in the order of the file's header. */
   tensors: Map<string, StTensor>;
@@ -57,6 +59,7 @@ export const ST_DTYPE_SIZES: Readonly<Record<StDType, number>> = Object.freeze({
 
 export const SUPPORTED: readonly StSupportedDType[] = ['F32', 'F64', 'I32'];
 
+/** A malformed or unsupported safetensors file; the message says where. */
 export class SafetensorsError extends Error {
   /** The file name given to the reader ("<bytes>" when none was given). */
   readonly source: string;

@@ -17,6 +17,7 @@ export const TARGET_SCALE_DECAY = 0.99;
 
 export const TARGET_SCALE_STATE = 'synth_state.target_scale';
 
+/** A synthesizer's running target scale σ (PopArt, scale only): its network predicts δ/σ, and ĝ = σ·M_φ(s). */
 export class TargetNormalizer {
   /** Running mean of mean(δ²), not yet bias-corrected. */
   private nu = 0;

@@ -30,6 +30,7 @@ export interface EvalRecord {
   [extra: string]: unknown;
 }
 
+/** One line of metrics.jsonl. */
 export type MetricRecord = StepRecord | EvalRecord;
 
 export interface CurveOptions {
@@ -143,6 +144,7 @@ export function layoutLegend(items: [string, string][], x0: number, x1: number, 
   return { legend, bottom: ly };
 }
 
+/** The learning curves of a run's metric records as a standalone SVG document. */
 export function renderCurves(records: MetricRecord[], opts: CurveOptions = {}): string {
   const W = fin(opts.width) && opts.width >= 300 ? opts.width : 900;
   const H = fin(opts.height) && opts.height >= 200 ? opts.height : 480;

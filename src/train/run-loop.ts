@@ -27,6 +27,7 @@ export interface LoopStep {
   epochEnd: boolean;
 }
 
+/** A run's steps, records and evaluations in the order `synthgrad train` takes them, without files or a clock; `step()` takes one. */
 export class RunLoop {
   readonly trainer: Trainer;
   readonly total: number;

@@ -25,6 +25,7 @@ const CURVES = 'curves.svg';
 /** The timing line comes after this many steps (the first one, a warm-up, not counted). */
 const TIMING_STEPS = 5;
 
+/** How runTraining writes and reports a run (only `outDir` is required). */
 export interface RunOptions {
   outDir: string;
   /** continue from outDir's checkpoint */
@@ -47,6 +48,7 @@ export interface RunOptions {
   threads?: number;
 }
 
+/** What a finished (or stopped) run reports. */
 export interface RunResult {
   steps: number;
   lastLoss: number;

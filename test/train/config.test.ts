@@ -122,11 +122,12 @@ describe('resolveConfig: defaults', () => {
   it('ignores keys starting with _ at every level, and recorded-only keys', () => {
     const cfg = resolve({
       _comment: 'hello', ...base(), optimizer: { _note: 1, lr: 0.01 }, schedule: { t0: 1, _x: [1] },
-      copy: { _why: null }, backend_used: 'cpu', adapter: null,
+      copy: { _why: null }, backend_used: 'cpu', adapter: null, kernels: 'wasm-simd-fma',
     });
     expect(cfg.optimizer.lr).toBe(0.01);
     expect(cfg).not.toHaveProperty('_comment');
     expect(cfg).not.toHaveProperty('backend_used');
+    expect(cfg).not.toHaveProperty('kernels');
   });
 
   it('treats an undefined value as absent', () => {
@@ -244,6 +245,7 @@ describe('resolveConfig: validation', () => {
     ['on_nan', withKey('on_nan', 'ignore')],
     ['backend_used', withKey('backend_used', 5)],
     ['adapter', withKey('adapter', {})],
+    ['kernels', withKey('kernels', 1)],
   ];
 
   it.each(cases.map(([k, raw], i) => [i, k, raw] as const))('case %i: %s', (_i, key, raw) => {

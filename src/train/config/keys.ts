@@ -503,10 +503,12 @@ function schedOf(c: Record<string, unknown>): { cycles: unknown } {
   return c['schedule'] as { cycles: unknown };
 }
 
+/** A resolved run configuration: every key of docs/config.md, defaults filled in (resolveConfig makes one). */
 export type RunConfig = ConfigOf<typeof KEYS>;
 export type OptimizerConfig = RunConfig['optimizer'];
 export type ScheduleConfig = NonNullable<RunConfig['schedule']>;
 export type PolicyConfig = RunConfig['policy'];
+/** The `synthesizer` section of a resolved configuration. */
 export type SynthesizerConfig = NonNullable<RunConfig['synthesizer']>;
 /** every: null = end of each epoch; N = every N optimizer steps. */
 export type EvalConfig = RunConfig['eval'];
