@@ -11,6 +11,7 @@ import type { DType } from '../tensor/dtype.js';
 import { readFileBytes } from '../io/atomic-file.js';
 import { CheckpointMismatchError, decodeCheckpoint, loadParams, RESUME_PREFIXES } from './checkpoint.js';
 import { CopySource } from './copy-source.js';
+import { CopyStreamSource } from './copy-stream.js';
 import { LmSource } from './lm-source.js';
 import type { RunConfig } from './config.js';
 
@@ -38,7 +39,8 @@ export interface LmRun extends RunCommon {
 export interface CopyRun extends RunCommon {
   kind: 'copy';
   model: CopyModel;
-  source: CopySource;
+  /** copy.stream: one endless stream of episodes per row (§12), else episodes from a zero state (§8) */
+  source: CopySource | CopyStreamSource;
 }
 
 export type RunSetup = LmRun | CopyRun;
@@ -65,7 +67,8 @@ export function setupRun(cfg: RunConfig, log: (line: string) => void = () => {},
     const model = new CopyModel(inWidth, outWidth, cfg.hidden, dtype);
     model.params.initUniform(rng, cfg.init_range);
     const synth = createSynth(cfg, model.stateSize, rng, dtype);
-    const source = new CopySource(cfg.task, model, cfg.copy, cfg.batch, cfg.bptt, rng);
+    const Source = cfg.copy.stream ? CopyStreamSource : CopySource;
+    const source = new Source(cfg.task, model, cfg.copy, cfg.batch, cfg.bptt, rng);
     setup = { kind: 'copy', cfg, model, source, synth, rng };
   }
   if (cfg.init) loadInitialWeights(setup, cfg.init, log);

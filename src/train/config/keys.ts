@@ -31,10 +31,10 @@ const copyOnly = {
 
 /** Copy-task defaults: repeat-copy goes up to 10 repeats, copy has one. */
 export function copyDefaults(task: Task): { width: number; min_length: number; max_length: number;
-  repeats_max: number; threshold: number; sequences: number; } {
+  repeats_max: number; threshold: number; sequences: number; stream: boolean; } {
   return {
     width: 8, min_length: 1, max_length: 20, repeats_max: task === 'repeat-copy' ? 10 : 1,
-    threshold: 0.15, sequences: 100,
+    threshold: 0.15, sequences: 100, stream: true,
   };
 }
 
@@ -409,7 +409,15 @@ export const KEYS = {
     }),
     sequences: leaf({
       check: posInt, default: 100, applies: copyOnly,
-      doc: 'the number of recent sequences that average is taken over',
+      doc: 'the number of recent sequences that average is taken over (the stream: the last episodes completed ' +
+        'at the current level, over all rows; episodic: the last 3 episodes of B sequences)',
+    }),
+    stream: leaf({
+      check: bool, default: true, applies: copyOnly,
+      flag: { name: '--no-copy-stream', syntax: 'no-bool', help: 'copy tasks: episodes from a zero state (§8) instead of one endless stream per row' },
+      doc: 'each batch row is an endless stream of episodes, the state reset only at the run\'s start, truncation ' +
+        'points at every phase of an episode (Jaderberg et al.\'s protocol, docs/algorithm.md §12); a stream has no ' +
+        'epochs: one step counts as one epoch. false: every episode starts from a zero state (§8)',
     }),
   }, { written: (c) => c.task === 'copy' || c.task === 'repeat-copy', doc: 'the copy tasks\' curriculum' }),
   threads: leaf({
