@@ -9,8 +9,10 @@
 // completed at the current level (across rows, in stream order: time, then
 // row). When the window is full and its mean is below `copy.threshold`, the
 // level is solved and goes up (nextLevel). The level is read when a row begins
-// an episode, so a raise takes effect at each row's next episode; episodes
-// begun at an older level count as samples but not in the window.
+// an episode, so a raise takes effect at each row's next episode; errors are
+// known only after a chunk's forward, so an episode begun inside the chunk that
+// solved a level still has the old one. Episodes begun at an older level count
+// as samples but not in the window.
 //
 // Units: a stream has no epochs. For the schedule and the policies one step is
 // one "epoch" (epoch = step, one chunk each), so `epochs: E` runs E steps and
