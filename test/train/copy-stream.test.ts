@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Var } from '../../src/autograd/variable.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { resolveConfig } from '../../src/train/config.js';
+import type { CopyModel } from '../../src/models/copy-model.js';
 import { CopySource } from '../../src/train/copy-source.js';
 import { CopyStreamSource } from '../../src/train/copy-stream.js';
 import { setupRun } from '../../src/train/setup.js';
@@ -75,7 +76,7 @@ describe('the stream copy task', () => {
 
   it('the loss of a chunk is the mean per-bit cross-entropy over the output positions inside it; none: null', () => {
     const { source, s } = streamRun({ min_length: 2, threshold: 1e-9 });
-    const model = s.model;
+    const model = s.model as CopyModel;
     for (let c = 0; c < 6; c++) {
       // positions 2c, 2c+1 of every row: output positions are phases 3, 4 of an episode of 5
       const sPrev = zeros(source.batch, source.stateSize);
