@@ -11,15 +11,11 @@ import { setupRun } from '../src/train/setup.js';
 import { Trainer } from '../src/train/trainer.js';
 import { setBackend } from '../src/backends/backend.js';
 import { createThreadedBackend } from '../src/backends/threads/index.js';
-import { setSharedParamStorage } from '../src/models/params.js';
 
 const steps = Number(process.argv[2] ?? 10000);
 const threads = Number(process.argv[3] ?? 1);
 const pool = threads > 1 ? await createThreadedBackend(threads, { minMatmulWork: 0, minLstmWork: 0, minAdamWork: 0 }) : null;
-if (pool) {
-  setBackend(pool);
-  setSharedParamStorage(true);
-}
+if (pool) setBackend(pool); // before the models: their parameters go on its shared memory
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthgrad-heap-'));
 const words = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'dog', 'ran', 'to'];
 let text = '';

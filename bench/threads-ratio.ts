@@ -12,7 +12,7 @@ import type { Trainer } from '../src/train/trainer.js';
 import { setBackend, type Backend } from '../src/backends/backend.js';
 import { cpuBackend } from '../src/backends/cpu/index.js';
 import { createThreadedBackend } from '../src/backends/threads/index.js';
-import { benchTrainer, writeCorpus } from '../src/cli/bench-command.js';
+import { benchTrainer, writeCorpus } from './lib/char-lm.js';
 
 const [H, policy, steps, threads, runs] = [Number(process.argv[2] ?? 256), (process.argv[3] ?? 'bptt') as 'bptt' | 'dni', Number(process.argv[4] ?? 30), Number(process.argv[5] ?? 2), Number(process.argv[6] ?? 3)];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthgrad-threads-'));
@@ -22,7 +22,7 @@ const pool = await createThreadedBackend(threads);
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
 const ratios: number[] = [];
 for (let r = 0; r < runs; r++) {
-  const one = benchTrainer(corpus, H, policy, false), many = benchTrainer(corpus, H, policy, true);
+  const one = benchTrainer(corpus, H, policy, cpuBackend), many = benchTrainer(corpus, H, policy, pool);
   const ms: [number[], number[]] = [[], []];
   for (let i = 0; i < steps + 3; i++) {
     const pair: [Trainer, Backend][] = [[one, cpuBackend], [many, pool]];

@@ -3,9 +3,9 @@
 export * from './tensor/index.js';
 export * from './autograd/index.js';
 export { backend, setBackend, type Backend, type LstmForwardArgs, type LstmBackwardArgs } from './backends/backend.js';
-export { cpuBackend } from './backends/cpu/index.js';
+export { cpuBackend, createCpuBackend, type CpuBackend, type CpuBackendOptions } from './backends/cpu/index.js';
 export { createThreadedBackend, type ThreadedBackend, type ThreadedBackendOptions } from './backends/threads/index.js';
-export { ParamSet, setSharedParamStorage, type ParamSpec } from './models/params.js';
+export { ParamSet, type ParamSpec } from './models/params.js';
 export { LstmLm, type LstmLmShape } from './models/lstm-lm.js';
 export { CopyModel } from './models/copy-model.js';
 export { createSynthesizer, type Synthesizer, type SynthKind } from './models/synthesizers.js';

@@ -1,7 +1,7 @@
 // The kernels a backend provides. Kernels work on flat arrays and know no
 // gradients: autograd (src/autograd) defines each op's backward once, in terms
 // of these kernels, so a WebGPU kernel can replace a CPU one without touching it.
-import type { FloatArray } from '../tensor/dtype.js';
+import type { DType, FloatArray } from '../tensor/dtype.js';
 import type { Scratch } from './scratch.js';
 import { cpuBackend } from './cpu/index.js';
 
@@ -87,6 +87,26 @@ export interface SoftmaxCeArgs {
   losses: Float64Array;
 }
 
+/** The elementwise binary cross-entropy of sigmoid(logits) against `targets` (n elements each). */
+export interface SigmoidBceArgs {
+  logits: FloatArray;
+  targets: FloatArray;
+  n: number;
+}
+
+export interface SigmoidBceBackwardArgs extends SigmoidBceArgs {
+  /** the incoming gradient of the summed loss (the mean's 1/n included) */
+  scale: number;
+  /** outs (overwritten): */
+  dLogits: FloatArray;
+  dTargets: FloatArray;
+}
+
+/**
+ * Every kernel the ops call: a backend is a complete object (the threaded and
+ * WebGPU backends take the CPU backend's kernels and replace the ones they
+ * accelerate), so an op never chooses a fallback itself.
+ */
 export interface Backend {
   readonly name: string;
   /**
@@ -97,20 +117,29 @@ export interface Backend {
   /** One LSTM layer over a whole chunk (gate order i, f, g, o; two biases, as torch.nn.LSTM). */
   lstmForward(args: LstmForwardArgs): void;
   lstmBackward(args: LstmBackwardArgs): void;
-  /** The optimizer's Adam update (optional: the CPU kernel runs when a backend has none). */
-  adam?(args: AdamArgs): void;
-  /** The fused softmax cross-entropy (optional, as adam). */
-  softmaxCrossEntropy?(args: SoftmaxCeArgs): void;
+  /** The optimizer's Adam update. */
+  adam(args: AdamArgs): void;
+  /** The fused softmax cross-entropy. */
+  softmaxCrossEntropy(args: SoftmaxCeArgs): void;
+  /** Σ of the sigmoid binary cross-entropies, and their gradients. */
+  sigmoidBce(args: SigmoidBceArgs): number;
+  sigmoidBceBackward(args: SigmoidBceBackwardArgs): void;
+  /** out[r] = weight[ids[r]] for rows of width d (ids checked by the op). */
+  embeddingGather(weight: FloatArray, ids: ArrayLike<number>, d: number, out: FloatArray): void;
+  /** gradWeight[ids[r]] += grad[r] for rows of width d (ids repeat: rows add up). */
+  embeddingScatterAdd(grad: FloatArray, ids: ArrayLike<number>, d: number, gradWeight: FloatArray): void;
+  /** Where ops take buffers for intermediates that live from a forward to its backward. */
+  readonly scratch: Scratch;
   /**
-   * Where ops take buffers for intermediates that live from a forward to its
-   * backward (optional: without it they are new zeroed tensors each time).
+   * Storage for parameters and their optimizer state (a ParamSet built for this
+   * backend): SharedArrayBuffers on the threaded backend, whose threads update them in place.
    */
-  readonly scratch?: Scratch;
+  allocate(dtype: DType, n: number): FloatArray;
 }
 
 let current: Backend = cpuBackend;
 
-/** The backend the ops dispatch to (the CPU reference unless setBackend chose another). */
+/** The backend the ops dispatch to (the CPU backend unless setBackend chose another). */
 export function backend(): Backend {
   return current;
 }

@@ -3,7 +3,7 @@
 // back once the op's backward has read them, so a training step neither allocates
 // (and zero-fills, and collects) them again nor, on the threaded backend, copies
 // them to its workers: there they are SharedArrayBuffers that every thread uses in place.
-import { dtypeOf, type DType, type FloatArray } from '../tensor/dtype.js';
+import { allocate, dtypeOf, type DType, type FloatArray } from '../tensor/dtype.js';
 
 export interface Scratch {
   /** n elements of `dtype`; their contents are whatever the last user left (the op writes every element). */
@@ -39,3 +39,6 @@ export class ScratchPool implements Scratch {
     this.free.set(key, list);
   }
 }
+
+/** A new zeroed buffer on every take (for a backend that tracks buffers by identity). */
+export const NO_REUSE: Scratch = { take: allocate, give: () => {} };

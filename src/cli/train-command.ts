@@ -8,7 +8,6 @@ import { runTraining, type RunResult } from '../train/run.js';
 import { selectBackend } from './backend-select.js';
 import { addTrainFlags, givenOptions, trainFlagValues } from './train-flags.js';
 import { setBackend } from '../backends/backend.js';
-import { setSharedParamStorage } from '../models/params.js';
 
 export function trainCommand(cmd: Command): Command {
   cmd
@@ -38,8 +37,6 @@ Examples:
     const backend = await selectBackend(cfg.backend, cfg.threads);
     process.stderr.write(`${backend.line}\n`);
     setBackend(backend.backend);
-    // parameters on shared memory: the threads update them in place (the optimizer's step)
-    if ((backend.threads ?? 1) > 1) setSharedParamStorage(true);
     const json = { ...configJson, backend_used: backend.name, adapter: backend.adapter, threads_used: backend.threads };
     let signal: NodeJS.Signals | null = null;
     const onSignal = (s: NodeJS.Signals) => {

@@ -2,7 +2,8 @@
 // does): an optimizer step, a norm or a clip is one loop over one array, and a
 // checkpoint is a list of (name, offset, shape).
 import { Var } from '../autograd/variable.js';
-import { allocate, allocateShared, type DType, type FloatArray } from '../tensor/dtype.js';
+import { backend, type Backend } from '../backends/backend.js';
+import type { DType, FloatArray } from '../tensor/dtype.js';
 import { fmt, sizeOf, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/rng.js';
@@ -12,20 +13,6 @@ export interface ParamSpec {
   shape: Shape;
 }
 
-let sharedStorage = false;
-
-/**
- * Makes ParamSets created from now on keep their values and gradients on
- * SharedArrayBuffers, so that the threaded CPU backend can run the optimizer's
- * update on every thread in place (the CLI turns it on with --threads > 1).
- * Returns the previous setting.
- */
-export function setSharedParamStorage(on: boolean): boolean {
-  const was = sharedStorage;
-  sharedStorage = on;
-  return was;
-}
-
 export class ParamSet {
   readonly dtype: DType;
   readonly data: FloatArray;
@@ -33,12 +20,17 @@ export class ParamSet {
   private readonly byName = new Map<string, { v: Var; offset: number }>();
   readonly specs: ParamSpec[];
 
-  constructor(specs: ParamSpec[], dtype: DType = 'float32') {
+  /**
+   * `storage`: the backend the parameters are built for, which allocates them (the
+   * threaded backend on SharedArrayBuffers, so that its threads run the optimizer's
+   * update in place); by default the backend selected now.
+   */
+  constructor(specs: ParamSpec[], dtype: DType = 'float32', storage: Pick<Backend, 'allocate'> = backend()) {
     this.dtype = dtype;
     this.specs = specs.map((s) => ({ name: s.name, shape: s.shape.slice() }));
     const total = specs.reduce((n, s) => n + sizeOf(s.shape), 0);
-    this.data = sharedStorage ? allocateShared(dtype, total) : allocate(dtype, total);
-    this.grad = sharedStorage ? allocateShared(dtype, total) : allocate(dtype, total);
+    this.data = storage.allocate(dtype, total);
+    this.grad = storage.allocate(dtype, total);
     let offset = 0;
     for (const s of specs) {
       if (this.byName.has(s.name)) throw new Error(`ParamSet: duplicate parameter name ${s.name}`);

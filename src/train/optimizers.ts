@@ -3,7 +3,6 @@ import { allocate, allocateLike, type FloatArray } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { copyInto, type StateDict, type Stateful } from '../models/state.js';
 import { backend, type AdamArgs } from '../backends/backend.js';
-import { adamCpu } from '../backends/cpu/adam.js';
 import type { ParamSet } from '../models/params.js';
 
 /**
@@ -36,10 +35,7 @@ export class Adam implements Optimizer {
     const bc1 = 1 - Math.pow(this.beta1, this.t);
     const sqrtBc2 = Math.sqrt(1 - Math.pow(this.beta2, this.t));
     const args: AdamArgs = { p, g, m: this.m, v: this.v, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, stepSize: lr / bc1, sqrtBc2 };
-    // the backend's kernel (the threaded one splits it), else the CPU's
-    const kernel = backend().adam;
-    if (kernel) kernel(args);
-    else adamCpu(args);
+    backend().adam(args);
   }
 
   stateDict(): StateDict {

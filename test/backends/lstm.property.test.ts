@@ -5,8 +5,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { LstmBackwardArgs, LstmForwardArgs } from '../../src/backends/backend.js';
 import { lstmBackwardCpu, lstmForwardCpu } from '../../src/backends/cpu/lstm.js';
+import { simdAvailable } from '../../src/backends/wasm/matmul-simd.js';
 import { lstmBackwardReference, lstmForwardReference } from '../../src/backends/cpu/lstm-reference.js';
-import { setSimdEnabled, simdEnabled } from '../../src/backends/cpu/matmul.js';
 import type { FloatArray } from '../../src/tensor/dtype.js';
 
 interface LstmCase {
@@ -44,37 +44,32 @@ function run(cs: LstmCase): void {
   const fwd = (): LstmForwardArgs => ({ ...inputs, gates: make(T * B * G, false), cs: make(T * B * H, false), hs: make(T * B * H, false) });
   const ref = fwd(), got = fwd();
   lstmForwardReference(ref);
-  const was = simdEnabled();
-  try {
-    setSimdEnabled(cs.simd);
-    lstmForwardCpu(got);
-    const tol = f64 ? 1e-12 : 2e-5;
-    const close = (what: string, g: FloatArray, e: FloatArray) => {
-      for (let i = 0; i < e.length; i++) {
-        if (!(Math.abs(g[i]! - e[i]!) <= tol * (1 + Math.abs(e[i]!)))) expect.fail(`${what}[${i}] = ${g[i]}, reference ${e[i]} for ${JSON.stringify(cs)}`);
-      }
-    };
-    close('gates', got.gates, ref.gates);
-    close('cs', got.cs, ref.cs);
-    close('hs', got.hs, ref.hs);
-
-    const dhs = make(T * B * H), dcT = make(B * H);
-    const sizes = [T * B * D, B * H, B * H, G * D, G * H, G, G];
-    const init = sizes.map((n) => make(n)); // accumulated outputs start non-zero
-    const back = (): LstmBackwardArgs => {
-      const o = sizes.map((_, i) => ((outs >> i) & 1 ? init[i]!.slice() : null));
-      return { ...ref, dhs, dcT, dx: o[0]!, dh0: o[1]!, dc0: o[2]!, dwih: o[3]!, dwhh: o[4]!, dbih: o[5]!, dbhh: o[6]! };
-    };
-    const bRef = back(), bGot = back();
-    lstmBackwardReference(bRef);
-    lstmBackwardCpu(bGot);
-    const names = ['dx', 'dh0', 'dc0', 'dwih', 'dwhh', 'dbih', 'dbhh'] as const;
-    for (const n of names) {
-      const e = bRef[n], g = bGot[n];
-      if (e && g) close(n, g, e);
+  const simd = cs.simd && simdAvailable();
+  lstmForwardCpu(got, simd);
+  const tol = f64 ? 1e-12 : 2e-5;
+  const close = (what: string, g: FloatArray, e: FloatArray) => {
+    for (let i = 0; i < e.length; i++) {
+      if (!(Math.abs(g[i]! - e[i]!) <= tol * (1 + Math.abs(e[i]!)))) expect.fail(`${what}[${i}] = ${g[i]}, reference ${e[i]} for ${JSON.stringify(cs)}`);
     }
-  } finally {
-    setSimdEnabled(was);
+  };
+  close('gates', got.gates, ref.gates);
+  close('cs', got.cs, ref.cs);
+  close('hs', got.hs, ref.hs);
+
+  const dhs = make(T * B * H), dcT = make(B * H);
+  const sizes = [T * B * D, B * H, B * H, G * D, G * H, G, G];
+  const init = sizes.map((n) => make(n)); // accumulated outputs start non-zero
+  const back = (): LstmBackwardArgs => {
+    const o = sizes.map((_, i) => ((outs >> i) & 1 ? init[i]!.slice() : null));
+    return { ...ref, dhs, dcT, dx: o[0]!, dh0: o[1]!, dc0: o[2]!, dwih: o[3]!, dwhh: o[4]!, dbih: o[5]!, dbhh: o[6]! };
+  };
+  const bRef = back(), bGot = back();
+  lstmBackwardReference(bRef);
+  lstmBackwardCpu(bGot, simd);
+  const names = ['dx', 'dh0', 'dc0', 'dwih', 'dwhh', 'dbih', 'dbhh'] as const;
+  for (const n of names) {
+    const e = bRef[n], g = bGot[n];
+    if (e && g) close(n, g, e);
   }
 }
 

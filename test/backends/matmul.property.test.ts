@@ -3,7 +3,9 @@
 // shapes, all transposes, accumulate, both dtypes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { matmulCpu, matmulTs, setSimdEnabled, simdEnabled } from '../../src/backends/cpu/matmul.js';
+import { matmulCpu, matmulTs } from '../../src/backends/cpu/matmul.js';
+import { createCpuBackend } from '../../src/backends/cpu/index.js';
+import { simdAvailable } from '../../src/backends/wasm/matmul-simd.js';
 import { checkCase, largeCases, matmulCaseArb, type MatmulFn } from './matmul-harness.js';
 
 function suite(name: string, fn: MatmulFn): void {
@@ -33,16 +35,12 @@ function suite(name: string, fn: MatmulFn): void {
 suite('matmulTs (blocked, register-tiled TypeScript)', matmulTs);
 suite('matmulCpu (dispatch: SIMD for float32 when available)', matmulCpu);
 
-describe('the SIMD switch', () => {
-  it('turns off and back on; matmulCpu agrees either way', () => {
-    const was = simdEnabled();
-    try {
-      expect(setSimdEnabled(false)).toBe(false);
-      checkCase(matmulCpu, { M: 40, K: 33, N: 20, transA: false, transB: true, accumulate: true, f64: false, offset: 1, seed: 5 });
-      setSimdEnabled(true);
-      checkCase(matmulCpu, { M: 40, K: 33, N: 20, transA: false, transB: true, accumulate: true, f64: false, offset: 1, seed: 5 });
-    } finally {
-      setSimdEnabled(was);
-    }
+describe('the CPU backend with and without SIMD', () => {
+  it('chooses its product when created; both agree with the reference', () => {
+    const plain = createCpuBackend({ simd: false }), simd = createCpuBackend({ simd: true });
+    expect(plain.simd).toBe(false);
+    expect(plain.matmul).toBe(matmulTs);
+    expect(simd.simd).toBe(simdAvailable());
+    for (const b of [plain, simd]) checkCase(b.matmul, { M: 40, K: 33, N: 20, transA: false, transB: true, accumulate: true, f64: false, offset: 1, seed: 5 });
   });
 });

@@ -2,7 +2,7 @@
 // come back once backward has read them (or at once when nothing was recorded),
 // and a buffer is never handed out twice while in use.
 import { describe, expect, it } from 'vitest';
-import { ScratchPool } from '../../src/backends/scratch.js';
+import { NO_REUSE, ScratchPool } from '../../src/backends/scratch.js';
 import { allocate, allocateShared } from '../../src/tensor/dtype.js';
 import { backend, setBackend, type Backend } from '../../src/backends/backend.js';
 import { cpuBackend } from '../../src/backends/cpu/index.js';
@@ -71,7 +71,7 @@ describe('lstmSequence and the backend scratch', () => {
       const second = run(3, 2, 3, 4); // the same buffers again, holding the first run's values
       expect(taken.slice(3)).toEqual(expect.arrayContaining(taken.slice(0, 3)));
       expect(second).toEqual(first);
-      setBackend({ ...cpuBackend, scratch: undefined });
+      setBackend({ ...cpuBackend, scratch: NO_REUSE });
       expect(run(3, 2, 3, 4)).toEqual(first);
       expect(plain).toEqual(first);
     } finally {

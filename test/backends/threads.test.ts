@@ -10,12 +10,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setBackend, type Backend, type LstmBackwardArgs, type LstmForwardArgs } from '../../src/backends/backend.js';
 import { cpuBackend } from '../../src/backends/cpu/index.js';
-import { simdEnabled } from '../../src/backends/cpu/matmul.js';
+import { matmulTs } from '../../src/backends/cpu/matmul.js';
 import { createThreadedBackend, type ThreadedBackend } from '../../src/backends/threads/index.js';
 import { share } from '../../src/backends/threads/jobs.js';
 import { SPIN_MS, spinMsFor } from '../../src/backends/threads/pool.js';
 import { setupRun } from '../../src/train/setup.js';
-import { setSharedParamStorage } from '../../src/models/params.js';
 import { adamCpu } from '../../src/backends/cpu/adam.js';
 import { softmaxCeCpu } from '../../src/backends/cpu/softmax-ce.js';
 import { allocateShared } from '../../src/tensor/dtype.js';
@@ -85,7 +84,25 @@ describe('share', () => {
   });
 });
 
-describe.skipIf(!simdEnabled())('threaded kernels give the single-threaded bits', () => {
+describe('the threaded backend without SIMD', () => {
+  it('splits nothing: every kernel is the plain CPU one, on shared memory', async () => {
+    const plain = await createThreadedBackend(2, { simd: false, minMatmulWork: 0, minLstmWork: 0, minAdamWork: 0, minSoftmaxWork: 0 });
+    try {
+      expect(plain.simd).toBe(false);
+      const [M, K, N] = [40, 64, 48];
+      const a = values(M * K, 1), b = values(K * N, 2), got = new Float32Array(M * N), want = new Float32Array(M * N);
+      plain.matmul(a, b, got, M, K, N, false, true, false);
+      matmulTs(a, b, want, M, K, N, false, true, false);
+      expectSameBits(got, want, 'matmul');
+      expect(plain.calls).toEqual({ split: 0, single: 1 });
+      expect(plain.allocate('float32', 4).buffer).toBeInstanceOf(SharedArrayBuffer);
+    } finally {
+      plain.dispose();
+    }
+  });
+});
+
+describe.skipIf(!cpuBackend.simd)('threaded kernels give the single-threaded bits', () => {
   it('matmul: random shapes, transposes, accumulate; split by rows and by columns', () => {
     fc.assert(fc.property(
       fc.record({
@@ -223,7 +240,7 @@ describe.skipIf(!simdEnabled())('threaded kernels give the single-threaded bits'
   });
 });
 
-describe.skipIf(!simdEnabled())('training on the threaded backend', () => {
+describe.skipIf(!cpuBackend.simd)('training on the threaded backend', () => {
   it('a DNI run (mlp synthesizer, 30 steps) has the one-thread run\'s records and weights, bit for bit', () => {
     const dir = tempDir();
     const data = writeCorpus(dir, 6000);
@@ -233,7 +250,6 @@ describe.skipIf(!simdEnabled())('training on the threaded backend', () => {
     });
     const run = (b: Backend) => {
       const previous = setBackend(b);
-      const wasShared = setSharedParamStorage(b !== cpuBackend); // as `train --threads N`
       try {
         const s = setupRun(cfg);
         if (s.synth) s.synth.params.initUniform(new Rng(99), 0.3); // ĝ ≠ 0 from the first step
@@ -242,7 +258,6 @@ describe.skipIf(!simdEnabled())('training on the threaded backend', () => {
         return { records, params: s.model.params.data.slice() as Float32Array, synth: s.synth!.params.data.slice() as Float32Array };
       } finally {
         setBackend(previous);
-        setSharedParamStorage(wasShared);
       }
     };
     const one = run(cpuBackend);

@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { StepRecord } from '../../src/train/curves.js';
 import { tempDir } from './helpers.js';
-import { setSimdEnabled, simdEnabled } from '../../src/backends/cpu/matmul.js';
+import { setBackend } from '../../src/backends/backend.js';
+import { createCpuBackend } from '../../src/backends/cpu/index.js';
 import { compareRecords, PARITY_ROOT as root, PARITY_STEPS as STEPS, readJsonl, runParityCase } from './parity-compare.js';
 
 const cases = fs.existsSync(root)
@@ -24,12 +25,11 @@ describe.skipIf(cases.length === 0)('parity with the PyTorch reference (40 steps
   });
 
   it.each(['dni_linear_steps', 'tied_2layer_word'])('%s with the SIMD kernels off (the plain TypeScript kernels, double sums)', async (name) => {
-    const was = simdEnabled();
-    setSimdEnabled(false);
+    const was = setBackend(createCpuBackend({ simd: false }));
     try {
       await runParityCase(name, path.join(out, `ts-${name}`));
     } finally {
-      setSimdEnabled(was);
+      setBackend(was);
     }
   });
 

@@ -2,7 +2,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { fmt, ShapeError } from '../../tensor/shape.js';
 import { gradSink, record1, type Var } from '../variable.js';
 import { expectRank } from './check.js';
-import { embeddingGather, embeddingScatterAdd } from '../../backends/cpu/embedding.js';
+import { backend } from '../../backends/backend.js';
 
 /** Rows of `weight` [V,d] picked by `ids` → [n,d]. Backward scatter-adds into the picked rows. */
 export function embedding(weight: Var, ids: Int32Array | readonly number[]): Var {
@@ -16,12 +16,12 @@ export function embedding(weight: Var, ids: Int32Array | readonly number[]): Var
     }
   }
   const out = Tensor.zeros([n, d], weight.dtype);
-  embeddingGather(weight.value.data, ids, d, out.data);
+  backend().embeddingGather(weight.value.data, ids, d, out.data);
   return record1('embedding', [weight], out, (g) => {
     // scatter-add straight into the table's own gradient buffer where it has one
     const sink = gradSink(weight);
     const gw = sink ? null : Tensor.zeros(weight.shape, weight.dtype);
-    embeddingScatterAdd(g.data, ids, d, (sink ?? gw)!.data);
+    backend().embeddingScatterAdd(g.data, ids, d, (sink ?? gw)!.data);
     return [gw];
   });
 }

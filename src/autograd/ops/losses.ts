@@ -4,7 +4,6 @@ import { fmt, ShapeError } from '../../tensor/shape.js';
 import { record1, type Var } from '../variable.js';
 import { expectRank, sameDtype } from './check.js';
 import { backend } from '../../backends/backend.js';
-import { softmaxCeCpu } from '../../backends/cpu/softmax-ce.js';
 
 /**
  * Mean over rows of −log softmax(logits)[target]: logits [N,V], targets N integer ids.
@@ -22,11 +21,7 @@ export function softmaxCrossEntropy(logits: Var, targets: Int32Array | readonly 
   const probs = Tensor.zeros(logits.shape, logits.dtype);
   const p = probs.data;
   const losses = new Float64Array(N);
-  // the backend's kernel (the threaded one splits the rows), else the CPU's
-  const args = { logits: logits.value.data, targets, N, V, probs: p, losses };
-  const kernel = backend().softmaxCrossEntropy;
-  if (kernel) kernel(args);
-  else softmaxCeCpu(args);
+  backend().softmaxCrossEntropy({ logits: logits.value.data, targets, N, V, probs: p, losses });
   let total = 0;
   for (let r = 0; r < N; r++) total += losses[r]!;
   const out = Tensor.from([total / N], [], logits.dtype);
@@ -50,19 +45,12 @@ export function sigmoidBinaryCrossEntropy(logits: Var, targets: Var): Var {
   }
   const n = logits.value.size;
   if (n === 0) throw new ShapeError(`sigmoidBinaryCrossEntropy: empty input ${fmt(logits.shape)}`);
-  const x = logits.value.data, y = targets.value.data;
-  let total = 0;
-  // max(x,0) − x·y + log(1 + e^{−|x|}) never overflows.
-  for (let i = 0; i < n; i++) total += Math.max(x[i]!, 0) - x[i]! * y[i]! + Math.log1p(Math.exp(-Math.abs(x[i]!)));
-  const out = Tensor.from([total / n], [], logits.dtype);
+  const args = { logits: logits.value.data, targets: targets.value.data, n };
+  const out = Tensor.from([backend().sigmoidBce(args) / n], [], logits.dtype);
   return record1('sigmoidBinaryCrossEntropy', [logits, targets], out, (g) => {
-    const s = g.data[0]! / n;
     const gx = Tensor.zeros(logits.shape, logits.dtype);
     const gy = Tensor.zeros(targets.shape, targets.dtype);
-    for (let i = 0; i < n; i++) {
-      gx.data[i] = s * (1 / (1 + Math.exp(-x[i]!)) - y[i]!);
-      gy.data[i] = -s * x[i]!;
-    }
+    backend().sigmoidBceBackward({ ...args, scale: g.data[0]! / n, dLogits: gx.data, dTargets: gy.data });
     return [gx, gy];
   });
 }

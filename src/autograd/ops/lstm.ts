@@ -42,10 +42,10 @@ function lstmLayer(op: string, x: Var, h0: Var, c0: Var, w: LstmWeights, T: numb
   const { B, D, H } = checkLstm(op, x, h0, c0, w, T);
   const dtype = x.dtype;
   // gates and c_t are only read again by backward: the backend's scratch (reused, and shared
-  // with its threads) where it has one, handed back once backward has run (or at once without a tape)
+  // with its threads), handed back once backward has run (or at once without a tape)
   const scratch = backend().scratch;
-  const temp = (shape: number[]) => (scratch ? new Tensor(scratch.take(dtype, shape[0]! * shape[1]!), shape) : Tensor.zeros(shape, dtype));
-  const done = (...ts: Tensor[]) => { if (scratch) for (const t of ts) scratch.give(t.data); };
+  const temp = (shape: number[]) => new Tensor(scratch.take(dtype, shape[0]! * shape[1]!), shape);
+  const done = (...ts: Tensor[]) => { for (const t of ts) scratch.give(t.data); };
   const gates = temp([T * B, 4 * H]);
   const cs = temp([T * B, H]);
   const hs = Tensor.zeros([T * B, H], dtype);

@@ -7,11 +7,11 @@
 // Speed notes:
 // - The input projection of all T steps is one matrix product; only W_hh h_{t-1}
 //   is per step.
-// - On the SIMD path (float32, SIMD enabled) W_hh is copied into the wasm
+// - On the SIMD path (float32, a backend with SIMD) W_hh is copied into the wasm
 //   module's memory once per chunk (simdPinB), transposed for the forward, so
 //   the T per-step products neither copy nor transpose it again.
 // - The gate nonlinearities and the cell update are one fused loop per step: in
-//   WebAssembly SIMD (../wasm/lstm-gates-simd.ts) with the SIMD kernels on, float32
+//   WebAssembly SIMD (../wasm/lstm-gates-simd.ts) on a backend with SIMD, float32
 //   data and H a multiple of 4; else the TypeScript loops below.
 // - Backward's gradient buffers are module-level scratch that only grows, so a
 //   training step allocates nothing here.
@@ -21,13 +21,13 @@
 //   ranges never split a sum, so every thread count gives the same bits.
 import type { LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
 import type { FloatArray } from '../../tensor/dtype.js';
-import { matmulCpu, simdEnabled } from './matmul.js';
+import { matmulCpu, matmulTs, SIMD_MIN_MACS } from './matmul.js';
 import { matmulSimdPinned, simdPinB, type Strides } from '../wasm/matmul-simd.js';
 import { gatesBackwardSimd, gatesForwardSimd, simdGatesFit } from '../wasm/lstm-gates-simd.js';
 
 /** Whether the gates of this layer run in the SIMD kernels (the same answer on every thread). */
-function simdGates(gates: FloatArray, H: number): gates is Float32Array {
-  return simdEnabled() && gates instanceof Float32Array && simdGatesFit(H);
+function simdGates(gates: FloatArray, H: number, simd: boolean): gates is Float32Array {
+  return simd && gates instanceof Float32Array && simdGatesFit(H);
 }
 
 /**
@@ -36,15 +36,20 @@ function simdGates(gates: FloatArray, H: number): gates is Float32Array {
  */
 export type Product = (a: FloatArray, b: FloatArray, c: FloatArray, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean, ld: Strides) => void;
 
-/** matmulCpu, for operands stored without gaps (as they are over full ranges). */
-const denseProduct: Product = (a, b, c, M, K, N, transA, transB, accumulate, ld) => {
-  if (ld.a !== (transA ? M : K) || ld.b !== (transB ? K : N) || ld.c !== N) throw new Error('lstm: a strided product needs the threaded backend\'s product');
-  matmulCpu(a, b, c, M, K, N, transA, transB, accumulate);
-};
+/** The CPU backend's product (with SIMD or without), for operands stored without gaps (as they are over full ranges). */
+function denseProduct(simd: boolean): Product {
+  const product = simd ? matmulCpu : matmulTs;
+  return (a, b, c, M, K, N, transA, transB, accumulate, ld) => {
+    if (ld.a !== (transA ? M : K) || ld.b !== (transB ? K : N) || ld.c !== N) throw new Error('lstm: a strided product needs the threaded backend\'s product');
+    product(a, b, c, M, K, N, transA, transB, accumulate);
+  };
+}
+const DENSE_SIMD = denseProduct(true);
+const DENSE_TS = denseProduct(false);
 
 /** Pin W_hh for the per-step products when they would go to the SIMD kernel anyway. */
-export function pinWhh(whh: FloatArray, B: number, H: number): whh is Float32Array {
-  return simdEnabled() && whh instanceof Float32Array && B * H * 4 * H >= 4096;
+export function pinWhh(whh: FloatArray, B: number, H: number, simd: boolean): whh is Float32Array {
+  return simd && whh instanceof Float32Array && B * H * 4 * H >= SIMD_MIN_MACS;
 }
 
 // Grow-only scratch per dtype: dZ [T*B, 4H], dhNext and dcNext [B, H].
@@ -121,11 +126,11 @@ export function lstmInputRows(a: LstmForwardArgs, r0: number, r1: number, mm: Pr
  * entries never meet): z += W_hh h_{t−1}, then the gates and the cell update.
  * `pinned`: W_hh goes to the SIMD kernel pinned (pinWhh's answer for the whole batch).
  */
-export function lstmRecurrenceRows(a: LstmForwardArgs, b0: number, b1: number, pinned: boolean, mm: Product): void {
+export function lstmRecurrenceRows(a: LstmForwardArgs, b0: number, b1: number, pinned: boolean, mm: Product, simd: boolean): void {
   const { T, B, H, h0, c0, whh, gates, cs, hs } = a;
   const G = 4 * H;
   const n = b1 - b0;
-  const vector = simdGates(gates, H);
+  const vector = simdGates(gates, H, simd);
   if (pinned) simdPinB(whh as Float32Array, H, G, true); // op(B) = W_hhᵀ [H, 4H]
   for (let t = 0; t < T; t++) {
     const row = t * B + b0; // this step's first row
@@ -140,9 +145,11 @@ export function lstmRecurrenceRows(a: LstmForwardArgs, b0: number, b1: number, p
   }
 }
 
-export function lstmForwardCpu(a: LstmForwardArgs): void {
-  lstmInputRows(a, 0, a.T * a.B, denseProduct);
-  lstmRecurrenceRows(a, 0, a.B, pinWhh(a.whh, a.B, a.H), denseProduct);
+/** `simd`: the products and the gates in the WebAssembly SIMD kernels where they fit (the CPU backend's choice). */
+export function lstmForwardCpu(a: LstmForwardArgs, simd: boolean): void {
+  const mm = simd ? DENSE_SIMD : DENSE_TS;
+  lstmInputRows(a, 0, a.T * a.B, mm);
+  lstmRecurrenceRows(a, 0, a.B, pinWhh(a.whh, a.B, a.H, simd), mm, simd);
 }
 
 /**
@@ -175,7 +182,7 @@ function gateBackStep(t: number, b0: number, b1: number, B: number, H: number, g
  * element of these rows written), and dh0/dc0 of these rows. dhNext and dcNext are
  * [B, H] buffers of which rows b0..b1 are used.
  */
-export function lstmBackRecurrenceRows(a: LstmBackwardArgs, dZ: FloatArray, dhNext: FloatArray, dcNext: FloatArray, b0: number, b1: number, pinned: boolean, mm: Product): void {
+export function lstmBackRecurrenceRows(a: LstmBackwardArgs, dZ: FloatArray, dhNext: FloatArray, dcNext: FloatArray, b0: number, b1: number, pinned: boolean, mm: Product, simd: boolean): void {
   const { T, B, H, c0, whh, gates, cs, dhs, dcT } = a;
   const G = 4 * H;
   const n = b1 - b0;
@@ -183,7 +190,7 @@ export function lstmBackRecurrenceRows(a: LstmBackwardArgs, dZ: FloatArray, dhNe
   const dc = dcNext.subarray(b0 * H, b1 * H);
   dh.fill(0);
   dc.set(dcT.subarray(b0 * H, b1 * H));
-  const vector = simdGates(gates, H);
+  const vector = simdGates(gates, H, simd);
   if (pinned) simdPinB(whh as Float32Array, G, H, false); // op(B) = W_hh [4H, H]
   for (let t = T - 1; t >= 0; t--) {
     const cPrev = t === 0 ? c0 : cs, pOff = t === 0 ? 0 : (t - 1) * B * H;
@@ -231,11 +238,12 @@ export function lstmBackInputRows(a: LstmBackwardArgs, dZ: FloatArray, r0: numbe
   if (a.dx) mm(dZ.subarray(r0 * G), wih, a.dx.subarray(r0 * D), r1 - r0, G, D, false, false, false, { a: G, b: D, c: D });
 }
 
-export function lstmBackwardCpu(a: LstmBackwardArgs): void {
+export function lstmBackwardCpu(a: LstmBackwardArgs, simd: boolean): void {
   const { T, B, H } = a;
+  const mm = simd ? DENSE_SIMD : DENSE_TS;
   const s = scratchFor(a.gates, T * B * 4 * H, B * H);
   const dZ = s.dZ.subarray(0, T * B * 4 * H); // gradient at the pre-activations z (every element is written)
-  lstmBackRecurrenceRows(a, dZ, s.dh, s.dc, 0, B, pinWhh(a.whh, B, H), denseProduct);
-  lstmBackWeightRows(a, dZ, 0, 4 * H, denseProduct);
-  lstmBackInputRows(a, dZ, 0, T * B, denseProduct);
+  lstmBackRecurrenceRows(a, dZ, s.dh, s.dc, 0, B, pinWhh(a.whh, B, H, simd), mm, simd);
+  lstmBackWeightRows(a, dZ, 0, 4 * H, mm);
+  lstmBackInputRows(a, dZ, 0, T * B, mm);
 }

@@ -32,7 +32,8 @@
 // `matmulCpu`, the entry point the CPU backend and its LSTM kernels call, sends
 // float32 products that are not tiny to the WebAssembly SIMD kernel
 // (../wasm/matmul-simd.ts) when the engine accepts SIMD, and everything else
-// (float64, tiny products, no SIMD, or SIMD switched off) to `matmulTs` here.
+// (float64, tiny products, no SIMD) to `matmulTs` here. A CPU backend created
+// without SIMD calls `matmulTs` only.
 import type { FloatArray } from '../../tensor/dtype.js';
 import { matmulSimd, simdAvailable } from '../wasm/matmul-simd.js';
 
@@ -167,33 +168,25 @@ export function matmulTs(a: FloatArray, b: FloatArray, c: FloatArray, M: number,
 /** Below this many multiply-adds the SIMD path's copies cost more than they save. */
 export const SIMD_MIN_MACS = 4096;
 
+/**
+ * Whether a CPU backend uses the WebAssembly SIMD kernels unless told otherwise:
+ * when the engine has SIMD and SYNTHGRAD_SIMD is not 0 (or off). Read once, when
+ * the module loads; a backend's choice is fixed when it is created.
+ */
+export const SIMD_BY_DEFAULT = envAllowsSimd() && simdAvailable();
+
 function envAllowsSimd(): boolean {
   const env = typeof process === 'object' && process.env ? process.env['SYNTHGRAD_SIMD'] : undefined;
   return env !== '0' && env !== 'off';
 }
 
-let simdOn = envAllowsSimd() && simdAvailable();
-
-/**
- * Turns the WebAssembly SIMD path of `matmulCpu` on or off (benchmarks and tests use
- * it to measure or check the plain TypeScript kernel); returns whether it is now on,
- * which is false when the engine has no SIMD. SYNTHGRAD_SIMD=0 starts with it off.
- */
-export function setSimdEnabled(on: boolean): boolean {
-  simdOn = on && simdAvailable();
-  return simdOn;
-}
-
-export function simdEnabled(): boolean {
-  return simdOn;
-}
-
 /**
  * C = op(A)·op(B) (C += … when accumulate), as `matmulTs`: float32 products of at
- * least SIMD_MIN_MACS multiply-adds go to the SIMD kernel when it is enabled.
+ * least SIMD_MIN_MACS multiply-adds go to the SIMD kernel when the engine has it.
+ * The CPU backend with SIMD uses this product; without, `matmulTs`.
  */
 export function matmulCpu(a: FloatArray, b: FloatArray, c: FloatArray, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean): void {
-  if (simdOn && M * K * N >= SIMD_MIN_MACS && c instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array) {
+  if (M * K * N >= SIMD_MIN_MACS && c instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array && simdAvailable()) {
     matmulSimd(a, b, c, M, K, N, transA, transB, accumulate);
   } else {
     matmulTs(a, b, c, M, K, N, transA, transB, accumulate);

@@ -2,9 +2,11 @@
 // chunk passes split across a pool of worker_threads (./pool.ts) over shared
 // memory. Operands are copied into the pool's shared arena, every thread runs its
 // share of the same kernels (./jobs.ts), results are copied back. Small products,
-// float64, and everything when the SIMD kernels are off, run on the main thread
-// as in the CPU backend: the shares run the SIMD kernel, and a split must compute
-// exactly what the whole would.
+// float64, and everything on a backend created without SIMD, run on the main
+// thread in the CPU backend's kernels: the shares run the SIMD kernel, and a split
+// must compute exactly what the whole would. The kernels it does not split
+// (embeddings, the sigmoid cross-entropy) are the CPU backend's, and so are its scratch buffers and parameter
+// storage, on SharedArrayBuffers.
 //
 //   const b = await createThreadedBackend(2);
 //   setBackend(b);   …   b.dispose();
@@ -12,18 +14,18 @@
 // Node only (worker_threads); the workers do not keep the process alive.
 import type { AdamArgs, Backend, LstmBackwardArgs, LstmForwardArgs, SoftmaxCeArgs } from '../backend.js';
 import { allFloat32, type FloatArray } from '../../tensor/dtype.js';
-import { matmulCpu, simdEnabled, SIMD_MIN_MACS } from '../cpu/matmul.js';
-import { lstmBackwardCpu, lstmForwardCpu, pinWhh } from '../cpu/lstm.js';
-import { adamCpu } from '../cpu/adam.js';
-import { softmaxCeCpu } from '../cpu/softmax-ce.js';
+import { SIMD_MIN_MACS } from '../cpu/matmul.js';
+import { pinWhh } from '../cpu/lstm.js';
+import { createCpuBackend, type CpuBackend } from '../cpu/index.js';
 import { ArenaLayout } from '../arena-layout.js';
-import { ScratchPool } from '../scratch.js';
 import { allocateShared } from '../../tensor/dtype.js';
 import { ADAM, ADAM_F, JOB, LSTM, LSTM_OPERANDS, MM, SCE, writeRef, type LstmOperand, type OperandRef } from './jobs.js';
 import { CONTROL_BYTES, ERROR_BYTES, spinMsFor, ThreadPool, type WorkerInit } from './pool.js';
 
 export interface ThreadedBackend extends Backend {
   readonly threads: number;
+  /** Whether the SIMD kernels run (without them nothing is split). */
+  readonly simd: boolean;
   /** The pool (tests run jobs on it directly). */
   readonly pool: ThreadPool;
   /** Calls that ran split across the threads, and on the main thread alone. */
@@ -33,6 +35,8 @@ export interface ThreadedBackend extends Backend {
 }
 
 export interface ThreadedBackendOptions {
+  /** The SIMD kernels (default SIMD_BY_DEFAULT); without them nothing is split. */
+  simd?: boolean;
   /** The compiled worker module (default: ./worker.js next to this module, or the build's when running from sources). */
   workerUrl?: string | URL;
   /** Products with fewer multiply-adds run on one thread (default 2^18). */
@@ -77,14 +81,23 @@ class OperandPlan {
 class Threaded implements ThreadedBackend {
   readonly name = 'cpu-threads';
   readonly calls = { split: 0, single: 0 };
+  /** the kernels of the calls that are not split, on SharedArrayBuffers */
+  private readonly cpu: CpuBackend;
   /** an LSTM's gates and cell states on SharedArrayBuffers: the jobs use them in place (no copies through the arena) */
-  readonly scratch = new ScratchPool(allocateShared);
+  readonly scratch: CpuBackend['scratch'];
+  readonly allocate: CpuBackend['allocate'];
+  readonly embeddingGather: CpuBackend['embeddingGather'];
+  readonly embeddingScatterAdd: CpuBackend['embeddingScatterAdd'];
+  readonly sigmoidBce: CpuBackend['sigmoidBce'];
+  readonly sigmoidBceBackward: CpuBackend['sigmoidBceBackward'];
   private readonly minMatmul: number;
   private readonly minLstm: number;
   private readonly minAdam: number;
   private readonly minSoftmax: number;
 
   constructor(readonly pool: ThreadPool, opts: ThreadedBackendOptions) {
+    this.cpu = createCpuBackend({ simd: opts.simd, allocate: allocateShared });
+    ({ scratch: this.scratch, allocate: this.allocate, embeddingGather: this.embeddingGather, embeddingScatterAdd: this.embeddingScatterAdd, sigmoidBce: this.sigmoidBce, sigmoidBceBackward: this.sigmoidBceBackward } = this.cpu);
     this.minMatmul = opts.minMatmulWork ?? 1 << 18;
     this.minLstm = opts.minLstmWork ?? 1 << 19;
     this.minAdam = opts.minAdamWork ?? 1 << 15;
@@ -96,16 +109,20 @@ class Threaded implements ThreadedBackend {
     this.softmaxCrossEntropy = this.softmaxCrossEntropy.bind(this);
   }
 
+  get simd(): boolean {
+    return this.cpu.simd;
+  }
+
   get threads(): number {
     return this.pool.threads;
   }
 
   matmul(a: FloatArray, b: FloatArray, c: FloatArray, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean): void {
-    // a product that one thread would run in the TypeScript kernel (tiny, float64, SIMD off) is not split
+    // a product that one thread would run in the TypeScript kernel (tiny, float64, no SIMD) is not split
     const work = M * K * N;
-    if (work < this.minMatmul || work < SIMD_MIN_MACS || !simdEnabled() || !allFloat32(a, b, c)) {
+    if (work < this.minMatmul || work < SIMD_MIN_MACS || !this.cpu.simd || !allFloat32(a, b, c)) {
       this.calls.single++;
-      matmulCpu(a, b, c, M, K, N, transA, transB, accumulate);
+      this.cpu.matmul(a, b, c, M, K, N, transA, transB, accumulate);
       return;
     }
     this.calls.split++;
@@ -126,7 +143,7 @@ class Threaded implements ThreadedBackend {
     const { T, B, D, H } = f;
     if (!this.lstmSplits(f, T, B, D, H) || !allFloat32(f.x, f.h0, f.c0, f.wih, f.whh, f.bih, f.bhh, f.gates, f.cs, f.hs)) {
       this.calls.single++;
-      lstmForwardCpu(f);
+      this.cpu.lstmForward(f);
       return;
     }
     this.calls.split++;
@@ -146,7 +163,7 @@ class Threaded implements ThreadedBackend {
     const { T, B, D, H } = g;
     if (!this.lstmSplits(g, T, B, D, H) || !allFloat32(g.x, g.h0, g.c0, g.wih, g.whh, g.gates, g.cs, g.hs, g.dhs, g.dcT, g.dx, g.dh0, g.dc0, g.dwih, g.dwhh, g.dbih, g.dbhh)) {
       this.calls.single++;
-      lstmBackwardCpu(g);
+      this.cpu.lstmBackward(g);
       return;
     }
     this.calls.split++;
@@ -172,15 +189,15 @@ class Threaded implements ThreadedBackend {
 
   /**
    * Split across the threads when the four buffers are float32 views of
-   * SharedArrayBuffers (ParamSets made after setSharedParamStorage(true), and the
-   * Adam moments made for them): every thread updates its elements in place.
+   * SharedArrayBuffers (ParamSets built for this backend, and the Adam moments
+   * made for them): every thread updates its elements in place.
    */
   adam(a: AdamArgs): void {
     const arrays = [a.p, a.g, a.m, a.v];
     const shared = arrays.every((x) => x instanceof Float32Array && x.buffer instanceof SharedArrayBuffer);
     if (!shared || a.p.length < this.minAdam) {
       this.calls.single++;
-      adamCpu(a);
+      this.cpu.adam(a);
       return;
     }
     this.calls.split++;
@@ -203,7 +220,7 @@ class Threaded implements ThreadedBackend {
     const { N, V } = a;
     if (N * V < this.minSoftmax || !allFloat32(a.logits, a.probs)) {
       this.calls.single++;
-      softmaxCeCpu(a);
+      this.cpu.softmaxCrossEntropy(a);
       return;
     }
     this.calls.split++;
@@ -232,7 +249,7 @@ class Threaded implements ThreadedBackend {
    */
   private lstmSplits(a: { whh: FloatArray }, T: number, B: number, D: number, H: number): boolean {
     const G = 4 * H;
-    return simdEnabled() && T * B * G * (D + H) >= this.minLstm && pinWhh(a.whh, B, H) && T * B * D * G >= SIMD_MIN_MACS && B * G * H >= SIMD_MIN_MACS && T * B * G >= SIMD_MIN_MACS;
+    return this.cpu.simd && T * B * G * (D + H) >= this.minLstm && pinWhh(a.whh, B, H, true) && T * B * D * G >= SIMD_MIN_MACS && B * G * H >= SIMD_MIN_MACS && T * B * G >= SIMD_MIN_MACS;
   }
 
   private lstmParams(T: number, B: number, D: number, H: number, ops: Partial<Record<LstmOperand, OperandRef>>): void {

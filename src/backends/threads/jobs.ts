@@ -130,12 +130,12 @@ function runLstm(kind: number, ctx: JobContext, w: number, n: number): void {
     if (r1 > r0) lstmInputRows(a, r0, r1, simdProduct);
   } else if (kind === JOB.lstmRecurrence) {
     const [b0, b1] = share(B, w, n, 4);
-    if (b1 > b0) lstmRecurrenceRows(a, b0, b1, pinned, simdProduct);
+    if (b1 > b0) lstmRecurrenceRows(a, b0, b1, pinned, simdProduct, true);
   } else if (kind === JOB.lstmBackRecurrence) {
     const [b0, b1] = share(B, w, n, 4);
     // this thread's dh_{t}, dc_{t} carries: its own [B, H] scratch, rows b0..b1 used
     const s = scratchFor(a.gates, 0, B * H);
-    if (b1 > b0) lstmBackRecurrenceRows(a, a.dZ, s.dh, s.dc, b0, b1, pinned, simdProduct);
+    if (b1 > b0) lstmBackRecurrenceRows(a, a.dZ, s.dh, s.dc, b0, b1, pinned, simdProduct, true);
   } else if (kind === JOB.lstmBackWeights) {
     const [g0, g1] = share(4 * H, w, n, 8);
     if (g1 > g0) lstmBackWeightRows(a, a.dZ, g0, g1, simdProduct);

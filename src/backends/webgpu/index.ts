@@ -21,8 +21,12 @@
 //
 // Float64 data (gradient checks) and matmuls smaller than `minMatmulWork` run on
 // the CPU backend: for those a round trip to the device costs more than the work.
+// The kernels it does not run on the device (Adam, the losses, embeddings) are
+// the CPU backend's. Its scratch never reuses a buffer: the residency tracks an
+// LSTM forward's saved activations by the arrays themselves.
 import type { Backend, LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
 import { cpuBackend } from '../cpu/index.js';
+import { NO_REUSE } from '../scratch.js';
 import { ArenaLayout } from '../arena-layout.js';
 import { allFloat32, type FloatArray } from '../../tensor/dtype.js';
 import { isNode } from './device.js';
@@ -140,6 +144,14 @@ class SyncWebGpuBackend implements WebGpuBackend {
   private readonly control: Int32Array;
   private readonly errorText: Uint8Array;
   private broken: string | null = null;
+  readonly adam = cpuBackend.adam;
+  readonly softmaxCrossEntropy = cpuBackend.softmaxCrossEntropy;
+  readonly embeddingGather = cpuBackend.embeddingGather;
+  readonly embeddingScatterAdd = cpuBackend.embeddingScatterAdd;
+  readonly sigmoidBce = cpuBackend.sigmoidBce;
+  readonly sigmoidBceBackward = cpuBackend.sigmoidBceBackward;
+  readonly allocate = cpuBackend.allocate;
+  readonly scratch = NO_REUSE;
 
   constructor(
     readonly adapterName: string,

@@ -1,5 +1,5 @@
 // What stays on the device between kernel calls, decided on the thread that owns
-// the Float32Arrays (the training thread). The device side (kernels.ts) only
+// the Float32Arrays (the training thread). The device side (device-copies.ts) only
 // follows these decisions, so the two never disagree about what is there.
 //
 // - Parameters (the LSTM weights, and any matmul operand that is a view into a
@@ -41,7 +41,7 @@ interface Saved {
   bytes: number;
 }
 
-/** The device-side decision for one operand (see kernels.ts `Input`). */
+/** The device-side decision for one operand: values to upload (kept on the device under `keepAs` when given), or the id of a device copy. */
 export type Operand = { data: Float32Array; keepAs?: number } | { id: number };
 
 export class HostResidency {

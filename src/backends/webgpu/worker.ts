@@ -2,7 +2,8 @@
 // or a browser Web Worker (module type). It opens the device, then runs one op per
 // message and wakes the waiting training thread through Atomics (protocol.ts).
 import { requestWebGpuDevice, isNode } from './device.js';
-import { WebGpuKernels, type LstmBackwardOp, type LstmForwardOp, type MatmulOp } from './kernels.js';
+import { WebGpuKernels } from './kernels.js';
+import type { LstmBackwardOp, LstmForwardOp, MatmulOp } from './ops.js';
 import { CONTROL_INTS, DONE, ERROR_BYTES, ERROR_LENGTH, FAILED, STATE, resolveArenaRefs, type CallMessage, type InitMessage, type InitReply } from './protocol.js';
 
 interface Port {

@@ -1,0 +1,59 @@
+// The benchmark's report as text tables.
+import { IMPL_TITLES, IMPLS, type BenchReport, type Impl } from './results.js';
+import { LM } from './char-lm.js';
+
+function cell(v: number | null, note: string | undefined, digits: number): string {
+  if (v !== null) return v.toFixed(digits);
+  return note ?? '—';
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function ratio(a: number | null, b: number | null, digits = 1): string {
+  return a !== null && b !== null && b > 0 ? `${(a / b).toFixed(digits)}x` : '—';
+}
+
+function title(i: Impl, threads: number): string {
+  return i === 'threads' ? `SIMD ${threads} threads` : IMPL_TITLES[i];
+}
+
+export function formatReport(r: BenchReport): string {
+  const out: string[] = [];
+  out.push(`machine: ${r.machine.cpu} (${r.machine.cores} logical CPUs), Node ${r.machine.node}, ${r.machine.platform}; threads ${r.threads}; wasm SIMD ${r.simd ? 'yes' : 'no'}; timing: ${r.timer}`);
+  out.push('');
+  out.push('matrix product C = A·B, float32, GFLOP/s (higher is better)');
+  out.push(table(
+    ['M×K×N', ...IMPLS.map((i) => title(i, r.threads)), 'SIMD/tfjs-wasm', 'SIMD/tfjs-cpu', 'N threads/SIMD'],
+    r.matmul.map((m) => [
+      `${m.M}×${m.K}×${m.N}`,
+      ...IMPLS.map((i) => cell(m.gflops[i], m.notes[i], 2)),
+      ratio(m.gflops.simd, m.gflops['tfjs-wasm']),
+      ratio(m.gflops.simd, m.gflops['tfjs-cpu']),
+      ratio(m.gflops.threads, m.gflops.simd, 2),
+    ]),
+  ));
+  out.push('');
+  out.push(`char-LSTM LM training, tokens/s (V ${LM.V}, E ${LM.E}, B ${LM.B}, T ${LM.T}; higher is better)`);
+  out.push(table(
+    ['H / policy', ...IMPLS.map((i) => title(i, r.threads)), 'SIMD/tfjs-wasm', 'N threads/SIMD', 'SIMD ms/step'],
+    r.training.map((t) => [
+      `H${t.hidden} ${t.policy}`,
+      ...IMPLS.map((i) => cell(t.tokensPerSec[i], t.notes[i], 0)),
+      ratio(t.tokensPerSec.simd, t.tokensPerSec['tfjs-wasm']),
+      ratio(t.tokensPerSec.threads, t.tokensPerSec.simd, 2),
+      cell(t.msPerStep.simd, t.notes.simd, 1),
+    ]),
+  ));
+  const dniRatios: string[] = [];
+  for (const d of r.training.filter((t) => t.policy === 'dni')) {
+    const b = r.training.find((t) => t.policy === 'bptt' && t.hidden === d.hidden);
+    if (b?.msPerStep.simd && d.msPerStep.simd) dniRatios.push(`H${d.hidden} ${(d.msPerStep.simd / b.msPerStep.simd).toFixed(2)}`);
+  }
+  if (dniRatios.length) out.push(`dni step / bptt step (synthgrad SIMD, 1 thread): ${dniRatios.join(', ')}`);
+  for (const n of r.notes) out.push(`note: ${n}`);
+  return out.join('\n');
+}

@@ -1,0 +1,88 @@
+// Char-LSTM training tokens/s: our trainer with and without the SIMD kernels and
+// on N threads, and the same model and step in tfjs.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createCpuBackend } from '../../src/backends/cpu/index.js';
+import type { ThreadedBackend } from '../../src/backends/threads/index.js';
+import { emptyRow, IMPLS, type BenchOptions, type Impl, type TrainResult } from './results.js';
+import { alternatingMedians, timePair } from './timing.js';
+import { makeTfStep, useTfBackend, type TfBackends } from './tfjs.js';
+import { LM, makeOurStep, writeCorpus } from './char-lm.js';
+
+export async function benchTraining(opts: BenchOptions, tfb: TfBackends, pool: ThreadedBackend | null, log: (l: string) => void): Promise<TrainResult[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthgrad-bench-'));
+  const out: TrainResult[] = [];
+  try {
+    const corpus = writeCorpus(dir, 200_000);
+    const hiddens = opts.quick ? [256] : [256, 1024];
+    const simd = createCpuBackend({ simd: true }), plain = createCpuBackend({ simd: false });
+    // fast implementations fill the budget, slow ones get the minimum rounds; ours get at
+    // least 7 in a full run (an H 1024 step takes over a second: 5 medians moved the ratios by ±0.1)
+    const budget = opts.quick ? 1500 : 6000;
+    const ourRounds = opts.quick ? 5 : 7;
+    for (const H of hiddens) {
+      const rows = (['bptt', 'dni'] as const).map((policy): TrainResult => ({
+        policy, hidden: H,
+        msPerStep: emptyRow(),
+        tokensPerSec: emptyRow(),
+        notes: {},
+      }));
+      const record = (impl: Impl, ms: [number, number] | string) => {
+        rows.forEach((r, i) => {
+          if (typeof ms === 'string') r.notes[impl] = ms;
+          else r.msPerStep[impl] = ms[i]!;
+        });
+      };
+      {
+        if (simd.simd) {
+          if (pool) {
+            // one thread and N threads in alternation, so that their ratio is fair
+            log(`char-LSTM H${H} bptt and dni: synthgrad SIMD, 1 and ${pool.threads} threads`);
+            const steps = [makeOurStep(corpus, H, 'bptt', simd), makeOurStep(corpus, H, 'dni', simd), makeOurStep(corpus, H, 'bptt', pool), makeOurStep(corpus, H, 'dni', pool)];
+            const [b1, d1, bN, dN] = alternatingMedians(steps, budget, ourRounds, 3);
+            record('simd', [b1!, d1!]);
+            record('threads', [bN!, dN!]);
+          } else {
+            log(`char-LSTM H${H} bptt and dni: synthgrad SIMD`);
+            record('simd', timePair((p) => makeOurStep(corpus, H, p, simd), budget, ourRounds));
+            record('threads', opts.threads > 1 ? 'no wasm SIMD' : '--threads 1');
+          }
+        } else record('simd', 'no wasm SIMD');
+        if (opts.quick && H > 256) record('ts', 'skipped (--quick)');
+        else {
+          log(`char-LSTM H${H} bptt and dni: synthgrad TS`);
+          record('ts', timePair((p) => makeOurStep(corpus, H, p, plain, false), 0, 2)); // ~1 s a step: nothing to settle
+        }
+      }
+      for (const impl of ['tfjs-cpu', 'tfjs-wasm'] as const) {
+        const tf = tfb.tf;
+        if (!tf || tfb.missing[impl]) {
+          record(impl, tfb.missing[impl] ?? 'not installed');
+          continue;
+        }
+        if (impl === 'tfjs-cpu' && H > 256) {
+          // ~0.4 GFLOP/s: one H1024 step is ~28 GFLOP, about a minute
+          record(impl, 'skipped (about a minute per step)');
+          continue;
+        }
+        const err = await useTfBackend(tf, impl);
+        if (err) {
+          record(impl, err);
+          continue;
+        }
+        log(`char-LSTM H${H} bptt and dni: ${impl}`);
+        try {
+          record(impl, timePair((p) => makeTfStep(tf, H, p), 0, 2));
+        } catch (e) {
+          record(impl, `failed: ${(e as Error).message}`);
+        }
+      }
+      for (const r of rows) for (const k of IMPLS) r.tokensPerSec[k] = r.msPerStep[k] === null ? null : (LM.B * LM.T * 1000) / r.msPerStep[k]!;
+      out.push(...rows);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
