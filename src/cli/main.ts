@@ -9,6 +9,7 @@ import { benchCommand } from './bench-command.js';
 import { dataCommand } from './data-command.js';
 import { sweepCommand } from './sweep-command.js';
 import { reportCommand } from './report-command.js';
+import { labCommand } from './lab-command.js';
 import { reportAndExit } from './errors.js';
 
 const program = new Command();
@@ -32,5 +33,6 @@ benchCommand(program.command('bench'));
 dataCommand(program.command('data'));
 sweepCommand(program.command('sweep'));
 reportCommand(program.command('report'));
+labCommand(program.command('lab'));
 
 program.parseAsync(process.argv).catch(reportAndExit);

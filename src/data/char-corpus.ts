@@ -218,3 +218,24 @@ export function splitCharText(text: string, split: SplitFractions | null, name =
     testStart: nt > 0 ? pos[1]! : null,
   };
 }
+
+/**
+ * A charlm corpus from one text as a single data file gives it (docs/config.md
+ * `data`, `split`): `split` null keeps it all for training. `name` (the file,
+ * as given) appears in messages. The page builds its corpus with this too, so
+ * that a text gives the same ids in a browser as from disk.
+ */
+export function charCorpusFromText(text: string, split: SplitFractions | null, name: string): CharCorpus {
+  const parts = splitCharText(text, split, name);
+  return buildCharCorpus(
+    parts.train,
+    parts.valid,
+    parts.test,
+    {
+      train: split ? `${name} (training part)` : name,
+      valid: `${name} (validation part)`,
+      test: `${name} (test part)`,
+    },
+    { valid: parts.validStart, test: parts.testStart },
+  );
+}

@@ -10,7 +10,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildCharCorpus, splitCharText, type CharCorpus, type SplitFractions } from './char-corpus.js';
+import { buildCharCorpus, charCorpusFromText, type CharCorpus, type SplitFractions } from './char-corpus.js';
 import { DataError } from './vocab.js';
 import { buildWordCorpus, type WordCorpus } from './word-corpus.js';
 
@@ -113,18 +113,7 @@ export function loadCorpus(task: CorpusTask, dataPath: string, split: SplitFract
   }
   const { text, bytes } = readTextFile(dataPath);
   const file: CorpusFile = { role: split ? 'all' : 'train', path: dataPath, name: path.basename(dataPath), bytes };
-  const parts = splitCharText(text, split ?? null, dataPath);
-  const corpus = buildCharCorpus(
-    parts.train,
-    parts.valid,
-    parts.test,
-    {
-      train: split ? `${dataPath} (training part)` : dataPath,
-      valid: `${dataPath} (validation part)`,
-      test: `${dataPath} (test part)`,
-    },
-    { valid: parts.validStart, test: parts.testStart },
-  );
+  const corpus = charCorpusFromText(text, split ?? null, dataPath);
   return { task, source: 'file', corpus, files: [file] };
 }
 

@@ -86,6 +86,11 @@ export class CopyStreamSource implements ChunkSource, Stateful {
     this.rows = Array.from({ length: batch }, () => this.newEpisode());
   }
 
+  /** Row 0's episode under way (one sequence, B = 1): what a display shows of the stream. */
+  get episode(): CopyEpisode {
+    return this.rows[0]!.e;
+  }
+
   private newEpisode(): RowEpisode {
     const { N, R } = this.state;
     return { e: makeEpisode(this.kind, this.cfg.width, N, R, this.cfg.repeats_max, 1, this.rng), pos: 0, wrong: 0 };

@@ -1,19 +1,19 @@
 // A training run on disk: the run directory of docs/config.md (config.json,
-// metrics.jsonl, checkpoint.safetensors, curves.svg), evaluation, progress,
-// checkpoints that a kill at any moment leaves loadable, and exact resume.
+// metrics.jsonl, checkpoint.safetensors, curves.svg), progress, checkpoints
+// that a kill at any moment leaves loadable, and exact resume. The steps, their
+// records and the evaluations are run-loop.ts's.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readFileBytes, writeFileAtomic } from '../io/atomic-file.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { StTensor } from '../io/safetensors.js';
-import { loadParamStateDict, paramStateDict } from '../models/state.js';
-import { CheckpointMismatchError, decodeCheckpoint, encodeCheckpoint, stTensorOf } from './checkpoint.js';
-import { renderCurves, type EvalRecord, type MetricRecord, type StepRecord } from './curves.js';
+import { loadParamStateDict } from '../models/state.js';
+import { CheckpointMismatchError, decodeCheckpoint } from './checkpoint.js';
+import { renderCurves, type EvalRecord, type MetricRecord } from './curves.js';
 import { createProgress, type ProgressStream } from './progress.js';
 import { setupRun, type RunSetup } from './setup.js';
 import type { CopySummary } from './copy-source.js';
-import { evaluateLm } from './lm-source.js';
-import { NonFiniteError, Trainer } from './trainer.js';
+import { RunLoop } from './run-loop.js';
+import type { NonFiniteError, Trainer } from './trainer.js';
 import type { RunConfig } from './config.js';
 
 export const CHECKPOINT = 'checkpoint.safetensors';
@@ -49,46 +49,6 @@ export interface RunResult {
   /** where the copy curriculum got to (copy tasks) */
   copy: CopySummary | null;
   seconds: number;
-}
-
-function totalSteps(cfg: RunConfig, s: RunSetup): number {
-  if (cfg.steps !== null) return cfg.steps;
-  const C = s.source.position(0).chunksPerEpoch;
-  return cfg.epochs! * C;
-}
-
-/**
- * Everything the run needs to continue exactly where it stopped: each component's
- * state dictionary, in the order of the file (docs/config.md lists the names).
- * The two optimizers' tensors get a prefix each; the metadata key "copy" holds the
- * data source's scalars (null for a language model, whose position is the step).
- */
-function checkpointBytes(s: RunSetup, t: Trainer): Uint8Array {
-  const tensors: [string, StTensor][] = [];
-  const add = (m: Map<string, Tensor>, prefix = '') => {
-    for (const [k, v] of m) tensors.push([prefix + k, stTensorOf(v.data, v.shape)]);
-  };
-  const opt = t.opt.stateDict(), synthOpt = t.synthOpt?.stateDict() ?? null, source = s.source.stateDict();
-  add(s.model.stateDict().tensors);
-  if (s.synth) add(paramStateDict(s.synth.params).tensors);
-  add(opt.tensors, 'optimizer.');
-  if (synthOpt) add(synthOpt.tensors, 'synth_optimizer.');
-  add(new Map([['state.s_prev', t.sPrev]]));
-  if (s.synth) add(s.synth.stateTensors());
-  add(source.tensors);
-  const vocab = s.kind === 'lm' ? s.vocab : null;
-  const state = {
-    format: 1,
-    task: s.cfg.task,
-    step: t.step,
-    vocab,
-    model: { embed: s.cfg.embed, hidden: s.cfg.hidden, tied: s.cfg.tied, vocab_size: vocab?.length ?? null },
-    optimizer: opt.meta,
-    synth_optimizer: synthOpt?.meta ?? null,
-    rng: s.rng.getState(),
-    copy: source.meta,
-  };
-  return encodeCheckpoint({ tensors, state });
 }
 
 function restore(s: RunSetup, t: Trainer, file: string): void {
@@ -146,65 +106,37 @@ export async function runTraining(cfg: RunConfig, opts: RunOptions): Promise<Run
   const t0 = Date.now();
   const s = setupRun(cfg, log);
   log(`${opts.resume ? 'resuming' : 'training'} ${cfg.task} → ${opts.outDir}`);
-  const trainer = new Trainer(cfg, s.source, s.synth, s.rng);
   const out = opts.outDir;
   fs.mkdirSync(out, { recursive: true });
   const metricsFile = path.join(out, METRICS);
   const ckptFile = path.join(out, CHECKPOINT);
-  let records: MetricRecord[] = [];
+  const records: MetricRecord[] = [];
+  const loop = new RunLoop(s, (r) => {
+    records.push(r);
+    fs.appendFileSync(metricsFile, JSON.stringify(r) + '\n');
+  }, log);
+  const trainer = loop.trainer;
   if (opts.resume) {
     restore(s, trainer, ckptFile);
-    records = truncateMetrics(metricsFile, trainer.step);
+    records.push(...truncateMetrics(metricsFile, trainer.step));
+    loop.resumeAfter(records);
     log(`resumed at step ${trainer.step}`);
   } else {
     writeFileAtomic(metricsFile, '');
   }
   if (opts.configJson) writeFileAtomic(path.join(out, 'config.json'), JSON.stringify(opts.configJson, null, 2) + '\n');
 
-  const total = totalSteps(cfg, s);
-  const emit = (r: MetricRecord) => {
-    records.push(r);
-    fs.appendFileSync(metricsFile, JSON.stringify(r) + '\n');
-  };
-  const saveCheckpoint = () => writeFileAtomic(ckptFile, checkpointBytes(s, trainer));
-  const evaluate = (split: 'valid' | 'test'): EvalRecord | null => {
-    if (s.kind !== 'lm') return null;
-    const data = split === 'valid' ? s.valid : s.test;
-    if (!data) return null;
-    const e = evaluateLm(s.model, data, cfg.bptt);
-    const rec: EvalRecord = { split, step: trainer.step, epoch: s.source.position(Math.max(trainer.step - 1, 0)).epoch, loss: e.loss, ppl: e.ppl, bpc: e.bpc };
-    emit(rec);
-    return rec;
-  };
-  const progress = createProgress({ total, stream: opts.progress ?? { isTTY: false, write: () => true }, label: cfg.task });
-  let lastValid: EvalRecord | null = null, lastLoss = NaN;
-  let stopped: NodeJS.Signals | null = null, nonFinite: NonFiniteError | null = null;
+  const saveCheckpoint = () => writeFileAtomic(ckptFile, loop.checkpointBytes());
+  const progress = createProgress({ total: loop.total, stream: opts.progress ?? { isTTY: false, write: () => true }, label: cfg.task });
+  let stopped: NodeJS.Signals | null = null;
   let lastCheckpoint = Date.now();
   const every = (opts.checkpointSeconds ?? 60) * 1000;
 
-  while (trainer.step < total) {
+  while (!loop.done) {
     opts.beforeStep?.(trainer, s);
-    const pos = s.source.position(trainer.step);
-    let rec: StepRecord;
-    try {
-      rec = trainer.stepOnce();
-    } catch (e) {
-      if (!(e instanceof NonFiniteError)) throw e;
-      if (cfg.on_nan === 'stop') {
-        nonFinite = e;
-        break;
-      }
-      log(`warning: ${e.message}; skipped (on_nan = skip)`);
-      trainer.skipStep();
-      continue;
-    }
-    if (s.kind === 'copy') Object.assign(rec, s.source.recordFields());
-    emit(rec);
-    lastLoss = rec.loss;
+    const { record: rec, epochEnd } = loop.step();
+    if (!rec) continue; // skipped (on_nan = skip), or the end of the run (on_nan = stop)
     progress.update({ step: rec.step, loss: rec.loss, lr: rec.lr, mode: rec.mode, tokens: rec.chunk_len * s.source.batch });
-    const epochEnd = s.kind === 'lm' && pos.chunk === pos.chunksPerEpoch - 1;
-    const evalNow = cfg.eval.every === null ? epochEnd : trainer.step % cfg.eval.every === 0;
-    if (evalNow && s.kind === 'lm' && s.valid) lastValid = evaluate('valid');
     stopped = opts.stopRequested?.() ?? null;
     if (epochEnd || stopped || Date.now() - lastCheckpoint > every) {
       saveCheckpoint();
@@ -216,20 +148,18 @@ export async function runTraining(cfg: RunConfig, opts: RunOptions): Promise<Run
   }
   progress.done();
   let test: EvalRecord | null = null;
-  if (!stopped && !nonFinite) {
-    const last = records[records.length - 1];
-    if (s.kind === 'lm' && s.valid && !(last && 'split' in last && last.split === 'valid' && last.step === trainer.step)) lastValid = evaluate('valid');
-    test = evaluate('test');
+  if (!stopped && !loop.nonFinite) {
+    test = loop.finish().test;
     saveCheckpoint();
   }
   writeFileAtomic(path.join(out, 'curves.svg'), renderCurves(records, { title: `${cfg.task} · ${cfg.policy.name}${cfg.synthesizer ? ` · ${cfg.synthesizer.kind} synthesizer` : ''}` }));
   return {
     steps: trainer.step,
-    lastLoss,
-    valid: lastValid,
+    lastLoss: loop.lastLoss,
+    valid: loop.lastValid,
     test,
     stopped,
-    nonFinite,
+    nonFinite: loop.nonFinite,
     copy: s.kind === 'copy' ? s.source.summary() : null,
     seconds: (Date.now() - t0) / 1000,
   };

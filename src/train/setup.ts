@@ -1,82 +1,21 @@
-// From a resolved configuration to the objects of a run: data, model,
-// synthesizer and the chunk source the trainer steps through.
-import { batchify, loadCorpus, type Batched } from '../data/index.js';
-import { copyWidths } from '../data/copy-task.js';
-import { LstmLm } from '../models/lstm-lm.js';
-import { CopyModel } from '../models/copy-model.js';
-import { createSynthesizer, type Synthesizer } from '../models/synthesizers.js';
-import { Rng } from '../tensor/rng.js';
+// From a resolved configuration to the objects of a run: the corpus read from
+// disk, then build-run.ts, then the --init weights.
+import { loadCorpus } from '../data/load.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { readFileBytes } from '../io/atomic-file.js';
 import { CheckpointMismatchError, decodeCheckpoint, loadParams, RESUME_PREFIXES } from './checkpoint.js';
-import { CopySource } from './copy-source.js';
-import { CopyStreamSource } from './copy-stream.js';
-import { LmSource } from './lm-source.js';
+import { buildRun, type RunSetup } from './build-run.js';
 import type { RunConfig } from './config.js';
 
-/** What every task's run has. */
-interface RunCommon {
-  cfg: RunConfig;
-  synth: Synthesizer | null;
-  /** the RNG of the run: initialisation first, then everything random during training */
-  rng: Rng;
-}
-
-/** charlm, wordlm: a language model over a token stream, with held-out splits. */
-export interface LmRun extends RunCommon {
-  kind: 'lm';
-  model: LstmLm;
-  source: LmSource;
-  vocab: string[];
-  valid: Batched | null;
-  test: Batched | null;
-  /** tokens of the training stream */
-  trainTokens: number;
-}
-
-/** copy, repeat-copy: the copy model on generated episodes, with the curriculum. */
-export interface CopyRun extends RunCommon {
-  kind: 'copy';
-  model: CopyModel;
-  /** copy.stream: one endless stream of episodes per row (§12), else episodes from a zero state (§8) */
-  source: CopySource | CopyStreamSource;
-}
-
-export type RunSetup = LmRun | CopyRun;
+export type { CopyRun, LmRun, RunSetup } from './build-run.js';
 
 /** `dtype` float64 is for checks (finite differences); runs use float32. */
 export function setupRun(cfg: RunConfig, log: (line: string) => void = () => {}, dtype: DType = 'float32'): RunSetup {
-  const rng = new Rng(cfg.seed);
-  // the draws happen in this order (model, synthesizer, first episode): a resumed or compared run depends on it
-  let setup: RunSetup;
-  if (cfg.task === 'charlm' || cfg.task === 'wordlm') {
-    const { corpus } = loadCorpus(cfg.task, cfg.data!, cfg.split);
-    const train = batchify(corpus.train, cfg.batch, 'training');
-    let valid: Batched | null = null, test: Batched | null = null;
-    if (corpus.valid && corpus.valid.length >= 2 * cfg.eval.batch) valid = batchify(corpus.valid, cfg.eval.batch, 'validation');
-    else if (corpus.valid) log(`note: the validation split (${corpus.valid.length} tokens) is too short for eval batch ${cfg.eval.batch}; no validation`);
-    if (corpus.test && corpus.test.length >= 2 * cfg.eval.batch) test = batchify(corpus.test, cfg.eval.batch, 'test');
-    const model = new LstmLm({ vocab: corpus.vocab.length, embed: cfg.embed, hidden: cfg.hidden, tied: cfg.tied }, dtype);
-    model.params.initUniform(rng, cfg.init_range);
-    const synth = createSynth(cfg, model.stateSize, rng, dtype);
-    const source = new LmSource(model, train, cfg.bptt);
-    setup = { kind: 'lm', cfg, model, source, synth, rng, vocab: corpus.vocab, valid, test, trainTokens: corpus.train.length };
-  } else {
-    const { inWidth, outWidth } = copyWidths(cfg.task, cfg.copy.width);
-    const model = new CopyModel(inWidth, outWidth, cfg.hidden, dtype);
-    model.params.initUniform(rng, cfg.init_range);
-    const synth = createSynth(cfg, model.stateSize, rng, dtype);
-    const Source = cfg.copy.stream ? CopyStreamSource : CopySource;
-    const source = new Source(cfg.task, model, cfg.copy, cfg.batch, cfg.bptt, rng);
-    setup = { kind: 'copy', cfg, model, source, synth, rng };
-  }
+  const lm = cfg.task === 'charlm' || cfg.task === 'wordlm';
+  const setup = buildRun(cfg, lm ? loadCorpus(cfg.task as 'charlm' | 'wordlm', cfg.data!, cfg.split).corpus : null, log, dtype);
   if (cfg.init) loadInitialWeights(setup, cfg.init, log);
   return setup;
-}
-
-function createSynth(cfg: RunConfig, stateSize: number, rng: Rng, dtype: DType): Synthesizer | null {
-  return cfg.synthesizer ? createSynthesizer(cfg.synthesizer, stateSize, rng, cfg.init_range, dtype) : null;
 }
 
 /**

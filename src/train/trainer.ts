@@ -38,6 +38,16 @@ export interface ChunkSource {
   forward(step: number, sPrev: Var): { loss: Var | null; sK: Var; len: number; terminal?: boolean };
 }
 
+/**
+ * The stages of one step as stepOnce reaches them, with the values involved (for
+ * the lab's step-through; an observer reads them and must not change them).
+ * 'backward': steps 1–4 done (the model's gradient in params.grad, before clipping);
+ * 'synthesizer': step 5 done; 'clip': the gradient clipped; 'update': the model stepped.
+ */
+export type StepObserver = (stage: 'backward' | 'synthesizer' | 'clip' | 'update', values: {
+  sPrev: Tensor; sK: Tensor; gHat: Tensor | null; delta: Tensor; loss: number; gradNorm: number; sgLoss: number | null; lr: number; mode: Mode;
+}) => void;
+
 /** A step whose loss or gradient is not finite; nothing was updated. */
 export class NonFiniteError extends Error {
   constructor(readonly step: number, readonly mode: Mode, readonly policy: string, what: string) {
@@ -58,6 +68,8 @@ export class Trainer {
   step = 0;
   /** s_{k−1}: the state carried into the next chunk (values only). */
   sPrev: Tensor;
+  /** Told each stage of stepOnce (null: no call, nothing computed for it). */
+  observer: StepObserver | null = null;
 
   constructor(cfg: RunConfig, source: ChunkSource, synth: Synthesizer | null, rng: Rng) {
     this.cfg = cfg;
@@ -94,16 +106,21 @@ export class Trainer {
     const gradNorm = globalNorm(params.grad);
     if (!Number.isFinite(lossValue)) throw new NonFiniteError(pos.step, mode, cfg.policy.name, `the loss (${lossValue})`);
     if (!Number.isFinite(gradNorm)) throw new NonFiniteError(pos.step, mode, cfg.policy.name, `the gradient norm (${gradNorm})`);
+    let sgLoss: number | null = null;
+    const seen = this.observer && { sPrev: this.sPrev, sK: sK.value, gHat, delta, loss: lossValue, gradNorm, sgLoss, lr, mode };
+    if (seen) this.observer!('backward', seen);
 
     // 5. train the synthesizer on (s_{k−1}, δ_{k−1}): ℓ_SG = (1/B) Σ_b ‖M_φ(s_{k−1,b}) − δ_{k−1,b}‖²
-    let sgLoss: number | null = null;
     const sc = cfg.synthesizer!;
     const trainSynth = this.synth && (mode === 'synthetic' || sc.train_in_real) && (sc.train_at_reset || !reset);
     if (trainSynth) sgLoss = this.synthesizerStep(this.sPrev, delta);
+    if (seen) this.observer!('synthesizer', { ...seen, sgLoss });
 
     // 6. clip (grad_norm is logged before clipping, synthetic part included) and step the model
     clipGradNorm(params.grad, cfg.clip, gradNorm);
+    if (seen) this.observer!('clip', { ...seen, sgLoss });
     this.opt.step(lr);
+    if (seen) this.observer!('update', { ...seen, sgLoss });
 
     // s_k carried to the next chunk is the forward value computed with the pre-update parameters
     this.synth?.advance(sK.value);
