@@ -177,6 +177,21 @@ CASES = {
         'BPTT policy with a linear synthesizer that still learns from real targets (train_in_real)',
         CHAR, NET, optimizer=ADAM, clip=None, schedule=None, policy={'name': 'bptt'},
         synthesizer=dict(LINEAR, train_in_real=True)),
+    # ALGORITHM.md §10-§13: each case states every new key
+    'dni_popart': case(
+        'DNI after 5 real warmup steps, linear synthesizer fitting delta/sigma (normalize popart), '
+        'no synthesizer step at a state reset, clip 1.0',
+        CHAR, NET, optimizer=ADAM, clip=1.0, schedule=None, policy={'name': 'dni', 'warmup': 5, 'unit': 'step'},
+        synthesizer=dict(LINEAR, normalize='popart', train_at_reset=False, discount=None, aux=0)),
+    'dni_discount': case(
+        'DNI from step 0, linear synthesizer, target discount gamma 1 while the seed keeps lambda 0.1 (normalize none)',
+        CHAR, NET, optimizer=ADAM, clip=None, schedule=None, policy={'name': 'dni', 'warmup': 0},
+        synthesizer=dict(LINEAR, normalize='none', train_at_reset=True, discount=1.0, aux=0)),
+    'alt_mlp_aux_popart': case(
+        'alternating every 8 steps from real, MLP synthesizer with popart, gamma 0.9, DNI+Aux weight 0.5, clip 1.0',
+        CHAR, NET, optimizer=ADAM, clip=1.0, schedule={'unit': 'step', 't0': 8, 't_mult': 1},
+        policy={'name': 'alternating', 'first_mode': 'real'},
+        synthesizer=dict(MLP, normalize='popart', train_at_reset=True, discount=0.9, aux=0.5)),
 }
 
 
@@ -188,7 +203,8 @@ def make_init(cfg_path, seed):
     else:
         vocab, _, _ = ref.word_corpus(cfg)
     torch.manual_seed(seed)
-    model = ref.LM(len(vocab), cfg['embed'], cfg['hidden'], cfg['tied'])
+    aux = cfg['synthesizer'] is not None and cfg['synthesizer']['aux'] > 0
+    model = ref.LM(len(vocab), cfg['embed'], cfg['hidden'], cfg['tied'], aux)
     tensors = {}
     for name, p in model.state_dict().items():
         if name == 'decoder.weight' and cfg['tied']:
@@ -203,11 +219,18 @@ def make_init(cfg_path, seed):
     return tensors
 
 
-def main():
+def main(argv=None):
+    """Optional arguments: case names to (re)write; default all."""
+    only = set(sys.argv[1:] if argv is None else argv)
+    unknown = only - set(CASES)
+    if unknown:
+        raise SystemExit(f'unknown case(s): {", ".join(sorted(unknown))}')
     torch.set_num_threads(1)
     os.makedirs(OUT, exist_ok=True)
     write_data()
     for i, (name, cfg) in enumerate(CASES.items()):
+        if only and name not in only:
+            continue
         d = os.path.join(OUT, name)
         os.makedirs(d, exist_ok=True)
         cfg_path = os.path.join(d, 'config.json')
@@ -222,6 +245,8 @@ def main():
 
     print('\nfloat32 vs float64 (max over the 40 steps of |x32 - x64| / |x64|):')
     for name in CASES:
+        if only and name not in only:
+            continue
         d = os.path.join(OUT, name)
         with tempfile.TemporaryDirectory() as tmp:
             r64 = ref.run(os.path.join(d, 'config.json'), os.path.join(d, 'init.safetensors'), STEPS, tmp,

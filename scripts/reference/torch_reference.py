@@ -32,6 +32,26 @@ What it implements
          clipping is logged as grad_norm) -> model optimizer step.
     In real mode the synthetic seed is dropped; the synthesizer is still
     trained unless `train_in_real` is false.
+  * ALGORITHM.md §10-§13 options (each key's default here is the value that
+    gives §4 exactly, so a config without them is read as §4):
+      synthesizer.discount (gamma; null = lambda): the target is
+        delta = dL_k/ds_{k-1} + (ds_k/ds_{k-1})^T gamma ghat_k, computed with
+        torch.autograd.grad as two separate vector-Jacobian products, while the
+        parameters still get lambda * ghat_k;
+      synthesizer.train_at_reset (true): false skips the synthesizer step on
+        the pair at chunk 0 (s_{k-1} = 0);
+      synthesizer.normalize ("none" | "popart"): popart keeps, in float64,
+        nu = 0.99 nu + 0.01 mean(delta^2) and sigma = sqrt(nu / (1 - 0.99^n))
+        (unchanged while that is 0); before each synthesizer step it updates
+        sigma, multiplies the last layer's weight and bias by sigma_old /
+        sigma_new, and trains the network on delta / sigma; ghat = sigma * net(s);
+        sg_loss is reported as sigma^2 times the network's loss;
+      synthesizer.aux (0 = off): an nn.Linear(H_n, S) named `aux` on the top
+        layer's h_t of every step predicts net(s_k) (the synthesizer network's
+        output, no grad), mean squared error over T'*B*S, times aux, added to
+        L_k; its parameters are model parameters (optimizer, clipping).
+    Every record also has sg_fit_cos = cos(net(s_{k-1}), delta) over the batch
+    before the synthesizer step (null without one), and aux_loss when aux > 0.
   * optimizers (§5): torch.optim.Adam / torch.optim.SGD (momentum, coupled
     weight decay, dampening 0) for the model; the lr of each step is set
     before the step from the SGDR schedule computed in float64 (§6, §9).
@@ -137,7 +157,8 @@ _SCHED_DEFAULTS = {'eta_max': None, 'eta_min': 0.0, 't0': None, 't_mult': 1, 'cy
                    'unit': 'epoch', 'fractional': False}
 _POLICY_DEFAULTS = {'name': 'bptt', 'warmup': 0, 'first_mode': 'real', 'unit': None}
 _SYNTH_DEFAULTS = {'kind': 'linear', 'scale': 0.1, 'lr': 1e-3, 'betas': [0.9, 0.999], 'eps': 1e-8,
-                   'weight_decay': 0.0, 'hidden': None, 'units': 50, 'noise': 0.5, 'train_in_real': True}
+                   'weight_decay': 0.0, 'hidden': None, 'units': 50, 'noise': 0.5, 'train_in_real': True,
+                   'discount': None, 'train_at_reset': True, 'normalize': 'none', 'aux': 0.0}
 _EVAL_DEFAULTS = {'batch': 10, 'every': None}
 
 
@@ -319,7 +340,7 @@ def batchify(ids, B):
 # --------------------------------------------------------------------------
 
 class LM(nn.Module):
-    def __init__(self, V, d, hidden, tied):
+    def __init__(self, V, d, hidden, tied, aux=False):
         super().__init__()
         self.encoder = nn.Embedding(V, d)
         sizes = [d] + list(hidden)
@@ -329,6 +350,8 @@ class LM(nn.Module):
             self.decoder.weight = self.encoder.weight
         self.hidden = list(hidden)
         self.S = 2 * sum(hidden)
+        if aux:
+            self.aux = nn.Linear(hidden[-1], self.S)
 
     def split_state(self, s):
         """s (B, S) -> list of (h_l, c_l), s = concat_l [h_l, c_l]."""
@@ -338,8 +361,9 @@ class LM(nn.Module):
             off += 2 * H
         return out
 
-    def forward_chunk(self, x, y, s_prev):
-        """x, y: (T', B) ids; s_prev: (B, S). Returns (mean CE loss, s_k (B, S))."""
+    def forward_chunk(self, x, y, s_prev, with_top=False):
+        """x, y: (T', B) ids; s_prev: (B, S). Returns (mean CE loss, s_k (B, S))
+        [, the top layer's h_t (T', B, H_n)]."""
         state = self.split_state(s_prev)
         emb = self.encoder(x)
         outs = []
@@ -353,6 +377,8 @@ class LM(nn.Module):
         logits = self.decoder(torch.stack(outs))
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
         s_k = torch.cat([t for hc in state for t in hc], dim=1)
+        if with_top:
+            return loss, s_k, torch.stack(outs)
         return loss, s_k
 
 
@@ -478,9 +504,12 @@ class Trainer:
         self.L = self.data.shape[0]
         self.C = -(-(self.L - 1) // self.T)  # ceil((L-1)/T)
 
-        self.model = LM(self.V, int(cfg['embed']), cfg['hidden'], bool(cfg['tied'])).to(dtype)
-        self.S = self.model.S
         scfg = cfg['synthesizer']
+        self.aux = float(scfg['aux']) if scfg is not None else 0.0
+        self.model = LM(self.V, int(cfg['embed']), cfg['hidden'], bool(cfg['tied']), self.aux > 0).to(dtype)
+        self.S = self.model.S
+        self.popart = scfg is not None and scfg['normalize'] == 'popart'
+        self.nu, self.n_stats, self.sigma = 0.0, 0, 1.0
         self.synth = build_synthesizer(scfg, self.S).to(dtype) if scfg is not None else None
         load_init(self.model, self.synth, init_path)
 
@@ -502,20 +531,66 @@ class Trainer:
         Tk = min(self.T, self.L - 1 - start)
         return self.data[start:start + Tk], self.data[start + 1:start + 1 + Tk]
 
+    def last_layer(self):
+        return self.synth if isinstance(self.synth, nn.Linear) else self.synth[-1]
+
     def forward_backward(self, x, y, s_prev_value, mode):
-        """Steps 1-4 of §4: returns (loss, s_k, delta, ghat). Leaves the model's
-        .grad filled (synthetic contribution included); changes no weight."""
+        """Steps 1-4 of §4: returns (loss, s_k, delta, ghat, aux_loss). Leaves the
+        model's .grad filled (synthetic contribution included); changes no weight."""
         s_prev = s_prev_value.detach().clone().requires_grad_(True)
-        loss, s_k = self.model.forward_chunk(x, y, s_prev)
-        ghat = None
-        if mode == 'synthetic':
+        loss, s_k, top = self.model.forward_chunk(x, y, s_prev, with_top=True)
+        ghat, net_out, aux_loss = None, None, None
+        if self.synth is not None and (mode == 'synthetic' or self.aux > 0):
             with torch.no_grad():
-                ghat = self.synth(s_k.detach())
-            lam = float(self.cfg['synthesizer']['scale'])
-            torch.autograd.backward([loss, s_k], [torch.ones_like(loss), lam * ghat])
+                net_out = self.synth(s_k.detach())
+        total = loss
+        if self.aux > 0:
+            pred = self.model.aux(top)                      # (T', B, S)
+            aux_mse = ((pred - net_out.unsqueeze(0)) ** 2).mean()
+            aux_loss = aux_mse.item()
+            total = loss + self.aux * aux_mse
+        if mode == 'synthetic':
+            ghat = self.sigma * net_out if self.popart else net_out
+            scfg = self.cfg['synthesizer']
+            lam = float(scfg['scale'])
+            gamma = lam if scfg['discount'] is None else float(scfg['discount'])
+            if gamma == lam:
+                torch.autograd.backward([total, s_k], [torch.ones_like(total), lam * ghat])
+                delta = s_prev.grad.detach().clone()
+            else:
+                d_loss, = torch.autograd.grad(total, s_prev, retain_graph=True)
+                d_ghat, = torch.autograd.grad(s_k, s_prev, grad_outputs=ghat, retain_graph=True)
+                torch.autograd.backward([total, s_k], [torch.ones_like(total), lam * ghat])
+                delta = d_loss + gamma * d_ghat
         else:
-            loss.backward()
-        return loss.detach(), s_k.detach(), s_prev.grad.detach().clone(), ghat
+            total.backward()
+            delta = s_prev.grad.detach().clone()
+        return loss.detach(), s_k.detach(), delta, ghat, aux_loss
+
+    def synth_step(self, s_prev, delta):
+        """Step 5: one Adam step of the synthesizer; returns (sg_loss, sg_fit_cos)."""
+        target = delta
+        if self.popart:
+            self.n_stats += 1
+            self.nu = 0.99 * self.nu + 0.01 * (delta.double() ** 2).mean().item()
+            mean_sq = self.nu / (1 - 0.99 ** self.n_stats)
+            if mean_sq > 0:
+                old, self.sigma = self.sigma, math.sqrt(mean_sq)
+                with torch.no_grad():
+                    last = self.last_layer()
+                    last.weight.copy_((last.weight.double() * (old / self.sigma)).to(self.dtype))
+                    last.bias.copy_((last.bias.double() * (old / self.sigma)).to(self.dtype))
+            target = (delta.double() / self.sigma).to(self.dtype)
+        self.synth_opt.zero_grad(set_to_none=True)
+        pred = self.synth(s_prev.detach())
+        p64, d64 = pred.detach().double().flatten(), delta.double().flatten()
+        nn_ = (p64.norm() * d64.norm()).item()
+        cos = (p64 @ d64).item() / nn_ if nn_ > 0 else None
+        l_sg = ((pred - target) ** 2).sum(dim=1).mean()
+        l_sg.backward()
+        self.synth_opt.step()
+        loss = l_sg.item()
+        return (self.sigma ** 2 * loss if self.popart else loss), cos
 
     def step(self, t):
         """One optimizer step t; returns its metrics record."""
@@ -529,17 +604,13 @@ class Trainer:
             g['lr'] = lr
 
         self.opt.zero_grad(set_to_none=True)
-        loss, s_k, delta, ghat = self.forward_backward(x, y, self.state, mode)
+        loss, s_k, delta, ghat, aux_loss = self.forward_backward(x, y, self.state, mode)
 
-        sg_loss = None
+        sg_loss, fit_cos = None, None
         scfg = self.cfg['synthesizer']
-        if self.synth is not None and (mode == 'synthetic' or scfg['train_in_real']):
-            self.synth_opt.zero_grad(set_to_none=True)
-            pred = self.synth(self.state.detach())
-            l_sg = ((pred - delta) ** 2).sum(dim=1).mean()
-            l_sg.backward()
-            self.synth_opt.step()
-            sg_loss = l_sg.item()
+        if self.synth is not None and (mode == 'synthetic' or scfg['train_in_real']) \
+                and (k != 0 or scfg['train_at_reset']):
+            sg_loss, fit_cos = self.synth_step(self.state, delta)
 
         clip = self.cfg['clip']
         if clip:
@@ -552,7 +623,8 @@ class Trainer:
         return {'step': t, 'epoch': epoch, 'chunk': k, 'chunk_len': int(x.shape[0]), 'loss': loss.item(),
                 'lr': lr, 'mode': mode, 'sg_loss': sg_loss, 'grad_norm': grad_norm,
                 'delta_norm': torch.norm(delta).item(),
-                'ghat_norm': torch.norm(ghat).item() if ghat is not None else None}
+                'ghat_norm': torch.norm(ghat).item() if ghat is not None else None,
+                'sg_fit_cos': fit_cos, **({'aux_loss': aux_loss} if self.aux > 0 else {})}
 
     def tensors(self):
         return model_tensors(self.model, self.synth)

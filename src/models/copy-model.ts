@@ -7,16 +7,19 @@ import type { DType } from '../tensor/dtype.js';
 import { ParamSet, type ParamSpec } from './params.js';
 import { lstmStackForward, lstmStackSpecs, stateSizeOf } from './lstm-stack.js';
 import { loadParamStateDict, paramStateDict, type StateDict, type Stateful } from './state.js';
+import { auxHeadSpecs } from './aux-head.js';
 
 export class CopyModel implements Stateful {
   readonly params: ParamSet;
   readonly stateSize: number;
 
-  constructor(readonly inWidth: number, readonly outWidth: number, readonly hidden: number[], dtype: DType = 'float32') {
+  /** `aux`: add the DNI + Aux head (aux-head.ts). */
+  constructor(readonly inWidth: number, readonly outWidth: number, readonly hidden: number[], dtype: DType = 'float32', aux = false) {
     const specs: ParamSpec[] = lstmStackSpecs(inWidth, hidden);
     specs.push({ name: 'decoder.weight', shape: [outWidth, hidden[hidden.length - 1]!] }, { name: 'decoder.bias', shape: [outWidth] });
-    this.params = new ParamSet(specs, dtype);
     this.stateSize = stateSizeOf(hidden);
+    if (aux) specs.push(...auxHeadSpecs(hidden[hidden.length - 1]!, this.stateSize));
+    this.params = new ParamSet(specs, dtype);
   }
 
   /**
@@ -24,7 +27,7 @@ export class CopyModel implements Stateful {
    * [T·B, outWidth], and the mean per-bit sigmoid cross-entropy over the rows listed
    * in `scoredRows` (null when there are none).
    */
-  forwardChunk(x: Tensor, targets: Tensor, scoredRows: number[], T: number, sPrev: Var): { loss: Var | null; logits: Var; sK: Var } {
+  forwardChunk(x: Tensor, targets: Tensor, scoredRows: number[], T: number, sPrev: Var): { loss: Var | null; logits: Var; sK: Var; top: Var } {
     const p = this.params;
     const { top, sK } = lstmStackForward(p, this.hidden, new Var(x), sPrev, T);
     const logits = ag.linear(top, p.get('decoder.weight'), p.get('decoder.bias'));
@@ -36,7 +39,7 @@ export class CopyModel implements Stateful {
       scoredRows.forEach((r, i) => y.data.set(targets.data.subarray(r * this.outWidth, (r + 1) * this.outWidth), i * this.outWidth));
       loss = ag.sigmoidBinaryCrossEntropy(picked, new Var(y));
     }
-    return { loss, logits, sK };
+    return { loss, logits, sK, top };
   }
 
   stateDict(): StateDict {

@@ -6,12 +6,15 @@ import type { DType } from '../tensor/dtype.js';
 import { ParamSet, type ParamSpec } from './params.js';
 import { loadParamStateDict, paramStateDict, type StateDict, type Stateful } from './state.js';
 import { lstmStackForward, lstmStackSpecs, stateSizeOf } from './lstm-stack.js';
+import { auxHeadSpecs } from './aux-head.js';
 
 export interface LstmLmShape {
   vocab: number;
   embed: number;
   hidden: number[];
   tied: boolean;
+  /** DNI + Aux: add the head `aux` (aux-head.ts). */
+  aux?: boolean;
 }
 
 export interface ChunkForward {
@@ -19,6 +22,8 @@ export interface ChunkForward {
   loss: Var;
   /** Final state s_k [B, S]: per layer [h_l, c_l], concatenated. */
   sK: Var;
+  /** The top layer's h_t for every step [T'·B, H_n], time-major. */
+  top: Var;
 }
 
 export class LstmLm implements Stateful {
@@ -36,8 +41,9 @@ export class LstmLm implements Stateful {
     const specs: ParamSpec[] = [{ name: 'encoder.weight', shape: [V, d] }, ...lstmStackSpecs(d, hidden)];
     if (!tied) specs.push({ name: 'decoder.weight', shape: [V, hidden[hidden.length - 1]!] });
     specs.push({ name: 'decoder.bias', shape: [V] });
-    this.params = new ParamSet(specs, dtype);
     this.stateSize = stateSizeOf(hidden);
+    if (shape.aux) specs.push(...auxHeadSpecs(hidden[hidden.length - 1]!, this.stateSize));
+    this.params = new ParamSet(specs, dtype);
   }
 
   /** The decoder matrix: its own parameter, or the embedding when tied. */
@@ -53,7 +59,7 @@ export class LstmLm implements Stateful {
     const x = ag.embedding(this.params.get('encoder.weight'), inputs);
     const { top, sK } = lstmStackForward(this.params, this.shape.hidden, x, sPrev, T);
     const loss = ag.softmaxCrossEntropy(this.decode(top), targets);
-    return { loss, sK };
+    return { loss, sK, top };
   }
 
   /** Logits W_o h + b_o for every row of h. */

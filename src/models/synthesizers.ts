@@ -6,6 +6,7 @@ import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Rng } from '../tensor/rng.js';
 import { ParamSet, type ParamSpec } from './params.js';
+import { TARGET_SCALE_STATE, TargetNormalizer, type NormalizeKind } from './target-normalizer.js';
 
 export type SynthKind = 'linear' | 'mlp' | 'elementwise';
 
@@ -17,6 +18,8 @@ export interface SynthOptions {
   units: number;
   /** elementwise: σ of the multiplicative input noise N(1, σ²) */
   noise: number;
+  /** how the synthesizer copes with the target's scale (target-normalizer.ts); absent = 'none' */
+  normalize?: NormalizeKind;
 }
 
 /** Which persistent state a prediction reads (only the elementwise kind has one). */
@@ -25,8 +28,10 @@ export type SynthCall = 'next' | 'previous';
 export interface Synthesizer {
   readonly kind: SynthKind;
   readonly params: ParamSet;
+  /** The target's running scale σ (null: the network predicts δ itself, §4). */
+  readonly normalizer: TargetNormalizer | null;
   /**
-   * M_φ(s) for s [B,S]. `call` says whether s is the new s_k (ĝ_k) or the
+   * The network's output M_φ(s) for s [B,S]: ĝ itself without a normalizer, ĝ/σ with one. `call` says whether s is the new s_k (ĝ_k) or the
    * incoming s_{k−1} (the prediction trained against δ_{k−1}); `rng` draws the
    * elementwise kind's training noise (null: no noise).
    */
@@ -35,9 +40,41 @@ export interface Synthesizer {
   advance(sK: Tensor): void;
   /** Zeroes the persistent state (start of an epoch). */
   resetState(batch: number): void;
-  /** The persistent state, for a checkpoint (empty when stateless). */
+  /** Multiplies the last layer's weight and bias by f (keeps σ·M_φ when σ changes). */
+  rescaleOutput(f: number): void;
+  /** The persistent state, for a checkpoint (empty when stateless), the normalizer's included. */
   stateTensors(): Map<string, Tensor>;
   loadState(tensors: Map<string, Tensor>): void;
+}
+
+/** ĝ = σ·M_φ(s) in the target's own units (out itself without a normalizer). */
+export function synthOutputToTarget(synth: Synthesizer, out: Tensor): Tensor {
+  const sigma = synth.normalizer?.sigma;
+  if (sigma === undefined) return out;
+  const g = out.clone();
+  for (let i = 0; i < g.size; i++) g.data[i] = sigma * g.data[i]!;
+  return g;
+}
+
+function rescale(params: ParamSet, names: string[], f: number): void {
+  if (f === 1) return;
+  for (const name of names) {
+    const d = params.get(name).value.data;
+    for (let i = 0; i < d.length; i++) d[i] = f * d[i]!;
+  }
+}
+
+function withNormalizerState(normalizer: TargetNormalizer | null, own: [string, Tensor][]): Map<string, Tensor> {
+  const m = new Map(own);
+  if (normalizer) m.set(TARGET_SCALE_STATE, normalizer.stateTensor());
+  return m;
+}
+
+function loadNormalizerState(normalizer: TargetNormalizer | null, tensors: Map<string, Tensor>): void {
+  if (!normalizer) return;
+  const t = tensors.get(TARGET_SCALE_STATE);
+  if (!t) throw new Error(`checkpoint lacks the synthesizer's target scale (${TARGET_SCALE_STATE}); a run started before "synthesizer.normalize" existed resumes with "normalize": "none" and "train_at_reset": true added to the synthesizer section of its config.json`);
+  normalizer.loadState(t);
 }
 
 /** Initialises weights U(−r, r), then zeroes the last layer so the first ĝ are zero and training starts as BPTT. */
@@ -50,7 +87,7 @@ class FeedForwardSynth implements Synthesizer {
   readonly params: ParamSet;
   private readonly layers: number;
 
-  constructor(readonly kind: 'linear' | 'mlp', S: number, hidden: number[], dtype: DType) {
+  constructor(readonly kind: 'linear' | 'mlp', S: number, hidden: number[], dtype: DType, readonly normalizer: TargetNormalizer | null) {
     const widths = kind === 'linear' ? [S, S] : [S, ...hidden, S];
     this.layers = widths.length - 1;
     const specs: ParamSpec[] = [];
@@ -80,12 +117,19 @@ class FeedForwardSynth implements Synthesizer {
     return x;
   }
 
+  rescaleOutput(f: number): void {
+    const last = this.prefix(this.layers - 1);
+    rescale(this.params, [`${last}.weight`, `${last}.bias`], f);
+  }
+
   advance(): void {}
   resetState(): void {}
   stateTensors(): Map<string, Tensor> {
-    return new Map();
+    return withNormalizerState(this.normalizer, []);
   }
-  loadState(): void {}
+  loadState(tensors: Map<string, Tensor>): void {
+    loadNormalizerState(this.normalizer, tensors);
+  }
 }
 
 /**
@@ -99,7 +143,8 @@ class ElementwiseSynth implements Synthesizer {
   private hPrev: Tensor;
   private hCur: Tensor;
 
-  constructor(private readonly S: number, private readonly m: number, private readonly noise: number, dtype: DType) {
+  constructor(private readonly S: number, private readonly m: number, private readonly noise: number, dtype: DType,
+    readonly normalizer: TargetNormalizer | null) {
     this.params = new ParamSet(
       [
         { name: 'synthesizer.inp.weight', shape: [m, 1] },
@@ -157,8 +202,12 @@ class ElementwiseSynth implements Synthesizer {
     this.hCur = Tensor.zeros([batch * this.S, this.m], this.params.dtype);
   }
 
+  rescaleOutput(f: number): void {
+    rescale(this.params, ['synthesizer.out.weight', 'synthesizer.out.bias'], f);
+  }
+
   stateTensors(): Map<string, Tensor> {
-    return new Map([
+    return withNormalizerState(this.normalizer, [
       ['synth_state.h_prev', this.hPrev],
       ['synth_state.h_cur', this.hCur],
     ]);
@@ -169,16 +218,18 @@ class ElementwiseSynth implements Synthesizer {
     if (!a || !b) throw new Error('checkpoint lacks the elementwise synthesizer state (synth_state.h_prev, synth_state.h_cur)');
     this.hPrev = a;
     this.hCur = b;
+    loadNormalizerState(this.normalizer, tensors);
   }
 }
 
 export function createSynthesizer(opts: SynthOptions, S: number, rng: Rng, initRange: number, dtype: DType = 'float32'): Synthesizer {
+  const normalizer = opts.normalize === 'popart' ? new TargetNormalizer() : null;
   if (opts.kind === 'elementwise') {
-    const s = new ElementwiseSynth(S, opts.units, opts.noise, dtype);
+    const s = new ElementwiseSynth(S, opts.units, opts.noise, dtype, normalizer);
     s.init(rng, initRange);
     return s;
   }
-  const s = new FeedForwardSynth(opts.kind, S, opts.hidden, dtype);
+  const s = new FeedForwardSynth(opts.kind, S, opts.hidden, dtype, normalizer);
   s.init(rng, initRange);
   return s;
 }

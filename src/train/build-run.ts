@@ -60,19 +60,24 @@ export function buildRun(cfg: RunConfig, corpus: CharCorpus | WordCorpus | null,
     if (corpus.valid && corpus.valid.length >= 2 * cfg.eval.batch) valid = batchify(corpus.valid, cfg.eval.batch, 'validation');
     else if (corpus.valid) log(`note: the validation split (${corpus.valid.length} tokens) is too short for eval batch ${cfg.eval.batch}; no validation`);
     if (corpus.test && corpus.test.length >= 2 * cfg.eval.batch) test = batchify(corpus.test, cfg.eval.batch, 'test');
-    const model = new LstmLm({ vocab: corpus.vocab.length, embed: cfg.embed, hidden: cfg.hidden, tied: cfg.tied }, dtype);
+    const model = new LstmLm({ vocab: corpus.vocab.length, embed: cfg.embed, hidden: cfg.hidden, tied: cfg.tied, aux: withAux(cfg) }, dtype);
     model.params.initUniform(rng, cfg.init_range);
     const synth = createSynth(cfg, model.stateSize, rng, dtype);
     const source = new LmSource(model, train, cfg.bptt);
     return { kind: 'lm', cfg, model, source, synth, rng, vocab: corpus.vocab, valid, test, trainTokens: corpus.train.length };
   }
   const { inWidth, outWidth } = copyWidths(cfg.task, cfg.copy.width);
-  const model = new CopyModel(inWidth, outWidth, cfg.hidden, dtype);
+  const model = new CopyModel(inWidth, outWidth, cfg.hidden, dtype, withAux(cfg));
   model.params.initUniform(rng, cfg.init_range);
   const synth = createSynth(cfg, model.stateSize, rng, dtype);
   const Source = cfg.copy.stream ? CopyStreamSource : CopySource;
   const source = new Source(cfg.task, model, cfg.copy, cfg.batch, cfg.bptt, rng);
   return { kind: 'copy', cfg, model, source, synth, rng };
+}
+
+/** DNI + Aux (docs/algorithm.md §13): the model gets the aux head when its weight is positive. */
+function withAux(cfg: RunConfig): boolean {
+  return (cfg.synthesizer?.aux ?? 0) > 0;
 }
 
 function createSynth(cfg: RunConfig, stateSize: number, rng: Rng, dtype: DType): Synthesizer | null {

@@ -81,7 +81,7 @@ export class CopySource implements ChunkSource, Stateful {
     return { step, epoch: this.state.episode, chunk: this.state.chunk, chunksPerEpoch: this.chunksOf(this.episode) };
   }
 
-  forward(_step: number, sPrev: Var): { loss: Var | null; sK: Var; len: number; terminal: boolean } {
+  forward(_step: number, sPrev: Var): { loss: Var | null; sK: Var; len: number; terminal: boolean; top: Var } {
     const e = this.episode, B = this.batch, st = this.state;
     const t0 = st.chunk * this.T;
     const len = Math.min(this.T, e.length - t0);
@@ -101,7 +101,7 @@ export class CopySource implements ChunkSource, Stateful {
     // The state is reset after an episode: no future loss depends on its last s_k.
     const terminal = st.chunk === this.chunksOf(e);
     if (terminal) this.endEpisode();
-    return { loss: out.loss, sK: out.sK, len, terminal };
+    return { loss: out.loss, sK: out.sK, len, terminal, top: out.top };
   }
 
   /** Bit errors per sequence of the episode just finished, then the curriculum. */

@@ -122,7 +122,7 @@ export class CopyStreamSource implements ChunkSource, Stateful {
     return { step, x, y, rows, owners, ended };
   }
 
-  forward(step: number, sPrev: Var): { loss: Var | null; sK: Var; len: number; terminal: boolean } {
+  forward(step: number, sPrev: Var): { loss: Var | null; sK: Var; len: number; terminal: boolean; top: Var } {
     const c = this.nextChunk(step);
     this.last = c;
     const out = this.model.forwardChunk(c.x, c.y, c.rows, this.T, sPrev);
@@ -132,7 +132,7 @@ export class CopyStreamSource implements ChunkSource, Stateful {
       for (let j = 0; j < ow; j++) if (lg[row * ow + j]! > 0 !== c.y.data[row * ow + j]! > 0.5) c.owners[i]!.wrong++;
     });
     for (const r of c.ended) this.endEpisode(r);
-    return { loss: out.loss, sK: out.sK, len: this.T, terminal: false };
+    return { loss: out.loss, sK: out.sK, len: this.T, terminal: false, top: out.top };
   }
 
   /** The forward of the chunk just run, once more (same data, no curriculum update). */

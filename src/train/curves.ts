@@ -14,6 +14,8 @@ export interface StepRecord {
   grad_norm: number;
   delta_norm: number;
   ghat_norm: number | null;
+  /** cos(M_φ(s_{k−1}), δ_{k−1}) before the synthesizer's update; null without a synthesizer step or with a zero vector. */
+  sg_fit_cos?: number | null;
   [extra: string]: unknown;
 }
 

@@ -27,10 +27,15 @@ export class LmSource implements ChunkSource, Stateful {
     return { step, epoch: Math.floor(step / C), chunk: step % C, chunksPerEpoch: C };
   }
 
-  forward(step: number, sPrev: Var): { loss: Var; sK: Var; len: number } {
+  forward(step: number, sPrev: Var): { loss: Var; sK: Var; len: number; top: Var } {
     const chunk = chunkBounds(step % this.C, this.train.L, this.T);
     const inputs = chunkInputs(this.train, chunk), targets = chunkTargets(this.train, chunk);
     return { ...this.model.forwardChunk(inputs, targets, chunk.len, sPrev), len: chunk.len };
+  }
+
+  /** The chunk's forward has no side effect here, so repeating it is the forward itself. */
+  forwardAgain(step: number, sPrev: Var): { sK: Var } {
+    return this.forward(step, sPrev);
   }
 
   /** Nothing to save: where a step stands follows from its number. */

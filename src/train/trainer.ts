@@ -5,9 +5,11 @@
 import { backward } from '../autograd/engine.js';
 import * as ag from '../autograd/index.js';
 import { noGrad, Var } from '../autograd/variable.js';
+import { auxHeadLoss } from '../models/aux-head.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/rng.js';
-import type { Synthesizer } from '../models/synthesizers.js';
+import { synthOutputToTarget, type Synthesizer } from '../models/synthesizers.js';
+import { fitSynthesizer, type SynthFit } from './synth-fit.js';
 import { Adam, clipGradNorm, globalNorm, Sgd, type Optimizer } from './optimizers.js';
 import type { ParamSet } from '../models/params.js';
 import { lrForStep, modeForStep, type Mode, type StepPosition } from './schedule.js';
@@ -35,7 +37,12 @@ export interface ChunkSource {
    * has no supervised position (a copy task's input phase): then only a synthetic
    * seed, if any, drives the backward.
    */
-  forward(step: number, sPrev: Var): { loss: Var | null; sK: Var; len: number; terminal?: boolean };
+  forward(step: number, sPrev: Var): { loss: Var | null; sK: Var; len: number; terminal?: boolean; top?: Var };
+  /**
+   * The same chunk's forward once more, without side effects (a discount γ ≠ λ needs
+   * a second backward from s_k, and a backward releases its graph). Absent: γ must be λ.
+   */
+  forwardAgain?(step: number, sPrev: Var): { sK: Var };
 }
 
 /**
@@ -80,6 +87,9 @@ export class Trainer {
     const sc = cfg.synthesizer;
     this.synthOpt = synth && sc ? new Adam(synth.params, sc.betas[0], sc.betas[1], sc.eps, sc.weight_decay) : null;
     this.sPrev = Tensor.zeros([source.batch, source.stateSize], source.params.dtype);
+    if (sc && sc.discount !== null && sc.discount !== sc.scale && !source.forwardAgain) {
+      throw new Error(`synthesizer.discount ${sc.discount} differs from synthesizer.scale ${sc.scale}, which this task's data source cannot do yet; leave discount null (= the scale)`);
+    }
   }
 
   /**
@@ -91,8 +101,8 @@ export class Trainer {
     const params = this.source.params;
     const pos = this.source.position(this.step);
     const B = this.source.batch;
-    const reset = pos.resetState ?? pos.chunk === 0;
-    if (reset) {
+    const atReset = pos.resetState ?? pos.chunk === 0;
+    if (atReset) {
       // the recurrent state (and the synthesizer's own) is reset at the start of an epoch
       this.sPrev = Tensor.zeros([B, this.source.stateSize], params.dtype);
       this.synth?.resetState(B);
@@ -101,7 +111,7 @@ export class Trainer {
     const mode: Mode = this.synth ? modeForStep(cfg.policy, cfg.schedule, pos) : 'real';
 
     // steps 1–4: forward, ĝ_k, the two-seed backward, δ_{k−1}
-    const { loss, sK, len, gHat, delta } = this.forwardBackward(mode);
+    const { loss, sK, len, gHat, delta, auxLoss } = this.forwardBackward(mode);
     const lossValue = loss ? loss.item() : 0;
     const gradNorm = globalNorm(params.grad);
     if (!Number.isFinite(lossValue)) throw new NonFiniteError(pos.step, mode, cfg.policy.name, `the loss (${lossValue})`);
@@ -111,9 +121,12 @@ export class Trainer {
     if (seen) this.observer!('backward', seen);
 
     // 5. train the synthesizer on (s_{k−1}, δ_{k−1}): ℓ_SG = (1/B) Σ_b ‖M_φ(s_{k−1,b}) − δ_{k−1,b}‖²
-    const sc = cfg.synthesizer!;
-    const trainSynth = this.synth && (mode === 'synthetic' || sc.train_in_real) && (sc.train_at_reset || !reset);
-    if (trainSynth) sgLoss = this.synthesizerStep(this.sPrev, delta);
+    //    (optionally not on the pair at a reset, whose s_{k−1} = 0 no ĝ is ever asked for)
+    let fit: SynthFit | null = null;
+    const sc = cfg.synthesizer;
+    const trainSynth = this.synth && (mode === 'synthetic' || sc!.train_in_real) && (!atReset || sc!.train_at_reset);
+    if (trainSynth) fit = this.synthesizerStep(this.sPrev, delta);
+    sgLoss = fit ? fit.loss : null;
     if (seen) this.observer!('synthesizer', { ...seen, sgLoss });
 
     // 6. clip (grad_norm is logged before clipping, synthetic part included) and step the model
@@ -134,10 +147,12 @@ export class Trainer {
       loss: lossValue,
       lr,
       mode,
-      sg_loss: sgLoss,
+      sg_loss: fit ? fit.loss : null,
       grad_norm: gradNorm,
       delta_norm: globalNorm(delta.data),
       ghat_norm: gHat ? globalNorm(gHat.data) : null,
+      sg_fit_cos: fit ? fit.cos : null,
+      ...(auxLoss !== undefined ? { aux_loss: auxLoss } : {}),
     };
   }
 
@@ -145,25 +160,41 @@ export class Trainer {
    * Steps 1–4 of §4 for the next chunk from this.sPrev: leaves the model gradient
    * (synthetic part included) in params.grad and returns δ_{k−1}.
    */
-  forwardBackward(mode: Mode): { loss: Var | null; sK: Var; len: number; gHat: Tensor | null; delta: Tensor } {
+  forwardBackward(mode: Mode): { loss: Var | null; sK: Var; len: number; gHat: Tensor | null; delta: Tensor; auxLoss?: number | null } {
     const params = this.source.params;
     const lambda = this.cfg.synthesizer?.scale ?? 0;
+    const auxWeight = this.cfg.synthesizer?.aux ?? 0;
 
     // 1. forward from s_{k−1}; sPrev is a leaf so that δ_{k−1} = ∂/∂s_{k−1} arrives in sPrev.grad
     params.zeroGrad();
     const sPrev = new Var(this.sPrev, true, 'sPrev');
-    const { loss, sK, len, terminal } = this.source.forward(this.step, sPrev);
+    const { loss, sK, len, terminal, top } = this.source.forward(this.step, sPrev);
 
     // 2. ĝ_k = M_φ(s_k), a constant: no gradient reaches φ from here. A terminal chunk
     //    (a copy episode's last: the state is reset after it) has no future, so no seed.
-    let gHat: Tensor | null = null;
-    if (mode === 'synthetic' && this.synth && !terminal) {
-      gHat = noGrad(() => this.synth!.predict(sK.detach(), 'next', this.noiseRng()).value);
+    //    DNI + Aux (aux-head.ts) reads the network's output in both modes.
+    let gHat: Tensor | null = null, netOut: Tensor | null = null;
+    const withAux = auxWeight > 0 && top !== undefined;
+    if (this.synth && !terminal && (mode === 'synthetic' || withAux)) {
+      const synth = this.synth;
+      netOut = noGrad(() => synth.predict(sK.detach(), 'next', this.noiseRng()).value);
+      if (mode === 'synthetic') gHat = synthOutputToTarget(synth, netOut);
     }
 
     // 3. one backward with two seeds: ∂/∂L_k = 1 and ∂/∂s_k = λ·ĝ_k (per batch row, not divided by B or T')
+    //    (with aux: ∂/∂(L_k + aux·ℓ_aux) = 1)
     const roots: Var[] = [], seeds: (Tensor | number)[] = [];
-    if (loss) roots.push(loss), seeds.push(1);
+    let lossRoot = loss, auxLoss: number | null | undefined;
+    if (withAux) {
+      auxLoss = null;
+      if (netOut) {
+        const lAux = auxHeadLoss(params.get('aux.weight'), params.get('aux.bias'), top, netOut);
+        auxLoss = lAux.item();
+        const weighted = ag.scale(lAux, auxWeight);
+        lossRoot = loss ? ag.add(loss, weighted) : weighted;
+      }
+    }
+    if (lossRoot) roots.push(lossRoot), seeds.push(1);
     if (gHat) {
       const seed = gHat.clone();
       for (let i = 0; i < seed.size; i++) seed.data[i] = lambda * seed.data[i]!;
@@ -171,9 +202,28 @@ export class Trainer {
     }
     if (roots.length > 0) backward(roots, seeds);
 
-    // 4. the bootstrapped target δ_{k−1} = ∂L_k/∂s_{k−1} + (∂s_k/∂s_{k−1})ᵀ λ ĝ_k
+    // 4. the bootstrapped target δ_{k−1} = ∂L_k/∂s_{k−1} + (∂s_k/∂s_{k−1})ᵀ γ ĝ_k (γ = λ unless a discount is set)
     const delta = sPrev.grad ?? Tensor.zeros(this.sPrev.shape, this.sPrev.dtype);
-    return { loss, sK, len, gHat, delta };
+    const gamma = this.cfg.synthesizer?.discount ?? lambda;
+    if (gHat && gamma !== lambda) this.addDiscountCorrection(delta, gHat, gamma - lambda);
+    return { loss, sK, len, gHat, delta, auxLoss };
+  }
+
+  /**
+   * δ += (∂s_k/∂s_{k−1})ᵀ c·ĝ_k by a second forward and backward of the chunk from s_k
+   * alone (the backward above released its graph); the model's gradient is left as it was.
+   */
+  private addDiscountCorrection(delta: Tensor, gHat: Tensor, c: number): void {
+    const params = this.source.params;
+    const kept = params.grad.slice();
+    const sPrev = new Var(this.sPrev, true, 'sPrev');
+    const { sK } = this.source.forwardAgain!(this.step, sPrev);
+    const seed = gHat.clone();
+    for (let i = 0; i < seed.size; i++) seed.data[i] = c * seed.data[i]!;
+    backward([sK], [seed]);
+    params.grad.set(kept);
+    const extra = sPrev.grad!.data;
+    for (let i = 0; i < delta.size; i++) delta.data[i] = delta.data[i]! + extra[i]!;
   }
 
   /** Passes over a step whose loss or gradient was not finite (on_nan = skip): no update, the state restarts from zeros. */
@@ -187,16 +237,8 @@ export class Trainer {
     return this.synth?.kind === 'elementwise' ? this.rng : null;
   }
 
-  /** One Adam step of φ on ℓ_SG against the constant target δ; returns ℓ_SG before the update. */
-  private synthesizerStep(sPrevValue: Tensor, delta: Tensor): number {
-    const synth = this.synth!;
-    synth.params.zeroGrad();
-    const B = sPrevValue.shape[0]!;
-    const pred = synth.predict(new Var(sPrevValue), 'previous', this.noiseRng());
-    const err = ag.sub(pred, new Var(delta));
-    const lSG = ag.scale(ag.sum(ag.mul(err, err)), 1 / B);
-    backward([lSG]);
-    this.synthOpt!.step(this.cfg.synthesizer!.lr);
-    return lSG.item();
+  /** One step of φ on the pair (s_{k−1}, δ_{k−1}) (synth-fit.ts). */
+  private synthesizerStep(sPrevValue: Tensor, delta: Tensor): SynthFit {
+    return fitSynthesizer(this.synth!, this.synthOpt!, this.cfg.synthesizer!.lr, sPrevValue, delta, this.noiseRng());
   }
 }

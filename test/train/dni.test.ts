@@ -66,12 +66,61 @@ describe('synthetic gradients', () => {
     });
   }
 
-  it('at the first chunk of an epoch s_{k−1} = 0 and the synthesizer still trains', () => {
-    const cfg = tinyConfig(dir, data, { policy: { name: 'dni' }, synthesizer: {}, steps: 3 });
-    const { records } = run(cfg, 1);
-    expect(records[0]!.chunk).toBe(0);
-    expect(records[0]!.sg_loss).not.toBeNull();
-    expect(records[0]!.delta_norm).toBeGreaterThan(0);
+  it('with a discount γ ≠ λ, δ is the gradient of L_k + γ⟨ĝ_k, s_k⟩ while the parameters get λĝ_k (float64)', () => {
+    const cfg = tinyConfig(dir, data, { hidden: [6, 5], policy: { name: 'dni' }, synthesizer: { scale: 0.7 }, steps: 10 });
+    const r = run(cfg, 3, 'float64');
+    const at = (discount: number | null) => {
+      r.t.cfg.synthesizer!.discount = discount;
+      const out = r.t.forwardBackward('synthetic');
+      return { ...out, grad: Array.from(r.s.model.params.grad), sPrev0: r.t.sPrev.clone(), s: r.s, t: r.t };
+    };
+    const l = at(null), g = at(0.2);
+    expect(g.grad).toEqual(l.grad);
+    expect(g.gHat!.data).toEqual(l.gHat!.data);
+    const F = (sp: Tensor): number =>
+      noGrad(() => {
+        const { loss, sK } = g.s.source.forward(g.t.step, new Var(sp));
+        let dot = 0;
+        for (let i = 0; i < sK.value.size; i++) dot += g.gHat!.data[i]! * sK.value.data[i]!;
+        return loss!.item() + 0.2 * dot;
+      });
+    const eps = 1e-6;
+    let maxErr = 0, maxDiff = 0;
+    for (let i = 0; i < g.sPrev0.size; i++) {
+      const plus = g.sPrev0.clone(), minus = g.sPrev0.clone();
+      plus.data[i] = plus.data[i]! + eps;
+      minus.data[i] = minus.data[i]! - eps;
+      maxErr = Math.max(maxErr, Math.abs((F(plus) - F(minus)) / (2 * eps) - g.delta.data[i]!));
+      maxDiff = Math.max(maxDiff, Math.abs(g.delta.data[i]! - l.delta.data[i]!));
+    }
+    expect(maxDiff).toBeGreaterThan(1e-4); // γ really changed the target
+    expect(maxErr).toBeLessThan(1e-7);
+  });
+
+  it('at the first chunk of an epoch s_{k−1} = 0; the synthesizer trains on that pair only with train_at_reset', () => {
+    const first = (train_at_reset: boolean) =>
+      run(tinyConfig(dir, data, { policy: { name: 'dni' }, synthesizer: { train_at_reset }, steps: 3 }), 2).records;
+    const on = first(true), off = first(false);
+    expect(on[0]!.chunk).toBe(0);
+    expect(on[0]!.sg_loss).not.toBeNull();
+    expect(on[0]!.sg_fit_cos).not.toBeNull();
+    expect(on[0]!.delta_norm).toBeGreaterThan(0);
+    expect(off[0]!.sg_loss).toBeNull();
+    expect(off[0]!.sg_fit_cos).toBeNull();
+    expect(off[1]!.sg_loss).not.toBeNull();
+  });
+
+  it('sg_fit_cos is cos(M_φ(s_{k−1}), δ_{k−1}) before the update, and null without a synthesizer', () => {
+    const cfg = tinyConfig(dir, data, { policy: { name: 'dni' }, synthesizer: { normalize: 'none' }, steps: 4 });
+    const r = run(cfg, 2, 'float64');
+    const pred = noGrad(() => r.s.synth!.predict(new Var(r.t.sPrev), 'previous', null).value);
+    const { delta } = r.t.forwardBackward('synthetic');
+    let ab = 0, aa = 0, bb = 0;
+    for (let i = 0; i < delta.size; i++) (ab += pred.data[i]! * delta.data[i]!), (aa += pred.data[i]! ** 2), (bb += delta.data[i]! ** 2);
+    const rec = r.t.stepOnce();
+    expect(rec.sg_fit_cos).toBeCloseTo(ab / Math.sqrt(aa * bb), 6);
+    const none = run(tinyConfig(dir, data, { steps: 2 }), 1).records[0]!;
+    expect(none.sg_fit_cos).toBeNull();
   });
 });
 

@@ -12,7 +12,7 @@ import type { StepRecord } from '../../src/train/curves.js';
 import { tempDir } from './helpers.js';
 import { setBackend } from '../../src/backends/backend.js';
 import { createCpuBackend } from '../../src/backends/cpu/index.js';
-import { compareRecords, PARITY_ROOT as root, PARITY_STEPS as STEPS, readJsonl, runParityCase } from './parity-compare.js';
+import { compareRecords, PARITY_ROOT as root, PARITY_STEPS as STEPS, readJsonl, runParityCase, withSection4Defaults } from './parity-compare.js';
 
 const cases = fs.existsSync(root)
   ? fs.readdirSync(root).filter((d) => fs.existsSync(path.join(root, d, 'expected_metrics.jsonl'))).sort()
@@ -37,7 +37,11 @@ describe.skipIf(cases.length === 0)('parity with the PyTorch reference (40 steps
     const name = cases[0]!;
     const dir = path.join(root, name);
     const runDir = path.join(out, `cli-${name}`);
-    const r = spawnSync('node', ['dist/src/cli/main.js', 'train', '--config', path.join(dir, 'config.json'), '--init', path.join(dir, 'init.safetensors'), '--steps', String(STEPS), '--out', runDir], { encoding: 'utf8' });
+    // the fixture's keys plus the §4 values of the keys it predates, its data path made absolute
+    const raw = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const config = path.join(out, `cli-${name}.json`);
+    fs.writeFileSync(config, JSON.stringify({ ...withSection4Defaults(raw), data: path.resolve(dir, raw['data'] as string) }));
+    const r = spawnSync('node', ['dist/src/cli/main.js', 'train', '--config', config, '--init', path.join(dir, 'init.safetensors'), '--steps', String(STEPS), '--out', runDir], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const got = readJsonl(path.join(runDir, 'metrics.jsonl')).filter((x) => !('split' in x)) as unknown as StepRecord[];
     compareRecords(got, readJsonl(path.join(dir, 'expected_metrics.jsonl')));

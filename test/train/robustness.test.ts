@@ -131,6 +131,8 @@ describe('numerical faults', () => {
 describe('resume restores every kind of state', () => {
   const cases: [string, Record<string, unknown>][] = [
     ['charlm with the elementwise synthesizer (persistent GRU state, noise RNG)', { policy: { name: 'dni' }, synthesizer: { kind: 'elementwise', units: 4 } }],
+    ['charlm, popart target scale (σ statistics), γ 0.9, aux head, no step at resets', { policy: { name: 'dni' }, synthesizer: { normalize: 'popart', discount: 0.9, aux: 0.5, train_at_reset: false } }],
+    ['charlm, elementwise synthesizer with popart', { policy: { name: 'dni' }, synthesizer: { kind: 'elementwise', units: 4, normalize: 'popart' } }],
     ['copy task (curriculum, current episode, RNG)', { task: 'copy', data: null, split: null, embed: undefined, hidden: [10], batch: 4, bptt: 3, policy: { name: 'dni' }, synthesizer: {}, copy: { stream: false, max_length: 6, threshold: 4 } }],
     ['repeat-copy with SGD momentum and an epoch schedule', { task: 'repeat-copy', data: null, split: null, embed: undefined, hidden: [10], batch: 4, bptt: 3, optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9 }, schedule: { t0: 2 }, policy: { name: 'alternating' }, synthesizer: {}, copy: { stream: false, max_length: 6, threshold: 8 } }],
     ['copy as a stream (rows mid-episode, curriculum window, RNG)', { task: 'copy', data: null, split: null, embed: undefined, hidden: [10], batch: 4, bptt: 3, policy: { name: 'dni' }, synthesizer: {}, copy: { stream: true, max_length: 6, threshold: 4, sequences: 5 } }],

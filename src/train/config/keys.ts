@@ -315,9 +315,34 @@ export const KEYS = {
       doc: 'train the synthesizer in real-gradient steps too',
     }),
     train_at_reset: leaf({
-      check: bool, default: true,
-      flag: { name: '--no-train-at-reset', syntax: 'no-bool', help: 'do not train the synthesizer on the pair at a state reset' },
-      doc: 'train the synthesizer on the pair (s = 0, δ) of a chunk that starts from a reset state',
+      check: bool, default: false,
+      flag: { name: '--train-at-reset', syntax: 'bool', help: 'also train the synthesizer on the pair at a state reset (s = 0) [false]' },
+      doc: 'train the synthesizer on the pair (s = 0, δ) of a chunk that starts from a reset state (§4 reads true; '
+        + 'no ĝ is ever asked for at a reset state, see docs/algorithm.md §10)',
+    }),
+    normalize: leaf({
+      check: choice(['none', 'popart'] as const), default: 'popart',
+      flag: { name: '--sg-normalize', syntax: 'str', help: 'how the synthesizer copes with the target\'s scale: popart (a running scale of δ) or none (§4 exactly) [popart]' },
+      doc: 'target scale: `"popart"` fits δ/σ with σ a running RMS of δ, ĝ = σ·M(s), the last layer rescaled when σ moves '
+        + '(scale-free); `"none"`: M(s) fits δ itself (§4 exactly)',
+    }),
+    discount: leaf<number | null>({
+      check: check('a number >= 0 or null (null: γ = λ, the scale)', (v) => v === null || (isNum(v) && v >= 0)),
+      default: null,
+      rule(v, e) {
+        if (v !== null && !e.isLM) {
+          throw e.error('synthesizer.discount', `${showValue(v)} is not supported for task "${e.task}" yet: `
+            + 'a discount γ ≠ λ repeats the chunk\'s forward, which the copy tasks cannot do; use null');
+        }
+      },
+      flag: { name: '--sg-discount', syntax: 'numOrNone', none: 'lambda', help: 'discount γ of the bootstrapped target ("lambda": γ = λ) [lambda]' },
+      doc: 'γ, the factor on the bootstrapped part of the target δ = ∂L/∂s + γ·Jᵀĝ (null: γ = λ, §4)',
+    }),
+    aux: leaf({
+      check: nonNegNum, default: 0,
+      flag: { name: '--sg-aux', syntax: 'num', help: 'DNI + Aux: weight of the head that predicts ĝ from every h_t (0: off) [0]' },
+      doc: 'DNI + Aux weight (§13): a linear head on the top layer\'s h_t predicts ĝ_k; its mean squared error times this '
+        + 'weight is added to the loss; > 0 adds the model parameters `aux.weight`, `aux.bias`',
     }),
   }, { doc: 'the synthetic-gradient module; null: none (policy "bptt" only)' }),
   steps: leaf({
