@@ -330,9 +330,9 @@ export const KEYS = {
       check: check('a number >= 0 or null (null: γ = λ, the scale)', (v) => v === null || (isNum(v) && v >= 0)),
       default: null,
       rule(v, e) {
-        if (v !== null && !e.isLM) {
-          throw e.error('synthesizer.discount', `${showValue(v)} is not supported for task "${e.task}" yet: `
-            + 'a discount γ ≠ λ repeats the chunk\'s forward, which the copy tasks cannot do; use null');
+        if (v !== null && !e.isLM && e.get('copy.stream') !== true) {
+          throw e.error('synthesizer.discount', `${showValue(v)} is not supported for task "${e.task}" as episodes `
+            + '(copy.stream false) yet: a discount γ ≠ λ repeats the chunk\'s forward, which only the stream can do; use null');
         }
       },
       flag: { name: '--sg-discount', syntax: 'numOrNone', none: 'lambda', help: 'discount γ of the bootstrapped target ("lambda": γ = λ) [lambda]' },
