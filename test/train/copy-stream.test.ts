@@ -163,3 +163,23 @@ describe('the stream copy task', () => {
     expect(() => source.loadStateDict(ep.stateDict())).toThrow(/episodic copy run .*--no-copy-stream/);
   });
 });
+
+describe('the discount γ on the stream', () => {
+  it('γ = 1 changes δ but not what reaches the parameters (λĝ), where γ = λ given explicitly changes nothing', () => {
+    const run = (discount: number | null) => {
+      const { cfg, s } = streamRun({ min_length: 1 }, { policy: { name: 'dni' }, synthesizer: { normalize: 'none', train_at_reset: true, discount } });
+      const t = new Trainer(cfg, s.source, s.synth, s.rng);
+      return Array.from({ length: 6 }, () => t.stepOnce());
+    };
+    const base = run(null), same = run(0.1), one = run(1);
+    expect(same).toEqual(base);
+    // up to the first non-zero ĝ (the synthesizer starts at zero) nothing differs; at it, the model and its
+    // gradient are the same (the parameters get λĝ whatever γ), and δ is not
+    const k = base.findIndex((r) => (r.ghat_norm ?? 0) > 0);
+    expect(k).toBeGreaterThan(0);
+    expect(one.slice(0, k)).toEqual(base.slice(0, k));
+    expect(one[k]!.loss).toBe(base[k]!.loss);
+    expect(one[k]!.grad_norm).toBe(base[k]!.grad_norm);
+    expect(one[k]!.delta_norm).not.toBe(base[k]!.delta_norm);
+  });
+});
