@@ -20,7 +20,7 @@ export function demoConfig(policy: DemoPolicy, steps: number, bptt: number): Rec
     bptt,
     optimizer: { name: 'adam', lr: 1e-3 },
     policy: { name: policy },
-    synthesizer: { kind: 'linear' },
+    synthesizer: policy === 'dni' ? { kind: 'linear' } : null,
     steps,
     seed: 1,
     threads: 1,
