@@ -11,7 +11,7 @@ import { runTraining, type RunResult } from '../train/run.js';
 export const DEMO_POLICIES = ['bptt', 'dni'] as const;
 export type DemoPolicy = (typeof DEMO_POLICIES)[number];
 
-/** The run configuration of one demo policy: experiments/copy/{bptt,dni}.json (docs/results.md), seed 1, cut to a minute. */
+/** One demo policy: experiments/copy/{bptt,dni}.json at T 2, seed 1 (docs/results.md), cut to half its budget. */
 export function demoConfig(policy: DemoPolicy, steps: number, bptt: number): Record<string, unknown> {
   return {
     task: 'copy',
@@ -39,7 +39,7 @@ export function demoVerdict(bpttN: number, dniN: number): string {
 export function demoCommand(cmd: Command): Command {
   return cmd
     .description('built-in demonstration: the copy task as a stream at truncation T, bptt vs dni on the same budget, compared in a table')
-    .option('--steps <n>', 'optimizer steps per policy', '6000')
+    .option('--steps <n>', 'optimizer steps per policy', '7500')
     .option('--bptt <n>', 'truncation length T', '2')
     .option('--out <dir>', 'where the run directories go', path.join('runs', 'demo'))
     .action(async (opts: { steps: string; bptt: string; out: string }) => {
