@@ -19,6 +19,7 @@ export function demoConfig(policy: DemoPolicy, steps: number, bptt: number): Rec
     batch: 32,
     bptt,
     optimizer: { name: 'adam', lr: 1e-3 },
+    clip: null,
     policy: { name: policy },
     synthesizer: policy === 'dni' ? { kind: 'linear' } : null,
     steps,
