@@ -12,6 +12,7 @@ import { createSynthesizer, type Synthesizer } from '../models/synthesizers.js';
 import { Rng } from '../tensor/rng.js';
 import type { DType } from '../tensor/dtype.js';
 import { CopySource } from './copy-source.js';
+import { CopyStreamSource } from './copy-stream.js';
 import { LmSource } from './lm-source.js';
 import type { RunConfig } from './config.js';
 
@@ -39,7 +40,8 @@ export interface LmRun extends RunCommon {
 export interface CopyRun extends RunCommon {
   kind: 'copy';
   model: CopyModel;
-  source: CopySource;
+  /** copy.stream: one endless stream of episodes per row (§12), else episodes from a zero state (§8) */
+  source: CopySource | CopyStreamSource;
 }
 
 /** What buildRun (and setupRun) make of a configuration: a language-model run or a copy-task run (see `kind`). */
@@ -69,7 +71,8 @@ export function buildRun(cfg: RunConfig, corpus: CharCorpus | WordCorpus | null,
   const model = new CopyModel(inWidth, outWidth, cfg.hidden, dtype, withAux(cfg));
   model.params.initUniform(rng, cfg.init_range);
   const synth = createSynth(cfg, model.stateSize, rng, dtype);
-  const source = new CopySource(cfg.task, model, cfg.copy, cfg.batch, cfg.bptt, rng);
+  const Source = cfg.copy.stream ? CopyStreamSource : CopySource;
+  const source = new Source(cfg.task, model, cfg.copy, cfg.batch, cfg.bptt, rng);
   return { kind: 'copy', cfg, model, source, synth, rng };
 }
 

@@ -1,4 +1,5 @@
-// The copy / repeat-copy tasks as a chunk source (an "epoch" is one episode of
+// The copy / repeat-copy tasks as episodes (copy.stream false; the stream of §12
+// is copy-stream.ts) (an "epoch" is one episode of
 // B sequences; chunks never straddle two episodes), with the curriculum of §8:
 // after every episode the bit errors per sequence are recorded; when their mean
 // over the last `CURRICULUM_WINDOW` episodes at the current level is below
@@ -37,6 +38,14 @@ export interface CopySummary {
   bestN: number;
   bestR: number;
   recentError: number;
+  /** sequences (episodes of one row) completed */
+  samples: number;
+}
+
+/** The level after (N, R) is solved: copy raises N by one; repeat-copy raises N when N ≤ R, else R (each up to its maximum). */
+export function nextLevel(kind: CopyKind, N: number, R: number, cfg: CopyConfig): { N: number; R: number } {
+  if (kind === 'copy' || N <= R || R >= cfg.repeats_max) return { N: Math.min(N + 1, cfg.max_length), R };
+  return { N, R: Math.min(R + 1, cfg.repeats_max) };
 }
 
 /** The copy / repeat-copy task as a ChunkSource: generated episodes and the curriculum that lengthens them (docs/algorithm.md §8). */
@@ -108,8 +117,7 @@ export class CopySource implements ChunkSource, Stateful {
       st.bestR = st.R;
     }
     if (st.recent.length === CURRICULUM_WINDOW && mean < this.cfg.threshold) {
-      if (this.kind === 'copy' || st.N <= st.R || st.R >= this.cfg.repeats_max) st.N = Math.min(st.N + 1, this.cfg.max_length);
-      else st.R = Math.min(st.R + 1, this.cfg.repeats_max);
+      ({ N: st.N, R: st.R } = nextLevel(this.kind, st.N, st.R, this.cfg));
       st.recent = [];
     }
     st.episode++;
@@ -132,7 +140,7 @@ export class CopySource implements ChunkSource, Stateful {
   /** Where the curriculum got to, for the run's result. */
   summary(): CopySummary {
     const st = this.state;
-    return { N: st.N, R: st.R, bestN: st.bestN, bestR: st.bestR, recentError: this.recentError() };
+    return { N: st.N, R: st.R, bestN: st.bestN, bestR: st.bestR, recentError: this.recentError(), samples: st.episode * this.batch };
   }
 
   /** The curriculum and the episode under way (its bits as drawn, so that a resumed run finishes the same one). */
@@ -154,6 +162,7 @@ export class CopySource implements ChunkSource, Stateful {
       return Float32Array.from(t.data);
     };
     if (!d.meta) throw new Error('the metadata entry "copy" (the curriculum) is missing');
+    if (d.meta['stream'] === true) throw new Error('it holds a stream copy run (copy.stream true), and this run is configured as episodic; resume it with "copy": {"stream": true}');
     const { episode_shape: shape, ...curriculum } = d.meta as unknown as CurriculumState & { episode_shape: { N: number; R: number; length: number } };
     this.state = curriculum;
     const e = this.episode;

@@ -28,6 +28,9 @@ export interface GroupPlot {
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22'];
 const fin = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+// a loop, not Math.min(...v): runs of 10^5 steps overflow the call stack with a spread
+const minOf = (v: number[]) => v.reduce((a, b) => Math.min(a, b), Infinity);
+const maxOf = (v: number[]) => v.reduce((a, b) => Math.max(a, b), -Infinity);
 
 /** Per x, the mean, min and max over the runs that have a value there. */
 export function aggregate(runs: Pt[][]): { mean: Pt[]; band: [number, number, number][] } {
@@ -36,7 +39,7 @@ export function aggregate(runs: Pt[][]): { mean: Pt[]; band: [number, number, nu
   const xs = [...at.keys()].sort((a, b) => a - b);
   return {
     mean: xs.map((x) => [x, at.get(x)!.reduce((a, b) => a + b, 0) / at.get(x)!.length]),
-    band: xs.map((x) => [x, Math.min(...at.get(x)!), Math.max(...at.get(x)!)]),
+    band: xs.map((x) => [x, minOf(at.get(x)!), maxOf(at.get(x)!)]),
   };
 }
 
@@ -58,7 +61,7 @@ const isStep = (r: MetricRecord) => (r as { split?: unknown }).split === undefin
 /** Valid loss against steps per group; the training loss (bucket means) when no run has valid records. */
 export function lossPlot(groups: Group[], title: string): GroupPlot {
   const hasValid = groups.some((g) => g.runs.some((r) => r.records.some(isValid)));
-  const maxStep = Math.max(1, ...groups.flatMap((g) => g.runs.flatMap((r) => r.records.map((x) => (fin(x.step) ? x.step : 0)))));
+  const maxStep = Math.max(1, maxOf(groups.flatMap((g) => g.runs.flatMap((r) => r.records.map((x) => (fin(x.step) ? x.step : 0))))));
   const width = Math.max(1, Math.ceil((maxStep + 1) / 200));
   const series = groups.map((g): PlotSeries => {
     const runs = g.runs.map((r) => hasValid
@@ -114,9 +117,9 @@ export function renderGroupPlot(p: GroupPlot, W = 900, H = 500): string {
   const y0 = bottom + 16, y1 = H - 52;
   const pts = p.series.flatMap((s) => [...s.mean, ...s.band.flatMap(([x, lo, hi]): Pt[] => [[x, lo], [x, hi]]), ...(s.lines ?? []).flat()]);
   const xs = pts.map((q) => q[0]), ys = pts.map((q) => q[1]);
-  let xlo = xs.length ? Math.min(...xs) : 0, xhi = xs.length ? Math.max(...xs) : 1;
+  let xlo = xs.length ? minOf(xs) : 0, xhi = xs.length ? maxOf(xs) : 1;
   if (xhi === xlo) { xlo -= 1; xhi += 1; }
-  let ylo = ys.length ? Math.min(...ys) : 0, yhi = ys.length ? Math.max(...ys) : 1;
+  let ylo = ys.length ? minOf(ys) : 0, yhi = ys.length ? maxOf(ys) : 1;
   if (yhi === ylo) { const d = Math.abs(ylo) * 0.1 || 1; ylo -= d; yhi += d; }
   const pad = (yhi - ylo) * 0.05;
   ylo -= pad; yhi += pad;

@@ -26,8 +26,8 @@ const SECTION4 = { normalize: 'none', train_at_reset: true };
 const cases: [string, Record<string, unknown>][] = [
   ['charlm-elementwise', { policy: { name: 'dni' }, synthesizer: { kind: 'elementwise', units: 4, ...SECTION4 } }],
   ['charlm-tied-sgd', { embed: 12, tied: true, optimizer: { name: 'sgd', lr: 0.5, momentum: 0.9 }, policy: { name: 'alternating' }, synthesizer: { kind: 'linear', ...SECTION4 }, schedule: { t0: 7 } }],
-  ['copy-mlp', { task: 'copy', data: null, split: null, embed: undefined, hidden: [10], batch: 4, bptt: 3, policy: { name: 'dni' }, synthesizer: { ...SECTION4 }, copy: { max_length: 6, threshold: 4 } }],
-  ['repeat-copy-sgd', { task: 'repeat-copy', data: null, split: null, embed: undefined, hidden: [10], batch: 4, bptt: 3, optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9 }, schedule: { t0: 2 }, policy: { name: 'alternating' }, synthesizer: { ...SECTION4 }, copy: { max_length: 6, threshold: 8 } }],
+  ['copy-mlp', { task: 'copy', data: null, split: null, embed: undefined, hidden: [10], batch: 4, bptt: 3, policy: { name: 'dni' }, synthesizer: { ...SECTION4 }, copy: { stream: false, max_length: 6, threshold: 4 } }],
+  ['repeat-copy-sgd', { task: 'repeat-copy', data: null, split: null, embed: undefined, hidden: [10], batch: 4, bptt: 3, optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9 }, schedule: { t0: 2 }, policy: { name: 'alternating' }, synthesizer: { ...SECTION4 }, copy: { stream: false, max_length: 6, threshold: 8 } }],
 ];
 
 describe('checkpoints of earlier versions', () => {

@@ -55,7 +55,7 @@ describe('resolveConfig: defaults', () => {
       synthesizer: null, steps: null, epochs: 1, backend: 'cpu', seed: 0, init_range: 0.1, init: null,
       eval: { batch: 10, every: null },
       diagnostics: { every: null, horizon: 4 },
-      copy: { width: 8, min_length: 1, max_length: 20, repeats_max: 1, threshold: 0.15, sequences: 100 },
+      copy: { width: 8, min_length: 1, max_length: 20, repeats_max: 1, threshold: 0.15, sequences: 100, stream: true },
       threads: null, on_nan: 'stop',
     };
     expect(cfg).toEqual(expected);
@@ -99,7 +99,7 @@ describe('resolveConfig: defaults', () => {
     const c = resolve({ task: 'copy', hidden: 64, batch: 8, bptt: 5, steps: 100 });
     expect(c.data).toBeNull();
     expect(c.embed).toBe(64);
-    expect(c.copy).toEqual({ width: 8, min_length: 1, max_length: 20, repeats_max: 1, threshold: 0.15, sequences: 100 });
+    expect(c.copy).toEqual({ width: 8, min_length: 1, max_length: 20, repeats_max: 1, threshold: 0.15, sequences: 100, stream: true });
     const r = resolve({ task: 'repeat-copy', hidden: 64, batch: 8, bptt: 5, steps: 100, copy: { width: 4 } });
     expect(r.copy.repeats_max).toBe(10);
     expect(r.copy.width).toBe(4);
@@ -333,7 +333,7 @@ describe('command-line flags', () => {
       '--synth-noise', '--no-train-in-real', '--train-at-reset', '--sg-normalize', '--sg-discount', '--sg-aux', '--optimizer', '--lr', '--lr-min', '--lr-max', '--weight-decay',
       '--momentum', '--clip', '--restart-t0', '--restart-mult', '--restart-cycles', '--restart-unit', '--fractional',
       '--policy-unit', '--epochs', '--steps', '--seed', '--init', '--init-range', '--eval-batch', '--eval-every',
-      '--backend', '--threads', '--on-nan', '--copy-width', '--copy-min-length', '--copy-max-length',
+      '--backend', '--threads', '--on-nan', '--copy-width', '--copy-min-length', '--copy-max-length', '--no-copy-stream',
       '--diagnose-every', '--diagnose-horizon'];
     expect([...seen].sort()).toEqual([...expected].sort());
   });
@@ -498,7 +498,7 @@ const KEY_PATHS = [
   'synthesizer.betas', 'synthesizer.eps', 'synthesizer.weight_decay', 'synthesizer.hidden', 'synthesizer.units',
   'synthesizer.noise', 'synthesizer.train_in_real', 'steps', 'epochs', 'backend', 'seed', 'init_range', 'init',
   'eval', 'eval.batch', 'eval.every', 'copy', 'copy.width', 'copy.min_length', 'copy.max_length',
-  'copy.repeats_max', 'copy.threshold', 'copy.sequences', 'threads', 'on_nan', 'backend_used', 'adapter',
+  'copy.repeats_max', 'copy.threshold', 'copy.sequences', 'copy.stream', 'threads', 'on_nan', 'backend_used', 'adapter',
 ];
 
 const BASES: Record<string, unknown>[] = [

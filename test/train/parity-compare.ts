@@ -80,5 +80,14 @@ export async function runParityCase(name: string, runDir: string): Promise<void>
   await runTraining(cfg, { outDir: runDir });
   const got = readJsonl(path.join(runDir, 'metrics.jsonl')).filter((r) => !('split' in r)) as unknown as StepRecord[];
   compareRecords(got, readJsonl(path.join(dir, 'expected_metrics.jsonl')));
+  compareCopyFields(got, readJsonl(path.join(dir, 'expected_metrics.jsonl')));
   compareWeights(path.join(runDir, 'checkpoint.safetensors'), path.join(dir, 'final.safetensors'));
+}
+
+/** A copy task's curriculum fields (level, samples), where the fixture has them: exactly. */
+export function compareCopyFields(got: StepRecord[], want: Record<string, unknown>[]): void {
+  got.forEach((g, i) => {
+    const r = g as unknown as Record<string, unknown>, w = want[i]!;
+    for (const key of ['copy_n', 'copy_r', 'samples']) if (key in w) expect(r[key], `step ${i} ${key}`).toBe(w[key]);
+  });
 }

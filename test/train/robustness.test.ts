@@ -12,10 +12,17 @@ import { tempDir, tinyConfig, writeCorpus } from './helpers.js';
 const CLI = path.resolve('dist/src/cli/main.js');
 const dir = tempDir();
 const data = writeCorpus(dir, 1200);
-const trainArgs = (out: string) => [
+const charlmArgs = (out: string) => [
   CLI, 'train', '--task', 'charlm', '--data', data, '--split', '0.1,0', '--embed', '8', '--hidden', '16', '--batch', '4', '--bptt', '6',
   '--policy', 'alternating', '--synth', 'mlp', '--restart-t0', '7', '--restart-unit', 'step', '--steps', '1800', '--seed', '3', '--out', out,
 ];
+// the stream copy task: rows in mid-episode at every kill, a curriculum that rises often (short window, loose threshold)
+const streamConfig = path.join(dir, 'stream.json');
+fs.writeFileSync(streamConfig, JSON.stringify({
+  task: 'repeat-copy', hidden: 16, batch: 4, bptt: 3, policy: { name: 'dni' }, synthesizer: { kind: 'linear' },
+  copy: { stream: true, max_length: 5, repeats_max: 3, threshold: 6, sequences: 6 },
+}));
+const streamArgs = (out: string) => [CLI, 'train', '--config', streamConfig, '--steps', '2500', '--seed', '3', '--out', out];
 
 function readRun(out: string) {
   const metrics = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8');
@@ -42,16 +49,16 @@ function killAfter(args: string[], ms: number, signal: NodeJS.Signals): Promise<
 }
 
 describe('interruption and resume', () => {
-  it('an uninterrupted run and a run killed (SIGKILL, SIGINT, SIGTERM) at random moments and resumed give identical metrics and weights', async () => {
+  it.each([['charlm', charlmArgs], ['repeat-copy as a stream', streamArgs]] as const)('%s: an uninterrupted run and a run killed (SIGKILL, SIGINT, SIGTERM) at random moments and resumed give identical metrics and weights', async (name, trainArgs) => {
     expect(fs.existsSync(CLI), 'run `npm run build` first (npm test does)').toBe(true);
-    const ref = path.join(dir, 'ref');
+    const ref = path.join(dir, `ref-${name}`);
     const t0 = Date.now();
     expect(runToEnd(trainArgs(ref))).toBe(0);
     // kills land within the first 60 % of an uninterrupted run's time (however fast the machine and the kernels)
     const window = Math.max(300, Math.round(0.6 * (Date.now() - t0)));
     const expected = readRun(ref);
 
-    const out = path.join(dir, 'killed');
+    const out = path.join(dir, `killed-${name}`);
     const rng = new Rng(Number(process.env.SYNTHGRAD_KILL_SEED ?? Date.now() % 100000));
     const signals: NodeJS.Signals[] = ['SIGKILL', 'SIGINT', 'SIGKILL', 'SIGTERM', 'SIGKILL', 'SIGKILL'];
     let finished = false, interrupted = 0;
@@ -127,8 +134,10 @@ describe('resume restores every kind of state', () => {
     ['charlm with the elementwise synthesizer (persistent GRU state, noise RNG)', { policy: { name: 'dni' }, synthesizer: { kind: 'elementwise', units: 4 } }],
     ['charlm, popart target scale (σ statistics), γ 0.9, aux head, no step at resets', { policy: { name: 'dni' }, synthesizer: { normalize: 'popart', discount: 0.9, aux: 0.5, train_at_reset: false } }],
     ['charlm, elementwise synthesizer with popart', { policy: { name: 'dni' }, synthesizer: { kind: 'elementwise', units: 4, normalize: 'popart' } }],
-    ['copy task (curriculum, current episode, RNG)', { task: 'copy', data: null, split: null, embed: undefined, hidden: [10], batch: 4, bptt: 3, policy: { name: 'dni' }, synthesizer: {}, copy: { max_length: 6, threshold: 4 } }],
-    ['repeat-copy with SGD momentum and an epoch schedule', { task: 'repeat-copy', data: null, split: null, embed: undefined, hidden: [10], batch: 4, bptt: 3, optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9 }, schedule: { t0: 2 }, policy: { name: 'alternating' }, synthesizer: {}, copy: { max_length: 6, threshold: 8 } }],
+    ['copy task (curriculum, current episode, RNG)', { task: 'copy', data: null, split: null, embed: undefined, hidden: [10], batch: 4, bptt: 3, policy: { name: 'dni' }, synthesizer: {}, copy: { stream: false, max_length: 6, threshold: 4 } }],
+    ['repeat-copy with SGD momentum and an epoch schedule', { task: 'repeat-copy', data: null, split: null, embed: undefined, hidden: [10], batch: 4, bptt: 3, optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9 }, schedule: { t0: 2 }, policy: { name: 'alternating' }, synthesizer: {}, copy: { stream: false, max_length: 6, threshold: 8 } }],
+    ['copy as a stream (rows mid-episode, curriculum window, RNG)', { task: 'copy', data: null, split: null, embed: undefined, hidden: [10], batch: 4, bptt: 3, policy: { name: 'dni' }, synthesizer: {}, copy: { stream: true, max_length: 6, threshold: 4, sequences: 5 } }],
+    ['repeat-copy as a stream with an epoch schedule (epoch = step)', { task: 'repeat-copy', data: null, split: null, embed: undefined, hidden: [10], batch: 4, bptt: 3, schedule: { t0: 4 }, policy: { name: 'alternating' }, synthesizer: {}, copy: { stream: true, max_length: 6, repeats_max: 3, threshold: 8, sequences: 5 } }],
   ];
   it.each(cases)('%s: 12 steps + resume to 30 = 30 steps', async (_name, over) => {
     const cfgAt = (steps: number) => tinyConfig(dir, data, { ...over, steps });

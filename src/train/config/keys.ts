@@ -48,10 +48,10 @@ const copyOnly = {
 
 /** Copy-task defaults: repeat-copy goes up to 10 repeats, copy has one. */
 export function copyDefaults(task: Task): { width: number; min_length: number; max_length: number;
-  repeats_max: number; threshold: number; sequences: number; } {
+  repeats_max: number; threshold: number; sequences: number; stream: boolean; } {
   return {
     width: 8, min_length: 1, max_length: 20, repeats_max: task === 'repeat-copy' ? 10 : 1,
-    threshold: 0.15, sequences: 100,
+    threshold: 0.15, sequences: 100, stream: true,
   };
 }
 
@@ -359,9 +359,9 @@ export const KEYS = {
       check: check('a number >= 0 or null (null: γ = λ, the scale)', (v) => v === null || (isNum(v) && v >= 0)),
       default: null,
       rule(v, e) {
-        if (v !== null && !e.isLM) {
-          throw e.error('synthesizer.discount', `${showValue(v)} is not supported for task "${e.task}" yet: `
-            + 'a discount γ ≠ λ repeats the chunk\'s forward, which the copy tasks cannot do; use null');
+        if (v !== null && !e.isLM && e.get('copy.stream') !== true) {
+          throw e.error('synthesizer.discount', `${showValue(v)} is not supported for task "${e.task}" as episodes `
+            + '(copy.stream false) yet: a discount γ ≠ λ repeats the chunk\'s forward, which only the stream can do; use null');
         }
       },
       flag: { name: '--sg-discount', syntax: 'numOrNone', none: 'lambda', help: 'discount γ of the bootstrapped target ("lambda": γ = λ) [lambda]' },
@@ -465,7 +465,15 @@ export const KEYS = {
     }),
     sequences: leaf({
       check: posInt, default: 100, applies: copyOnly,
-      doc: 'the number of recent sequences that average is taken over',
+      doc: 'the number of recent sequences that average is taken over (the stream: the last episodes completed ' +
+        'at the current level, over all rows; episodic: the last 3 episodes of B sequences)',
+    }),
+    stream: leaf({
+      check: bool, default: true, applies: copyOnly,
+      flag: { name: '--no-copy-stream', syntax: 'no-bool', help: 'copy tasks: episodes from a zero state (§8) instead of one endless stream per row' },
+      doc: 'each batch row is an endless stream of episodes, the state reset only at the run\'s start, truncation ' +
+        'points at every phase of an episode (Jaderberg et al.\'s protocol, docs/algorithm.md §12); a stream has no ' +
+        'epochs: one step counts as one epoch. false: every episode starts from a zero state (§8)',
     }),
   }, { written: (c) => c.task === 'copy' || c.task === 'repeat-copy', doc: 'the copy tasks\' curriculum' }),
   diagnostics: section(false, {
