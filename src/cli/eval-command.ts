@@ -1,4 +1,5 @@
 // `synthgrad eval` and `synthgrad sample`: read a run directory back.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, resolveConfig, type RunConfig } from '../train/config.js';
@@ -15,6 +16,11 @@ import { selectBackend } from './backend-select.js';
 import { parseThreadsOption } from './threads-option.js';
 
 function loadRun(dir: string, overrides: Record<string, unknown> = {}): { cfg: RunConfig; checkpoint: string } {
+  const missing = ['config.json', 'checkpoint.safetensors'].filter((f) => !fs.existsSync(path.join(dir, f)));
+  if (missing.length) {
+    const what = fs.existsSync(dir) ? `has no ${missing.join(' and no ')}` : 'does not exist';
+    throw new ConfigError(`${dir} ${what}: give a run directory written by \`synthgrad train\``);
+  }
   const { raw, baseDir } = loadConfigFile(path.join(dir, 'config.json'));
   const cfg = resolveConfig({ ...(raw as object), ...overrides, init: null }, { baseDir, source: path.join(dir, 'config.json'), path: nodePath });
   return { cfg, checkpoint: path.join(dir, 'checkpoint.safetensors') };

@@ -1,11 +1,14 @@
 // `synthgrad train`: config file + flags → resolved config → run directory.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { applyFlags, ConfigError, configToJson, resolveConfig, type RunConfig } from '../train/config.js';
 import { loadConfigFile, nodePath } from '../train/config-file.js';
-import { runTraining, type RunResult } from '../train/run.js';
-import { selectBackend } from './backend-select.js';
+import { prepareOutDir, runTraining, type RunResult } from '../train/run.js';
+import { builtinCorpusPath } from '../data/builtin.js';
+import { defaultThreads, selectBackend } from './backend-select.js';
+import { checkFits, estimateRun } from '../train/estimate.js';
 import { addTrainFlags, givenOptions, trainFlagValues } from './train-flags.js';
 import { setBackend } from '../backends/backend.js';
 
@@ -14,26 +17,31 @@ export function trainCommand(cmd: Command): Command {
     .description('train a model; writes config.json, metrics.jsonl, checkpoint.safetensors and curves.svg to --out')
     .option('--config <file>', 'run configuration (JSON, docs/config.md); options given here win over it')
     .option('--out <dir>', 'run directory [runs/<task>-<date>-<time>]')
-    .option('--resume <dir>', 'continue the run in <dir> from its checkpoint (its config.json; --steps/--epochs may extend it)');
+    .option('--resume <dir>', 'continue the run in <dir> from its checkpoint (its config.json; --steps/--epochs may extend it)')
+    .option('--overwrite', 'replace the run already in --out (without it, such an --out is refused)');
   addTrainFlags(cmd);
   cmd.addHelpText(
     'after',
     `
 Every option is a shortcut for one key of the run configuration (docs/config.md); the command line wins.
-On the command line alone, a single charlm text file holds out its last 5% for validation and 5% for test
-(--split none: no hold-out); in a config file, "split": null (the default) means no hold-out.
+Without --data, charlm trains on the built-in corpus (data/tinyshakespeare.txt). On the command line alone,
+a single charlm text file holds out its last 5% for validation and 5% for test (--split none: no hold-out);
+in a config file, "split": null (the default) means no hold-out, except for the built-in corpus.
+An --out that already holds a run is refused: --resume it, give another --out, or add --overwrite.
 
 Exit codes: 0 done, 2 bad option/config/data/checkpoint (nothing was run), 3 non-finite loss or gradient
 (the last good checkpoint is kept), 130/143 interrupted by SIGINT/SIGTERM after writing a checkpoint.
 
 Examples:
-  synthgrad train --task charlm --data tinyshakespeare.txt --hidden 256 --epochs 1 --out runs/shakespeare
+  synthgrad train --steps 200                      # the defaults: charlm on the built-in corpus
+  synthgrad train --data input.txt --hidden 512 --epochs 1 --out runs/shakespeare
   synthgrad train --task charlm --data input.txt --policy alternating --synth linear --restart-t0 1 --epochs 4
   synthgrad train --config run.json --init init.safetensors --steps 40 --out runs/check
   synthgrad train --resume runs/shakespeare --epochs 2`,
   );
   cmd.action(async (opts: Record<string, unknown>) => {
     const { cfg, configJson, outDir, resume } = resolveTrainOptions(opts);
+    if (!resume) prepareOutDir(outDir, { overwrite: opts.overwrite === true, configFile: typeof opts.config === 'string' ? opts.config : null });
     const backend = await selectBackend(cfg.backend, cfg.threads);
     process.stderr.write(`${backend.line}\n`);
     setBackend(backend.backend);
@@ -53,6 +61,8 @@ Examples:
       progress: process.stderr,
       stopRequested: () => signal,
       configJson: json,
+      threads: backend.threads ?? 1,
+      memory: { total: os.totalmem(), maxBuffer: deviceBufferLimit(backend.backend) },
     });
     // the WebGPU backend and the thread pool run in worker threads: release them
     (backend.backend as { dispose?: () => void }).dispose?.();
@@ -75,10 +85,33 @@ function printSummary(r: RunResult, outDir: string): void {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-function defaultOutDir(task: string): string {
-  const d = new Date();
+/** The WebGPU device's largest buffer, where the backend tells it. */
+function deviceBufferLimit(b: unknown): number | null {
+  const l = (b as { limits?: { maxBufferSize?: number; maxStorageBufferBindingSize?: number } }).limits;
+  const v = [l?.maxBufferSize, l?.maxStorageBufferBindingSize].filter((x): x is number => typeof x === 'number' && x > 0);
+  return v.length ? Math.min(...v) : null;
+}
+
+/**
+ * runs/<task>-<date>-<time>, made at once so that a second run started in the
+ * same second (mkdir fails: it exists) takes the next free suffix (-2, -3, …).
+ */
+export function defaultOutDir(task: string, now = new Date(), root = 'runs'): string {
   const p = (n: number) => String(n).padStart(2, '0');
-  return path.join('runs', `${task}-${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`);
+  const d = now;
+  const base = path.join(root, `${task}-${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`);
+  for (let i = 1; ; i++) {
+    const dir = i === 1 ? base : `${base}-${i}`;
+    try {
+      fs.mkdirSync(root, { recursive: true });
+      fs.mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && fs.statSync(root).isDirectory()) continue;
+      throw new ConfigError(`cannot create the run directory ${dir} (${code ?? (e as Error).message}); give --out DIR`, undefined, '--out');
+    }
+  }
 }
 
 /** Resolves the command line into a validated config, before any work starts. */
@@ -105,13 +138,23 @@ export function resolveTrainOptions(opts: Record<string, unknown>): { cfg: RunCo
     ({ raw, baseDir } = loadConfigFile(opts.config));
     source = opts.config;
   }
+  if (resumeDir && opts.overwrite) throw new ConfigError('option --overwrite: cannot be combined with --resume (a resumed run continues its directory)', undefined, '--overwrite');
   const merged = applyFlags(raw, trainFlagValues(opts), { cwd: process.cwd(), path: nodePath }) as Record<string, unknown>;
+  // charlm without data: the built-in corpus, with the command line's hold-out unless a split is given
+  const builtin = !resumeDir && (merged.task ?? 'charlm') === 'charlm' && merged.data === undefined;
+  if (builtin) {
+    merged.data = builtinCorpusPath();
+    if (merged.split === undefined) merged.split = { valid: 0.05, test: 0.05 };
+  }
   // The command line's convenience default: a single charlm file holds out 5% + 5%.
-  if (!resumeDir && !opts.config && opts.split === undefined && merged.task === 'charlm' && typeof merged.data === 'string') {
+  if (!resumeDir && !opts.config && opts.split === undefined && (merged.task ?? 'charlm') === 'charlm' && typeof merged.data === 'string') {
     const p = path.resolve(baseDir, merged.data);
     if (fs.existsSync(p) && fs.statSync(p).isFile()) merged.split = { valid: 0.05, test: 0.05 };
   }
   const cfg = resolveConfig(merged, { baseDir, source, path: nodePath });
+  // a model far too big for the machine stops here, before the data are read or anything is allocated
+  checkFits(estimateRun(cfg, { vocab: 1, trainTokens: 0 }, cfg.threads ?? defaultThreads()), { total: os.totalmem() });
+  if (opts.out === '') throw new ConfigError('option --out: an empty path; give a directory', undefined, '--out');
   const outDir = resumeDir ?? (typeof opts.out === 'string' ? opts.out : defaultOutDir(cfg.task));
   return { cfg, configJson: configToJson(cfg, outDir, {}, nodePath), outDir, resume: resumeDir !== null };
 }

@@ -3,6 +3,7 @@
 // that a kill at any moment leaves loadable, and exact resume. The steps, their
 // records and the evaluations are run-loop.ts's.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { readFileBytes, writeFileAtomic } from '../io/atomic-file.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -14,10 +15,15 @@ import { setupRun, type RunSetup } from './setup.js';
 import type { CopySummary } from './copy-source.js';
 import { RunLoop } from './run-loop.js';
 import type { NonFiniteError, Trainer } from './trainer.js';
-import type { RunConfig } from './config.js';
+import { ConfigError, type RunConfig } from './config.js';
+import { checkFits, estimateLine, estimateRun, timingLine, type MemoryLimits } from './estimate.js';
 
 export const CHECKPOINT = 'checkpoint.safetensors';
 export const METRICS = 'metrics.jsonl';
+export const CONFIG = 'config.json';
+const CURVES = 'curves.svg';
+/** The timing line comes after this many steps (the first one, a warm-up, not counted). */
+const TIMING_STEPS = 5;
 
 export interface RunOptions {
   outDir: string;
@@ -35,6 +41,10 @@ export interface RunOptions {
   checkpointSeconds?: number;
   /** called before every step (custom logging, fault injection in tests) */
   beforeStep?: (trainer: Trainer, setup: RunSetup) => void;
+  /** what the run may use [os.totalmem()]; a run estimated above it stops before allocating (ConfigError) */
+  memory?: MemoryLimits;
+  /** the CPU threads the backend runs (their shared buffers count in the estimate) [1] */
+  threads?: number;
 }
 
 export interface RunResult {
@@ -104,7 +114,15 @@ function truncateMetrics(file: string, step: number): MetricRecord[] {
 export async function runTraining(cfg: RunConfig, opts: RunOptions): Promise<RunResult> {
   const log = opts.log ?? (() => {});
   const t0 = Date.now();
-  const s = setupRun(cfg, log);
+  const limits = opts.memory ?? { total: os.totalmem() };
+  const threads = opts.threads ?? 1;
+  // the model without the data first (a width far too big stops before the corpus is read), then with it
+  checkFits(estimateRun(cfg, { vocab: 1, trainTokens: 0 }, threads), limits);
+  const s = setupRun(cfg, log, 'float32', (sizes) => {
+    const e = estimateRun(cfg, sizes, threads);
+    checkFits(e, limits);
+    log(estimateLine(e));
+  });
   log(`${opts.resume ? 'resuming' : 'training'} ${cfg.task} → ${opts.outDir}`);
   const out = opts.outDir;
   fs.mkdirSync(out, { recursive: true });
@@ -124,18 +142,30 @@ export async function runTraining(cfg: RunConfig, opts: RunOptions): Promise<Run
   } else {
     writeFileAtomic(metricsFile, '');
   }
-  if (opts.configJson) writeFileAtomic(path.join(out, 'config.json'), JSON.stringify(opts.configJson, null, 2) + '\n');
+  if (opts.configJson) writeFileAtomic(path.join(out, CONFIG), JSON.stringify(opts.configJson, null, 2) + '\n');
 
   const saveCheckpoint = () => writeFileAtomic(ckptFile, loop.checkpointBytes());
   const progress = createProgress({ total: loop.total, stream: opts.progress ?? { isTTY: false, write: () => true }, label: cfg.task });
   let stopped: NodeJS.Signals | null = null;
   let lastCheckpoint = Date.now();
   const every = (opts.checkpointSeconds ?? 60) * 1000;
+  const firstStep = trainer.step;
+  let warm = 0;
+
+  const timing = () => {
+    const n = trainer.step - firstStep - 1;
+    if (n === 0) warm = performance.now();
+    if (n === TIMING_STEPS || (n > 0 && n < TIMING_STEPS && trainer.step === loop.total)) {
+      const perEpoch = s.kind === 'lm' ? s.source.position(0).chunksPerEpoch : null;
+      log(timingLine((performance.now() - warm) / 1000 / n, s.source.batch * cfg.bptt, perEpoch));
+    }
+  };
 
   while (!loop.done) {
     opts.beforeStep?.(trainer, s);
     const { record: rec, epochEnd } = loop.step();
     if (!rec) continue; // skipped (on_nan = skip), or the end of the run (on_nan = stop)
+    timing();
     progress.update({ step: rec.step, loss: rec.loss, lr: rec.lr, mode: rec.mode, tokens: rec.chunk_len * s.source.batch });
     stopped = opts.stopRequested?.() ?? null;
     if (epochEnd || stopped || Date.now() - lastCheckpoint > every) {
@@ -149,10 +179,17 @@ export async function runTraining(cfg: RunConfig, opts: RunOptions): Promise<Run
   progress.done();
   let test: EvalRecord | null = null;
   if (!stopped && !loop.nonFinite) {
-    test = loop.finish().test;
+    // a resumed run that was killed after its final evaluations but before the last checkpoint has them already
+    const done = (split: 'valid' | 'test') =>
+      (records.find((r) => 'split' in r && r.split === split && r.step === trainer.step) as EvalRecord | undefined) ?? null;
+    const finalTest = s.kind === 'lm' && s.test ? done('test') : null;
+    if (finalTest) {
+      test = finalTest;
+      loop.lastValid = done('valid') ?? loop.lastValid;
+    } else test = loop.finish().test;
     saveCheckpoint();
   }
-  writeFileAtomic(path.join(out, 'curves.svg'), renderCurves(records, { title: `${cfg.task} · ${cfg.policy.name}${cfg.synthesizer ? ` · ${cfg.synthesizer.kind} synthesizer` : ''}` }));
+  writeFileAtomic(path.join(out, CURVES), renderCurves(records, { title: `${cfg.task} · ${cfg.policy.name}${cfg.synthesizer ? ` · ${cfg.synthesizer.kind} synthesizer` : ''}` }));
   return {
     steps: trainer.step,
     lastLoss: loop.lastLoss,
@@ -163,4 +200,50 @@ export async function runTraining(cfg: RunConfig, opts: RunOptions): Promise<Run
     copy: s.kind === 'copy' ? s.source.summary() : null,
     seconds: (Date.now() - t0) / 1000,
   };
+}
+
+/** The files a run directory holds; `--overwrite` removes these (and nothing else). */
+const RUN_FILES = [CONFIG, METRICS, CHECKPOINT, CURVES];
+
+/**
+ * Refuses an output directory that would overwrite a run: one that holds a
+ * config.json, metrics.jsonl or checkpoint, unless `overwrite` (then they are
+ * removed). A config.json alone is the run's own when it is the file the run
+ * was configured from (`--config DIR/config.json --out DIR`: a run laid out
+ * beforehand, as a sweep does). A path that is a file is refused too.
+ */
+export function prepareOutDir(dir: string, opts: { overwrite: boolean; configFile: string | null }): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw outDirError(dir, e);
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+    } catch (e2) {
+      throw outDirError(dir, e2);
+    }
+    return;
+  }
+  if (!st.isDirectory()) {
+    throw new ConfigError(`option --out: ${dir} is a file, not a directory; give another --out (a new or empty directory)`, undefined, '--out');
+  }
+  const present = RUN_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
+  const own = opts.configFile !== null && path.resolve(opts.configFile) === path.resolve(dir, CONFIG);
+  const holdsRun = present.some((f) => f !== CONFIG || !own);
+  if (!holdsRun) return;
+  if (!opts.overwrite) {
+    const resume = present.includes(CHECKPOINT) ? `continue it with --resume ${dir}, ` : '';
+    const what = resume ? 'a run' : 'a run with no checkpoint to resume';
+    throw new ConfigError(`option --out: ${dir} already holds ${what} (${present.join(', ')}); ${resume}` +
+      'give another --out, or add --overwrite to replace it', undefined, '--out');
+  }
+  for (const f of RUN_FILES) if (f !== CONFIG || !own) fs.rmSync(path.join(dir, f), { force: true });
+}
+
+function outDirError(dir: string, e: unknown): ConfigError {
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code === 'ENOTDIR' ? 'a part of the path is a file' : err.code === 'EACCES' || err.code === 'EPERM'
+    ? 'permission denied' : err.code === 'EEXIST' ? 'a file of that name exists' : (err.message ?? String(e));
+  return new ConfigError(`option --out: cannot create the run directory ${dir}: ${why}; give another --out`, undefined, '--out');
 }

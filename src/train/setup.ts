@@ -10,10 +10,17 @@ import type { RunConfig } from './config.js';
 
 export type { CopyRun, LmRun, RunSetup } from './build-run.js';
 
-/** `dtype` float64 is for checks (finite differences); runs use float32. */
-export function setupRun(cfg: RunConfig, log: (line: string) => void = () => {}, dtype: DType = 'float32'): RunSetup {
+/**
+ * `dtype` float64 is for checks (finite differences); runs use float32.
+ * `beforeAlloc` sees the data's sizes once the corpus is read, before the model
+ * and the batches are allocated (the run's memory check throws from there).
+ */
+export function setupRun(cfg: RunConfig, log: (line: string) => void = () => {}, dtype: DType = 'float32',
+  beforeAlloc?: (sizes: { vocab: number; trainTokens: number }) => void): RunSetup {
   const lm = cfg.task === 'charlm' || cfg.task === 'wordlm';
-  const setup = buildRun(cfg, lm ? loadCorpus(cfg.task as 'charlm' | 'wordlm', cfg.data!, cfg.split).corpus : null, log, dtype);
+  const corpus = lm ? loadCorpus(cfg.task as 'charlm' | 'wordlm', cfg.data!, cfg.split).corpus : null;
+  beforeAlloc?.(corpus ? { vocab: corpus.vocab.length, trainTokens: corpus.train.length } : { vocab: 0, trainTokens: 0 });
+  const setup = buildRun(cfg, corpus, log, dtype);
   if (cfg.init) loadInitialWeights(setup, cfg.init, log);
   return setup;
 }

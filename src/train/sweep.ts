@@ -180,13 +180,15 @@ export interface CommandPaths {
 
 /**
  * The one shell command that runs (or finishes) a point: skip a done run,
- * resume from a checkpoint if there is one, else start from config.json;
- * mark the run done when `train` exits 0. Run from any folder.
+ * resume from a checkpoint if there is one, else start from config.json
+ * (with --overwrite: with no checkpoint there is nothing to resume, and what a
+ * killed first start left is replaced); mark the run done when `train` exits 0.
+ * Run from any folder.
  */
 export function pointCommand(p: SweepPoint, c: CommandPaths): string {
   const run = shq(path.join(c.dir, p.name));
   const node = shq(c.node), cli = shq(c.cli);
-  const fresh = `${node} ${cli} train --config ${run}/config.json --out ${run}`;
+  const fresh = `${node} ${cli} train --config ${run}/config.json --out ${run} --overwrite`;
   const resume = `${node} ${cli} train --resume ${run}`;
   return `[ -e ${run}/${DONE_FILE} ] || { if [ -e ${run}/${CHECKPOINT} ]; then ${resume}; else ${fresh}; fi && echo '{"status":"done"}' > ${run}/${DONE_FILE}; }`;
 }
@@ -195,7 +197,7 @@ export function pointCommand(p: SweepPoint, c: CommandPaths): string {
 export function trainArgs(runDir: string): string[] {
   return fs.existsSync(path.join(runDir, CHECKPOINT))
     ? ['train', '--resume', runDir]
-    : ['train', '--config', path.join(runDir, 'config.json'), '--out', runDir];
+    : ['train', '--config', path.join(runDir, 'config.json'), '--out', runDir, '--overwrite'];
 }
 
 /** A Slurm job array over the points' commands, indexed by $SLURM_ARRAY_TASK_ID. */

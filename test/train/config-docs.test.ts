@@ -24,9 +24,9 @@ describe('docs/config.md', () => {
   });
 
   it('a change to the table shows as drift', () => {
-    const stale = text.replace('| `optimizer.lr` | a number > 0 | `0.001` |', '| `optimizer.lr` | a number > 0 | `0.01` |');
+    const stale = text.replace('| `optimizer.lr` | a number > 0 | `0.003` |', '| `optimizer.lr` | a number > 0 | `0.01` |');
     expect(stale).not.toBe(text);
     expect(withKeyTable(stale)).not.toBe(stale);
-    expect(renderKeyTable()).toContain('| `optimizer.lr` | a number > 0 | `0.001` |');
+    expect(renderKeyTable()).toContain('| `optimizer.lr` | a number > 0 | `0.003` |');
   });
 });

@@ -50,14 +50,28 @@ describe('resolveConfig: defaults', () => {
     const expected: RunConfig = {
       task: 'charlm', data: '/home/u/exp/input.txt', split: null, embed: 16, hidden: [32], layers: 1, tied: false,
       batch: 4, bptt: 8,
-      optimizer: { name: 'adam', lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, momentum: 0 },
-      clip: null, schedule: null, policy: { name: 'bptt', warmup: 0, first_mode: 'real', unit: 'epoch' },
+      optimizer: { name: 'adam', lr: 3e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, momentum: 0 },
+      clip: 1, schedule: null, policy: { name: 'bptt', warmup: 0, first_mode: 'real', unit: 'epoch' },
       synthesizer: null, steps: null, epochs: 1, backend: 'cpu', seed: 0, init_range: 0.1, init: null,
       eval: { batch: 10, every: null },
       copy: { width: 8, min_length: 1, max_length: 20, repeats_max: 1, threshold: 0.15, sequences: 100 },
       threads: null, on_nan: 'stop',
     };
     expect(cfg).toEqual(expected);
+  });
+
+  it('a config that gives no sizes or run length: the chosen defaults (docs/config.md)', () => {
+    expect(resolve({ data: 'input.txt' })).toMatchObject({
+      task: 'charlm', embed: 64, hidden: [128], layers: 1, batch: 32, bptt: 64,
+      optimizer: { lr: 3e-3 }, clip: 1, steps: null, epochs: 1,
+    });
+    expect(resolve({ data: 'input.txt', layers: 2 }).hidden).toEqual([128, 128]);
+    expect(resolve({ task: 'wordlm', data: 'ptb', steps: 5 })).toMatchObject({ embed: 64, hidden: [128], steps: 5, epochs: null });
+    expect(resolve({ data: 'input.txt', epochs: 3 })).toMatchObject({ steps: null, epochs: 3 });
+    for (const task of ['copy', 'repeat-copy']) {
+      expect(resolve({ task })).toMatchObject({ embed: 64, hidden: [64], batch: 16, bptt: 8, steps: 3000, epochs: null });
+      expect(resolve({ task, epochs: 2 })).toMatchObject({ steps: null, epochs: 2 });
+    }
   });
 
   it('fills schedule, policy and synthesizer defaults', () => {
@@ -122,7 +136,7 @@ describe('resolveConfig: defaults', () => {
 describe('resolveConfig: validation', () => {
   // [key path expected in the error, raw config]
   const cases: [string, Record<string, unknown>][] = [
-    ['task', { ...base(), task: undefined }],
+    ['task', withKey('task', null)],
     ['task', withKey('task', 'lm')],
     ['data', { ...base(), data: undefined }],
     ['data', { ...base(), task: 'wordlm', data: null }],
@@ -135,12 +149,12 @@ describe('resolveConfig: validation', () => {
     ['split.valid', withKey('split', { valid: -0.1 })],
     ['split.test', withKey('split', { test: '0.1' })],
     ['split.tests', withKey('split', { tests: 0.1 })],
-    ['embed', { ...base(), embed: undefined }],
+    ['embed', withKey('embed', null)],
     ['embed', withKey('embed', 0)],
     ['embed', withKey('embed', 1.5)],
     ['embed', withKey('embed', '16')],
     ['embed', { task: 'copy', hidden: 8, batch: 2, bptt: 4, steps: 1, embed: 4 }],
-    ['hidden', { ...base(), hidden: undefined }],
+    ['hidden', withKey('hidden', null)],
     ['hidden', withKey('hidden', 0)],
     ['hidden', withKey('hidden', [])],
     ['hidden', withKey('hidden', [16, 0])],
@@ -151,7 +165,7 @@ describe('resolveConfig: validation', () => {
     ['tied', withKey('tied', 'yes')],
     ['tied', { task: 'copy', hidden: 8, batch: 2, bptt: 4, steps: 1, tied: true }],
     ['batch', withKey('batch', 0)],
-    ['batch', { ...base(), batch: undefined }],
+    ['batch', withKey('batch', null)],
     ['bptt', withKey('bptt', -1)],
     ['optimizer', withKey('optimizer', 'adam')],
     ['optimizer', withKey('optimizer', null)],
@@ -203,7 +217,7 @@ describe('resolveConfig: validation', () => {
     ['synthesizer.units', withKey('synthesizer', { kind: 'elementwise', units: 0 })],
     ['synthesizer.noise', withKey('synthesizer', { kind: 'elementwise', noise: -0.1 })],
     ['synthesizer.train_in_real', withKey('synthesizer', { train_in_real: 'no' })],
-    ['steps', { ...base(), epochs: undefined }],
+    ['steps', withKey('epochs', null)],
     ['steps', { ...base(), steps: 10 }],
     ['steps', withKey('steps', 0)],
     ['epochs', withKey('epochs', 1.5)],
@@ -246,8 +260,8 @@ describe('resolveConfig: validation', () => {
       .toBe('run.json: config key "backend": "gpu" is not allowed: expected one of "cpu", "webgpu", "auto"');
   });
 
-  it('says to give steps or epochs when neither is given', () => {
-    const e = configError(() => resolve({ ...base(), epochs: undefined }));
+  it('says to give steps or epochs when both are null', () => {
+    const e = configError(() => resolve({ ...base(), epochs: null }));
     expect(e.message).toContain('"steps"');
     expect(e.message).toContain('"epochs"');
     expect(configError(() => resolve({ ...base(), steps: 5 })).message).toMatch(/both given: give one/);
@@ -362,7 +376,7 @@ describe('command-line flags', () => {
 
   it('creates a schedule and a synthesizer when needed', () => {
     const cfg = resolve(applyFlags(base(), { restartT0: '2', restartUnit: 'step', sgScale: '1', policy: 'alternating' }));
-    expect(cfg.schedule).toMatchObject({ t0: 2, unit: 'step', eta_max: 1e-3 });
+    expect(cfg.schedule).toMatchObject({ t0: 2, unit: 'step', eta_max: 3e-3 });
     expect(cfg.synthesizer).toMatchObject({ kind: 'linear', scale: 1 });
     expect(cfg.policy).toMatchObject({ name: 'alternating', unit: 'step' });
     const c2 = resolve(applyFlags({ ...base(), synthesizer: null, schedule: null }, { synth: 'mlp', synthHidden: '64', restartCycles: '1,2,4' }));
@@ -401,8 +415,9 @@ describe('command-line flags', () => {
     const e = configError(() => resolve(applyFlags(base(), { lr: '-1' }), 'command line'));
     expect(e.message).toBe('option --lr: -1 is not allowed: expected a number > 0 (config key "optimizer.lr")');
     expect(e.key).toBe('optimizer.lr');
-    const m = configError(() => resolve(applyFlags({}, { task: 'charlm', hidden: '8' }), 'command line'));
-    expect(m.message).toBe('command line: config key "embed" is missing: expected a positive integer (in the config file, or with --embed)');
+    const m = configError(() => resolve(applyFlags({}, { task: 'wordlm', hidden: '8' }), 'command line'));
+    expect(m.message).toBe('command line: config key "data" is missing: expected a folder with train.txt, valid.txt, test.txt ' +
+      '(in the config file, or with --data)');
   });
 
   it('keeps command-line paths as given without cwd and resolves them with it', () => {

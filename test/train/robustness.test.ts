@@ -57,7 +57,8 @@ describe('interruption and resume', () => {
     let finished = false, interrupted = 0;
     for (const signal of signals) {
       const hasCheckpoint = fs.existsSync(path.join(out, 'checkpoint.safetensors'));
-      const args = hasCheckpoint ? [CLI, 'train', '--resume', out] : trainArgs(out);
+      // no checkpoint yet: start again, replacing what a killed start left (as a sweep does)
+      const args = hasCheckpoint ? [CLI, 'train', '--resume', out] : [...trainArgs(out), '--overwrite'];
       const code = await killAfter(args, 150 + rng.int(window), signal);
       // Once training has started, SIGINT/SIGTERM end it with 130/143 after a checkpoint;
       // a signal that lands while node is still starting up kills it outright (code = signal name).
@@ -72,7 +73,7 @@ describe('interruption and resume', () => {
     expect(interrupted).toBeGreaterThanOrEqual(2); // the kills did land mid-run
     if (!finished) {
       const hasCheckpoint = fs.existsSync(path.join(out, 'checkpoint.safetensors'));
-      expect(runToEnd(hasCheckpoint ? [CLI, 'train', '--resume', out] : trainArgs(out))).toBe(0);
+      expect(runToEnd(hasCheckpoint ? [CLI, 'train', '--resume', out] : [...trainArgs(out), '--overwrite'])).toBe(0);
     }
     const got = readRun(out);
     expect(got.metrics).toBe(expected.metrics);

@@ -45,6 +45,8 @@ describe.skipIf(gpu === null)('the WebGPU backend (synchronous, through its work
   it('names its adapter', () => {
     expect(gpu!.name).toBe('webgpu');
     expect(gpu!.adapterName.length).toBeGreaterThan(0);
+    expect(gpu!.limits.maxBufferSize).toBeGreaterThan(0);
+    expect(gpu!.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
   });
 
   it('matmul and the LSTM kernels agree with the CPU backend', () => {

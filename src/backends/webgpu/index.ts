@@ -31,7 +31,7 @@ import { ArenaLayout } from '../arena-layout.js';
 import { allFloat32, type FloatArray } from '../../tensor/dtype.js';
 import { isNode } from './device.js';
 import { HostResidency, type Operand, type ResidencyOptions } from './residency.js';
-import { CONTROL_INTS, DONE, ERROR_BYTES, ERROR_LENGTH, FAILED, PENDING, STATE, type ArenaRef, type CallMessage, type InitMessage, type InitReply } from './protocol.js';
+import { CONTROL_INTS, DONE, ERROR_BYTES, ERROR_LENGTH, FAILED, PENDING, STATE, type ArenaRef, type CallMessage, type InitMessage, type InitReply, type DeviceLimits } from './protocol.js';
 
 export { requestWebGpuDevice, adapterNameOf, noAdapterHint, isSoftwareAdapter } from './device.js';
 export { WebGpuKernels } from './kernels.js';
@@ -62,6 +62,8 @@ export interface WebGpuBackend extends Backend {
   readonly adapterName: string;
   /** The adapter is a CPU implementation (SwiftShader, llvmpipe, …): correct, but slower than the CPU backend. */
   readonly softwareAdapter: boolean;
+  /** The device's buffer limits (bytes): a run whose largest buffer exceeds them is refused before it starts. */
+  readonly limits: DeviceLimits;
   /** What is kept on the device (see residency.ts). */
   readonly residency: HostResidency;
   /** Kernel calls that ran on the device and on the CPU (float64, small matmuls). */
@@ -156,6 +158,7 @@ class SyncWebGpuBackend implements WebGpuBackend {
   constructor(
     readonly adapterName: string,
     readonly softwareAdapter: boolean,
+    readonly limits: DeviceLimits,
     private readonly worker: WorkerHandle,
     controlBuffer: SharedArrayBuffer,
     errorBuffer: SharedArrayBuffer,
@@ -325,5 +328,5 @@ export async function createWebGpuBackend(opts: WebGpuBackendOptions = {}): Prom
     worker.terminate();
     throw new WebGpuUnavailableError(reply.reason);
   }
-  return new SyncWebGpuBackend(reply.adapterName, reply.software, worker, control, errorText, opts);
+  return new SyncWebGpuBackend(reply.adapterName, reply.software, reply.limits, worker, control, errorText, opts);
 }

@@ -34,7 +34,10 @@ export interface InitMessage {
 }
 
 /** The worker's answer to `init` (a plain message: creating the backend is asynchronous anyway). */
-export type InitReply = { type: 'ready'; adapterName: string; software: boolean } | { type: 'unavailable'; reason: string };
+/** The device's buffer limits in bytes, so that a run can be refused before it allocates. */
+export interface DeviceLimits { maxBufferSize: number; maxStorageBufferBindingSize: number }
+
+export type InitReply = { type: 'ready'; adapterName: string; software: boolean; limits: DeviceLimits } | { type: 'unavailable'; reason: string };
 
 export interface CallMessage {
   type: 'call';

@@ -70,7 +70,8 @@ async function init(p: Port, m: InitMessage): Promise<void> {
     p.post({ type: 'unavailable', reason: `the WebGPU kernels could not be created on "${r.adapterName}": ${e instanceof Error ? e.message : String(e)}` });
     return;
   }
-  p.post({ type: 'ready', adapterName: r.adapterName, software: r.software });
+  p.post({ type: 'ready', adapterName: r.adapterName, software: r.software,
+    limits: { maxBufferSize: r.device.limits.maxBufferSize, maxStorageBufferBindingSize: r.device.limits.maxStorageBufferBindingSize } });
 }
 
 const p = await port();

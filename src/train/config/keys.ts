@@ -15,6 +15,23 @@ const DEFAULT_EPS = 1e-8;
 const MAX_SEED = 2 ** 32;
 const MAX_LAYERS = 1000;
 
+/**
+ * The model and chunk sizes a run takes when none is given. Language models:
+ * the best validation loss for the same CPU time among the candidates in
+ * docs/config.md ("How the defaults were chosen"), as are the lr and clip
+ * defaults. Copy tasks: the width and batch of `synthgrad demo`, and a short
+ * truncation, where synthetic gradients have something to bridge.
+ */
+export const SIZE_DEFAULTS = {
+  lm: { hidden: 128, embed: 64, batch: 32, bptt: 64 },
+  copy: { hidden: 64, batch: 16, bptt: 8 },
+} as const;
+/** The run's length when neither `steps` nor `epochs` is given (the copy tasks' episodes are short). */
+const LM_EPOCHS = 1, COPY_STEPS = 3000;
+const isGiven = (v: unknown) => v !== undefined && v !== null;
+const sizes = (e: Env) => (e.isLM ? SIZE_DEFAULTS.lm : SIZE_DEFAULTS.copy);
+const LM = SIZE_DEFAULTS.lm, COPY = SIZE_DEFAULTS.copy;
+
 /** The LSTM widths, one per layer, from `hidden` and `layers` (raw or resolved). */
 function hiddenWidths(env: Env): number[] {
   const h = env.get('hidden') as number | number[];
@@ -45,12 +62,14 @@ const path = {
 
 export const KEYS = {
   task: leaf({
-    check: choice(TASKS as readonly Task[]),
-    flag: { name: '--task', syntax: 'str', help: 'the task' },
+    check: choice(TASKS as readonly Task[]), default: 'charlm',
+    flag: { name: '--task', syntax: 'str', help: 'the task [charlm]' },
     doc: 'the task: character or word language model, copy or repeat-copy',
   }),
   data: leaf<string | null>({
-    check: pathOrNull, default: null, ...path, defaultText: 'required for charlm, wordlm; null for the copy tasks',
+    check: pathOrNull, default: null, ...path,
+    defaultText: 'charlm: the built-in corpus data/tinyshakespeare.txt (given by `synthgrad train`, which then also holds ' +
+      'out 5% + 5% unless `split` is given); required for wordlm; null for the copy tasks',
     applies: lmOnly((e) => `task "${e.task}" generates its own data`),
     rule(v, e) {
       if (e.isLM && v === null) {
@@ -59,8 +78,8 @@ export const KEYS = {
           : 'a folder with train.txt, valid.txt, test.txt');
       }
     },
-    flag: { name: '--data', syntax: 'path', help: 'charlm: a text file or a folder with train.txt [valid.txt, test.txt]; ' +
-      'wordlm: a folder with train.txt, valid.txt, test.txt' },
+    flag: { name: '--data', syntax: 'path', help: 'charlm: a text file or a folder with train.txt [valid.txt, test.txt] ' +
+      '[the built-in corpus data/tinyshakespeare.txt]; wordlm: a folder with train.txt, valid.txt, test.txt' },
     doc: 'charlm: a text file, or a folder with `train.txt` [`valid.txt`, `test.txt`]; wordlm: a folder with ' +
       '`train.txt`, `valid.txt`, `test.txt`',
   }),
@@ -85,17 +104,19 @@ export const KEYS = {
   }),
   embed: leaf({
     check: posInt,
-    default: (e) => { const h = hiddenWidths(e); return e.isLM ? undefined : h[0]; },
-    defaultText: 'required for charlm, wordlm; the copy tasks use no embedding (the first hidden width, not written)',
+    default: (e) => { const h = hiddenWidths(e); return e.isLM ? LM.embed : h[0]; },
+    defaultText: `${LM.embed} for charlm, wordlm; the copy tasks use no embedding (the first hidden width, not written)`,
     written: (c) => c.task === 'charlm' || c.task === 'wordlm',
     applies: lmOnly((e) => `task "${e.task}" uses no embedding`),
-    flag: { name: '--embed', syntax: 'int', help: 'embedding width d' },
+    flag: { name: '--embed', syntax: 'int', help: `embedding width d [${LM.embed}]` },
     doc: 'embedding width d',
   }),
   hidden: leaf<number | number[], number[]>({
-    check: widths(''),
+    check: widths(''), default: (e) => sizes(e).hidden,
+    defaultText: `${LM.hidden} for charlm, wordlm; ${COPY.hidden} for the copy tasks`,
     value: (h, e) => (Array.isArray(h) ? [...h] : Array.from({ length: e.get('layers') as number }, () => h)),
-    flag: { name: '--hidden', syntax: 'oneOrList', help: 'LSTM width: one value (repeated over --layers) or one per layer' },
+    flag: { name: '--hidden', syntax: 'oneOrList',
+      help: `LSTM width: one value (repeated over --layers) or one per layer [${LM.hidden}; copy tasks ${COPY.hidden}]` },
     doc: 'LSTM widths: one (repeated over `layers`) or a list, one per layer',
   }),
   layers: leaf({
@@ -125,8 +146,16 @@ export const KEYS = {
     flag: { name: '--tied', syntax: 'bool', help: 'tie the decoder weight to the embedding (needs last hidden = embed)' },
     doc: 'decoder weight = embedding (needs the last hidden width = `embed`)',
   }),
-  batch: leaf({ check: posInt, flag: { name: '--batch', syntax: 'int', help: 'batch size B' }, doc: 'batch size B' }),
-  bptt: leaf({ check: posInt, flag: { name: '--bptt', syntax: 'int', help: 'truncation length T' }, doc: 'truncation length T' }),
+  batch: leaf({
+    check: posInt, default: (e) => sizes(e).batch, defaultText: `${LM.batch} for charlm, wordlm; ${COPY.batch} for the copy tasks`,
+    flag: { name: '--batch', syntax: 'int', help: `batch size B [${LM.batch}; copy tasks ${COPY.batch}]` },
+    doc: 'batch size B',
+  }),
+  bptt: leaf({
+    check: posInt, default: (e) => sizes(e).bptt, defaultText: `${LM.bptt} for charlm, wordlm; ${COPY.bptt} for the copy tasks`,
+    flag: { name: '--bptt', syntax: 'int', help: `truncation length T [${LM.bptt}; copy tasks ${COPY.bptt}]` },
+    doc: 'truncation length T',
+  }),
   optimizer: section(false, {
     name: leaf({
       check: choice(['adam', 'sgd'] as const), default: 'adam',
@@ -134,9 +163,9 @@ export const KEYS = {
       doc: 'Adam or SGD',
     }),
     lr: leaf({
-      check: posNum, default: 1e-3,
-      flag: { name: '--lr', syntax: 'num', help: 'model learning rate [1e-3]' },
-      doc: 'the model\'s learning rate (the constant one without a schedule)',
+      check: posNum, default: 3e-3,
+      flag: { name: '--lr', syntax: 'num', help: 'model learning rate [3e-3]' },
+      doc: 'the model\'s learning rate (the constant one without a schedule); the default was measured with Adam',
     }),
     betas: leaf<[number, number]>({
       check: betas, default: DEFAULT_BETAS, value: (b) => [b[0], b[1]],
@@ -162,8 +191,8 @@ export const KEYS = {
   }, { doc: 'the model\'s optimizer' }),
   clip: leaf<number | null>({
     check: check('a number >= 0 or null (0 and null: no clipping)', (v) => v === null || (isNum(v) && v >= 0)),
-    default: null, value: (c) => (c === 0 ? null : c),
-    flag: { name: '--clip', syntax: 'numOrNone', help: 'clip the gradient to this global L2 norm ("none" or 0: no clipping)' },
+    default: 1, value: (c) => (c === 0 ? null : c),
+    flag: { name: '--clip', syntax: 'numOrNone', help: 'clip the gradient to this global L2 norm ("none" or 0: no clipping) [1]' },
     doc: 'limit of the global L2 norm of the model gradient (null or 0: no clipping)',
   }),
   schedule: section(true, {
@@ -346,12 +375,14 @@ export const KEYS = {
     }),
   }, { doc: 'the synthetic-gradient module; null: none (policy "bptt" only)' }),
   steps: leaf({
-    check: posIntOrNull, default: null,
-    flag: { name: '--steps', syntax: 'int', help: 'run exactly this many optimizer steps', drops: ['epochs'] },
+    check: posIntOrNull, default: (e) => (e.isLM || isGiven(e.raw('epochs')) ? null : COPY_STEPS),
+    defaultText: `${COPY_STEPS} for the copy tasks unless \`epochs\` is given; null for charlm, wordlm`,
+    flag: { name: '--steps', syntax: 'int', help: `run exactly this many optimizer steps [copy tasks: ${COPY_STEPS}]`, drops: ['epochs'] },
     doc: 'the run\'s length in optimizer steps (give `steps` or `epochs`)',
   }),
   epochs: leaf({
-    check: posIntOrNull, default: null,
+    check: posIntOrNull, default: (e) => (e.isLM && e.get('steps') === null ? LM_EPOCHS : null),
+    defaultText: `${LM_EPOCHS} for charlm, wordlm unless \`steps\` is given; null for the copy tasks`,
     rule(epochs, e) {
       const steps = e.get('steps');
       if (steps === null && epochs === null) {
@@ -363,7 +394,7 @@ export const KEYS = {
         throw e.plain(`config keys "steps" (${steps}) and "epochs" (${epochs}) are both given: give one of the two`, 'steps', f);
       }
     },
-    flag: { name: '--epochs', syntax: 'int', help: 'run this many whole epochs', drops: ['steps'] },
+    flag: { name: '--epochs', syntax: 'int', help: `run this many whole epochs [charlm, wordlm: ${LM_EPOCHS}]`, drops: ['steps'] },
     doc: 'the run\'s length in whole epochs',
   }),
   backend: leaf({

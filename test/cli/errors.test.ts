@@ -1,0 +1,80 @@
+// Every error a user can cause ends in one line that names the option or the
+// path, with exit code 2 (bad input) or 3 (a non-finite loss): never a stack
+// trace, never a Node error code alone.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir, writeCorpus } from '../train/helpers.js';
+
+const CLI = path.resolve('dist/src/cli/main.js');
+const dir = tempDir();
+const at = (f: string) => path.join(dir, f);
+const SMALL = ['--embed', '4', '--hidden', '8', '--batch', '2', '--bptt', '4', '--threads', '1'];
+
+beforeAll(() => {
+  writeCorpus(dir, 2000, 'corpus.txt');
+  fs.writeFileSync(at('afile.txt'), 'not a directory\n');
+  fs.writeFileSync(at('notes.safetensors'), 'hello');
+  fs.mkdirSync(at('adir'));
+  fs.mkdirSync(at('words'));
+  fs.writeFileSync(at('words/train.txt'), 'a b c\n');
+});
+
+interface Case {
+  name: string;
+  args: string[];
+  code: 2 | 3;
+  /** what the message must name: the option and/or the path */
+  names: string[];
+}
+
+const cases: Case[] = [
+  { name: '--hidden far too big for the machine', args: ['train', '--hidden', '100000', '--data', at('missing.txt')], code: 2, names: ['--hidden', 'memory'] },
+  { name: '--out naming a file', args: ['train', '--out', at('afile.txt'), '--steps', '1'], code: 2, names: ['--out', at('afile.txt')] },
+  { name: '--out below a file', args: ['train', ...SMALL, '--data', at('corpus.txt'), '--out', at('afile.txt/run'), '--steps', '1'], code: 2, names: ['--out', at('afile.txt/run')] },
+  { name: 'a missing --config file', args: ['train', '--config', at('nope.json')], code: 2, names: [at('nope.json')] },
+  { name: 'a directory as --config', args: ['train', '--config', at('adir')], code: 2, names: [at('adir')] },
+  { name: 'a missing --data file', args: ['train', ...SMALL, '--data', at('missing.txt'), '--steps', '1', '--out', at('r1')], code: 2, names: [at('missing.txt')] },
+  { name: 'a --data folder without train.txt', args: ['train', ...SMALL, '--data', at('adir'), '--steps', '1', '--out', at('r2')], code: 2, names: [at('adir'), 'train.txt'] },
+  { name: 'a wordlm --data folder without valid.txt', args: ['train', '--task', 'wordlm', ...SMALL, '--data', at('words'), '--steps', '1', '--out', at('r3')], code: 2, names: ['valid.txt'] },
+  { name: '--resume of a directory that holds no run', args: ['train', '--resume', at('adir')], code: 2, names: ['--resume', at('adir')] },
+  { name: '--resume of a missing directory', args: ['train', '--resume', at('gone')], code: 2, names: ['--resume', at('gone')] },
+  { name: '--resume with --overwrite', args: ['train', '--resume', at('adir'), '--overwrite'], code: 2, names: ['--'] },
+  { name: '--init of a file that is not safetensors', args: ['train', ...SMALL, '--data', at('corpus.txt'), '--init', at('notes.safetensors'), '--steps', '1', '--out', at('r4')], code: 2, names: [at('notes.safetensors')] },
+  { name: 'a batch too large for the data', args: ['train', ...SMALL, '--data', at('corpus.txt'), '--batch', '5000', '--steps', '1', '--out', at('r5')], code: 2, names: ['batch'] },
+  { name: 'a bad value', args: ['train', '--lr', '-1'], code: 2, names: ['--lr'] },
+  { name: 'an unknown option', args: ['train', '--hiden', '8'], code: 2, names: ['--hiden'] },
+  { name: 'a non-finite loss', args: ['train', ...SMALL, '--data', at('corpus.txt'), '--optimizer', 'sgd', '--lr', '1e30', '--clip', 'none', '--steps', '20', '--out', at('r6')], code: 3, names: ['--lr', path.join(at('r6'), 'checkpoint.safetensors')] },
+  { name: 'eval of a missing run directory', args: ['eval', at('gone')], code: 2, names: [at('gone')] },
+  { name: 'eval of a directory that holds no run', args: ['eval', at('adir')], code: 2, names: [at('adir'), 'config.json'] },
+  { name: 'sample of a missing run directory', args: ['sample', at('gone')], code: 2, names: [at('gone')] },
+  { name: 'a bad `data get` name', args: ['data', 'get', 'nosuch'], code: 2, names: ['nosuch'] },
+];
+
+describe('errors a user can cause', () => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const r = spawnSync('node', [CLI, ...c.args], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(c.code);
+    const err = r.stderr.split('\n').filter((l) => l.startsWith('synthgrad:') || l.startsWith('error:'));
+    expect(err, r.stderr).toHaveLength(1);
+    for (const n of c.names) expect(err[0]).toContain(n);
+    expect(r.stderr).not.toMatch(/^\s+at /m); // no stack trace
+    expect(r.stderr).not.toMatch(/\b(EEXIST|ENOENT|ENOTDIR|EISDIR|EACCES)\b/);
+  });
+
+  it('a model too big for the machine stops with one line before anything else', () => {
+    const r = spawnSync('node', [CLI, 'train', '--hidden', '100000'], { encoding: 'utf8', cwd: dir });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^synthgrad: error: option --hidden: the run needs ~[\d.]+ GiB of memory .* but this machine has [\d.]+ GiB; lower --hidden/);
+    // nothing was made: no default run directory
+    expect(fs.existsSync(path.join(dir, 'runs'))).toBe(false);
+  });
+
+  it('--out naming a file stops with one line', () => {
+    const r = spawnSync('node', [CLI, 'train', '--out', at('afile.txt')], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([`synthgrad: error: option --out: ${at('afile.txt')} is a file, not a directory; give another --out (a new or empty directory)`]);
+  });
+});
