@@ -1,6 +1,7 @@
 // Matrix-product GFLOP/s of our kernels and tfjs's, in interleaved rounds.
 import { matmulTs } from '../../src/backends/cpu/matmul.js';
-import { matmulSimd, simdAvailable } from '../../src/backends/wasm/matmul-simd.js';
+import { matmulSimd } from '../../src/backends/wasm/matmul-simd.js';
+import { fmaAvailable, simdAvailable } from '../../src/backends/wasm/variant.js';
 import type { ThreadedBackend } from '../../src/backends/threads/index.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { emptyRow, type BenchOptions, type Impl, type MatmulResult } from './results.js';
@@ -24,7 +25,7 @@ function randomArray(n: number, seed: number): Float32Array {
 /**
  * GFLOP/s per implementation and shape. The machine's load drifts (other processes
  * share its cores), so the implementations are measured in interleaved rounds
- * (TS, SIMD, tfjs-cpu, tfjs-wasm, then again) and each keeps its best round's
+ * (TS, SIMD, FMA, threads, tfjs-cpu, tfjs-wasm, then again) and each keeps its best round's
  * median. tfjs-cpu (~0.5 GFLOP/s) is measured in the first round only.
  */
 export async function benchMatmul(opts: BenchOptions, timer: Timer, tfb: TfBackends, pool: ThreadedBackend | null, log: (l: string) => void): Promise<MatmulResult[]> {
@@ -44,8 +45,10 @@ export async function benchMatmul(opts: BenchOptions, timer: Timer, tfb: TfBacke
     for (let round = 0; round < rounds; round++) {
       log(`matmul ${M}x${K}x${N}: round ${round + 1} of ${rounds}`);
       best('ts', await timer.median(() => matmulTs(a, b, c, M, K, N, false, false, false), budget, runs));
-      if (simdAvailable()) best('simd', await timer.median(() => matmulSimd(a, b, c, M, K, N, false, false, false), budget, runs));
+      if (simdAvailable()) best('simd', await timer.median(() => matmulSimd(a, b, c, M, K, N, false, false, false, false), budget, runs));
       else notes.simd = 'no wasm SIMD';
+      if (fmaAvailable()) best('fma', await timer.median(() => matmulSimd(a, b, c, M, K, N, false, false, false, true), budget, runs));
+      else notes.fma = 'no fused relaxed SIMD';
       if (pool) best('threads', await timer.median(() => pool.matmul(a, b, c, M, K, N, false, false, false), budget, runs));
       else notes.threads = opts.threads > 1 ? 'no wasm SIMD' : '--threads 1';
       for (const impl of ['tfjs-cpu', 'tfjs-wasm'] as const) {

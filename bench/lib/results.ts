@@ -6,11 +6,17 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-/** Results per implementation; null = not measured, with the reason in `notes`. */
-export type Impl = 'ts' | 'simd' | 'threads' | 'tfjs-cpu' | 'tfjs-wasm';
-export const IMPLS: readonly Impl[] = ['ts', 'simd', 'threads', 'tfjs-cpu', 'tfjs-wasm'];
-export const IMPL_TITLES: Record<Impl, string> = { ts: 'synthgrad TS', simd: 'synthgrad SIMD', threads: 'SIMD N threads', 'tfjs-cpu': 'tfjs-cpu', 'tfjs-wasm': 'tfjs-wasm' };
-export const emptyRow = (): Record<Impl, number | null> => ({ ts: null, simd: null, threads: null, 'tfjs-cpu': null, 'tfjs-wasm': null });
+/**
+ * Results per implementation; null = not measured, with the reason in `notes`.
+ * Ours, by kernel variant (src/backends/wasm/variant.ts): ts, simd (wasm-simd), fma
+ * (wasm-simd-fma, where the engine fuses), and threads (N threads, the fastest variant).
+ */
+export type Impl = 'ts' | 'simd' | 'fma' | 'threads' | 'tfjs-cpu' | 'tfjs-wasm';
+export const IMPLS: readonly Impl[] = ['ts', 'simd', 'fma', 'threads', 'tfjs-cpu', 'tfjs-wasm'];
+export const IMPL_TITLES: Record<Impl, string> = { ts: 'synthgrad TS', simd: 'synthgrad SIMD', fma: 'synthgrad FMA', threads: 'N threads', 'tfjs-cpu': 'tfjs-cpu', 'tfjs-wasm': 'tfjs-wasm' };
+export const emptyRow = (): Record<Impl, number | null> => ({ ts: null, simd: null, fma: null, threads: null, 'tfjs-cpu': null, 'tfjs-wasm': null });
+/** Ours on one thread with the fastest variant measured: fma where measured, else simd. */
+export const bestOne = (row: Record<Impl, number | null>): Impl => (row.fma !== null ? 'fma' : 'simd');
 
 export interface MatmulResult {
   M: number;
@@ -34,6 +40,8 @@ export interface BenchReport {
   command: string;
   threads: number;
   simd: boolean;
+  /** the kernel variant of the fastest CPU backend here (the threads column's) */
+  kernels: string;
   timer: string;
   matmul: MatmulResult[];
   training: TrainResult[];

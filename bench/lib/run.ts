@@ -3,9 +3,10 @@
 //
 // 1. Matrix product GFLOP/s (2·M·K·N / median seconds) for 256³, 1024³, 32×320×1024
 //    and 32×2048×4096 (C = A·B, no transposes), for our plain TypeScript kernel, our
-//    WebAssembly SIMD kernel on one thread and on N threads (--threads, default: the
-//    logical CPUs), and tf.matMul on each tfjs backend (dataSync included, as our
-//    timing includes copying the result out).
+//    WebAssembly SIMD kernel (unfused, and fused where relaxed SIMD fuses) on one
+//    thread, the fastest on N threads (--threads, default: the logical CPUs), and
+//    tf.matMul on each tfjs backend (dataSync included, as our timing includes
+//    copying the result out).
 // 2. Char-LSTM language-model training tokens/s (V 65, E 64, B 32, T 32; H 256 and
 //    1024, --quick skips 1024) for bptt and dni with a linear synthesizer: our Trainer
 //    (src/train) on a generated random-text corpus, with the SIMD kernels and with
@@ -19,7 +20,7 @@
 // round; training steps by the median of bptt and dni steps (one thread and N
 // threads) run in alternation.
 import * as os from 'node:os';
-import { simdAvailable } from '../../src/backends/wasm/matmul-simd.js';
+import { kernelsAvailable, simdAvailable } from '../../src/backends/wasm/variant.js';
 import { createThreadedBackend } from '../../src/backends/threads/index.js';
 import type { BenchOptions, BenchReport, MatmulResult, TrainResult } from './results.js';
 import { makeTimer } from './timing.js';
@@ -32,7 +33,8 @@ export async function runBench(opts: BenchOptions, command = 'synthgrad bench'):
   const timer = await makeTimer();
   const tfb = await loadTf();
   const notes: string[] = [];
-  const pool = opts.threads > 1 && simdAvailable() ? await createThreadedBackend(opts.threads, { simd: true }) : null;
+  const kernels = kernelsAvailable('wasm-simd-fma');
+  const pool = opts.threads > 1 && simdAvailable() ? await createThreadedBackend(opts.threads, { kernels }) : null;
   let matmul: MatmulResult[], training: TrainResult[];
   try {
     matmul = await benchMatmul(opts, timer, tfb, pool, log);
@@ -46,6 +48,7 @@ export async function runBench(opts: BenchOptions, command = 'synthgrad bench'):
     command,
     threads: opts.threads,
     simd: simdAvailable(),
+    kernels,
     timer: `products: ${timer.name}, best of interleaved rounds; training: median ms per step, trainers in alternation, each timed step right after an untimed one of the same trainer`,
     matmul,
     training,

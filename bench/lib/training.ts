@@ -1,10 +1,12 @@
-// Char-LSTM training tokens/s: our trainer with and without the SIMD kernels and
-// on N threads, and the same model and step in tfjs.
+// Char-LSTM training tokens/s: our trainer with each kernel variant and on N
+// threads, and the same model and step in tfjs.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createCpuBackend } from '../../src/backends/cpu/index.js';
+import { fmaAvailable } from '../../src/backends/wasm/variant.js';
 import type { ThreadedBackend } from '../../src/backends/threads/index.js';
+import type { Backend } from '../../src/backends/backend.js';
 import { emptyRow, IMPLS, type BenchOptions, type Impl, type TrainResult } from './results.js';
 import { alternatingMedians, timePair } from './timing.js';
 import { makeTfStep, useTfBackend, type TfBackends } from './tfjs.js';
@@ -16,7 +18,8 @@ export async function benchTraining(opts: BenchOptions, tfb: TfBackends, pool: T
   try {
     const corpus = writeCorpus(dir, 200_000);
     const hiddens = opts.quick ? [256] : [256, 1024];
-    const simd = createCpuBackend({ simd: true }), plain = createCpuBackend({ simd: false });
+    const simd = createCpuBackend({ kernels: 'wasm-simd' }), plain = createCpuBackend({ kernels: 'ts' });
+    const fma = fmaAvailable() ? createCpuBackend({ kernels: 'wasm-simd-fma' }) : null;
     // fast implementations fill the budget, slow ones get the minimum rounds; ours get at
     // least 7 in a full run (an H 1024 step takes over a second: 5 medians moved the ratios by ±0.1)
     const budget = opts.quick ? 1500 : 6000;
@@ -36,19 +39,20 @@ export async function benchTraining(opts: BenchOptions, tfb: TfBackends, pool: T
       };
       {
         if (simd.simd) {
-          if (pool) {
-            // one thread and N threads in alternation, so that their ratio is fair
-            log(`char-LSTM H${H} bptt and dni: synthgrad SIMD, 1 and ${pool.threads} threads`);
-            const steps = [makeOurStep(corpus, H, 'bptt', simd), makeOurStep(corpus, H, 'dni', simd), makeOurStep(corpus, H, 'bptt', pool), makeOurStep(corpus, H, 'dni', pool)];
-            const [b1, d1, bN, dN] = alternatingMedians(steps, budget, ourRounds, 3);
-            record('simd', [b1!, d1!]);
-            record('threads', [bN!, dN!]);
-          } else {
-            log(`char-LSTM H${H} bptt and dni: synthgrad SIMD`);
-            record('simd', timePair((p) => makeOurStep(corpus, H, p, simd), budget, ourRounds));
-            record('threads', opts.threads > 1 ? 'no wasm SIMD' : '--threads 1');
-          }
-        } else record('simd', 'no wasm SIMD');
+          // the variants on one thread and N threads in alternation, so that their ratios are fair
+          const backends: [Impl, Backend][] = [['simd', simd]];
+          if (fma) backends.push(['fma', fma]);
+          if (pool) backends.push(['threads', pool]);
+          log(`char-LSTM H${H} bptt and dni: ${backends.map(([i]) => i).join(', ')}`);
+          const steps = backends.flatMap(([, b]) => [makeOurStep(corpus, H, 'bptt', b), makeOurStep(corpus, H, 'dni', b)]);
+          const ms = alternatingMedians(steps, budget, ourRounds, 3);
+          backends.forEach(([impl], i) => record(impl, [ms[2 * i]!, ms[2 * i + 1]!]));
+          if (!fma) record('fma', 'no fused relaxed SIMD');
+          if (!pool) record('threads', opts.threads > 1 ? 'no wasm SIMD' : '--threads 1');
+        } else {
+          record('simd', 'no wasm SIMD');
+          record('fma', 'no wasm SIMD');
+        }
         if (opts.quick && H > 256) record('ts', 'skipped (--quick)');
         else {
           log(`char-LSTM H${H} bptt and dni: synthgrad TS`);

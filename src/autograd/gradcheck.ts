@@ -3,6 +3,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { backward } from './engine.js';
 import { noGrad, Var } from './variable.js';
 
+/** How far the tape's gradients are from the finite differences; `ok` when every element is within tolerance. */
 export interface GradcheckResult {
   maxAbsError: number;
   maxRelError: number;
@@ -11,6 +12,7 @@ export interface GradcheckResult {
   ok: boolean;
 }
 
+/** The finite-difference step and the tolerances of gradcheck (defaults: eps 1e-6, atol 1e-6, rtol 1e-4). */
 export interface GradcheckOptions {
   eps?: number;
   atol?: number;

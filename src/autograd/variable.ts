@@ -33,6 +33,7 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/** A value on the tape: its Tensor, its gradient after `backward`, and the op that made it (null for a leaf). */
 export class Var {
   value: Tensor;
   /** Accumulated gradient (same shape as value), or null before any backward reached it. */

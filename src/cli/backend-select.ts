@@ -4,11 +4,13 @@
 //   process.stderr.write(`${selected.line}\n`);
 //   setBackend(selected.backend);              // from src/backends/backend.ts
 //   config.json: backend_used = selected.name, adapter = selected.adapter,
-//                threads_used = selected.threads
+//                threads_used = selected.threads, kernels = selected.kernels
 //
 // cpu: with more than one thread (--threads N; by default the machine's logical
 // CPUs, at most MAX_DEFAULT_THREADS) the threaded CPU backend (src/backends/threads),
 // which gives the same numbers as one thread; --threads 1 is the plain CPU backend.
+// Its line names the kernel variant (src/backends/wasm/variant.ts: wasm-simd-fma,
+// wasm-simd or ts; SYNTHGRAD_SIMD forces one).
 //
 // webgpu: the WebGPU backend (src/backends/webgpu), or a ConfigError that says
 // why there is no adapter and how to get one. auto: WebGPU when an adapter is
@@ -17,7 +19,7 @@
 // it with --backend webgpu).
 import * as os from 'node:os';
 import type { Backend } from '../backends/backend.js';
-import { cpuBackend } from '../backends/cpu/index.js';
+import { cpuBackend, type Kernels } from '../backends/cpu/index.js';
 import { createThreadedBackend } from '../backends/threads/index.js';
 import { ConfigError } from '../train/config.js';
 
@@ -34,6 +36,8 @@ export interface SelectedBackend {
   adapter: string | null;
   /** threads of the CPU backend (null for webgpu) */
   threads: number | null;
+  /** the CPU backend's kernel variant (null for webgpu) */
+  kernels: Kernels | null;
   line: string;
   /** the backend to pass to setBackend() */
   backend: Backend;
@@ -66,14 +70,16 @@ async function cpuSelection(threads: number | null, why: string): Promise<Select
   const cpus = os.availableParallelism();
   const count = `${n} thread${n === 1 ? '' : 's'}${threads === null ? ` (--threads auto: ${cpus} logical CPUs${n === MAX_DEFAULT_THREADS ? `, at most ${MAX_DEFAULT_THREADS}` : ''})` : ''}` +
     (n > cpus ? ` (more than the ${cpus} logical CPUs: expect it to be slower than ${cpus})` : '');
-  const line = `backend: cpu, ${count}${why ? ` (${why})` : ''}`;
-  if (n === 1) return { name: 'cpu', adapter: null, threads: 1, line, backend: cpuBackend };
+  const kernels = `, kernels ${cpuBackend.kernels}`;
+  const line = `backend: cpu, ${count}${kernels}${why ? ` (${why})` : ''}`;
+  if (n === 1) return { name: 'cpu', adapter: null, threads: 1, kernels: cpuBackend.kernels, line, backend: cpuBackend };
   try {
-    return { name: 'cpu', adapter: null, threads: n, line, backend: await createThreadedBackend(n) };
+    const backend = await createThreadedBackend(n, { kernels: cpuBackend.kernels });
+    return { name: 'cpu', adapter: null, threads: n, kernels: backend.kernels, line, backend };
   } catch (e) {
     return {
-      name: 'cpu', adapter: null, threads: 1, backend: cpuBackend,
-      line: `backend: cpu, 1 thread (${n} were asked for, but ${e instanceof Error ? e.message : String(e)})${why ? ` (${why})` : ''}`,
+      name: 'cpu', adapter: null, threads: 1, kernels: cpuBackend.kernels, backend: cpuBackend,
+      line: `backend: cpu, 1 thread${kernels} (${n} were asked for, but ${e instanceof Error ? e.message : String(e)})${why ? ` (${why})` : ''}`,
     };
   }
 }
@@ -87,7 +93,7 @@ export async function selectBackend(wanted: 'cpu' | 'webgpu' | 'auto', threads: 
       return cpuSelection(threads, `auto: the only WebGPU adapter, "${p.adapter}", is a software renderer, slower than the CPU backend; --backend webgpu uses it anyway`);
     }
     const why = wanted === 'auto' ? 'auto: found a WebGPU adapter' : 'requested';
-    return { name: 'webgpu', adapter: p.adapter, threads: null, backend: p.backend, line: `backend: webgpu on "${p.adapter}" (${why}${p.software ? '; a software renderer: expect it to be slower than --backend cpu' : ''})` };
+    return { name: 'webgpu', adapter: p.adapter, threads: null, kernels: null, backend: p.backend, line: `backend: webgpu on "${p.adapter}" (${why}${p.software ? '; a software renderer: expect it to be slower than --backend cpu' : ''})` };
   }
   if (wanted === 'auto') return cpuSelection(threads, `auto: no WebGPU adapter: ${p.reason}`);
   throw new ConfigError(`option --backend: "webgpu" is not available: ${p.reason}. Use --backend cpu (or auto).`, 'backend', '--backend');

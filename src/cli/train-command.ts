@@ -45,7 +45,7 @@ Examples:
     const backend = await selectBackend(cfg.backend, cfg.threads);
     process.stderr.write(`${backend.line}\n`);
     setBackend(backend.backend);
-    const json = { ...configJson, backend_used: backend.name, adapter: backend.adapter, threads_used: backend.threads };
+    const json = { ...configJson, backend_used: backend.name, adapter: backend.adapter, threads_used: backend.threads, kernels: backend.kernels };
     let signal: NodeJS.Signals | null = null;
     const onSignal = (s: NodeJS.Signals) => {
       if (signal) process.exit(s === 'SIGINT' ? 130 : 143); // a second signal: leave now

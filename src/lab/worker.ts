@@ -5,6 +5,7 @@
 // (a copy episode's bits, a text sample) computed without touching the run's
 // random numbers or its parameters.
 import { setBackend, type Backend } from '../backends/backend.js';
+import { cpuBackend } from '../backends/cpu/index.js';
 import { noGrad, Var } from '../autograd/variable.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/rng.js';
@@ -49,7 +50,8 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   setup = buildRun(cfg, corpus, (line) => post({ type: 'log', line }));
   loop = new RunLoop(setup, (r) => pending.push(r), (line) => post({ type: 'log', line }));
   // as train-command.ts writes it
-  const configJson = { ...configToJson(cfg, '.', {}), backend_used: backendName, adapter, threads_used: backendName === 'cpu' ? 1 : null };
+  const cpu = backendName === 'cpu';
+  const configJson = { ...configToJson(cfg, '.', {}), backend_used: backendName, adapter, threads_used: cpu ? 1 : null, kernels: cpu ? cpuBackend.kernels : null };
   post({ type: 'started', total: loop.total, configJson, backend: backendName, adapter });
   running = true;
   lastReport = performance.now();

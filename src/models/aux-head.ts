@@ -1,4 +1,4 @@
-// DNI + Aux (ALGORITHM.md §13, Jaderberg et al. 2016): a linear head on the top
+// DNI + Aux (docs/algorithm.md §13, Jaderberg et al. 2016): a linear head on the top
 // layer's hidden state h_t at every step of a chunk predicts the synthesizer's
 // output for the chunk's final state, so the core's weights are shaped to carry
 // information about the future gradient.

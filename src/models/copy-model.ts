@@ -9,6 +9,7 @@ import { lstmStackForward, lstmStackSpecs, stateSizeOf } from './lstm-stack.js';
 import { loadParamStateDict, paramStateDict, type StateDict, type Stateful } from './state.js';
 import { auxHeadSpecs } from './aux-head.js';
 
+/** The copy-task model (docs/algorithm.md §8): stacked LSTM layers over bit vectors and one logit per output bit. */
 export class CopyModel implements Stateful {
   readonly params: ParamSet;
   readonly stateSize: number;

@@ -8,6 +8,7 @@ import { loadParamStateDict, paramStateDict, type StateDict, type Stateful } fro
 import { lstmStackForward, lstmStackSpecs, stateSizeOf } from './lstm-stack.js';
 import { auxHeadSpecs } from './aux-head.js';
 
+/** The sizes of an LstmLm: vocabulary, embedding width, LSTM widths (one per layer), tied decoder. */
 export interface LstmLmShape {
   vocab: number;
   embed: number;
@@ -17,6 +18,7 @@ export interface LstmLmShape {
   aux?: boolean;
 }
 
+/** What forwarding one chunk gives: the loss and the final state. */
 export interface ChunkForward {
   /** Mean cross-entropy over the chunk's B·T' positions. */
   loss: Var;
@@ -26,6 +28,7 @@ export interface ChunkForward {
   top: Var;
 }
 
+/** The LSTM language model of docs/algorithm.md §2: embedding, stacked LSTM layers, decoder. */
 export class LstmLm implements Stateful {
   readonly shape: LstmLmShape;
   readonly params: ParamSet;

@@ -8,11 +8,13 @@ import { fmt, sizeOf, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/rng.js';
 
+/** A parameter's name (PyTorch's, so checkpoints speak state_dict) and shape. */
 export interface ParamSpec {
   name: string;
   shape: Shape;
 }
 
+/** A model's parameters in one flat buffer and their gradients in another; `get(name)` gives each as a Var. */
 export class ParamSet {
   readonly dtype: DType;
   readonly data: FloatArray;

@@ -4,6 +4,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import type { ParamSet } from './params.js';
 
+/** A component's saved state: named tensors and JSON scalars. */
 export interface StateDict {
   /** Tensors by their names in the checkpoint; views of the live values (the writer copies them). */
   tensors: Map<string, Tensor>;
@@ -11,6 +12,7 @@ export interface StateDict {
   meta: Record<string, unknown> | null;
 }
 
+/** A component that saves and restores its state (models, optimizers, data sources). */
 export interface Stateful {
   stateDict(): StateDict;
   /**

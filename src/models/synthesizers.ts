@@ -8,8 +8,10 @@ import type { Rng } from '../tensor/rng.js';
 import { ParamSet, type ParamSpec } from './params.js';
 import { TARGET_SCALE_STATE, TargetNormalizer, type NormalizeKind } from './target-normalizer.js';
 
+/** The built-in synthesizers (docs/algorithm.md §4). */
 export type SynthKind = 'linear' | 'mlp' | 'elementwise';
 
+/** Which built-in synthesizer to build, and its sizes (the `synthesizer` keys of a run configuration). */
 export interface SynthOptions {
   kind: SynthKind;
   /** mlp: widths of the hidden ReLU layers */
@@ -25,8 +27,15 @@ export interface SynthOptions {
 /** Which persistent state a prediction reads (only the elementwise kind has one). */
 export type SynthCall = 'next' | 'previous';
 
+/**
+ * A synthetic-gradient predictor M_φ : R^S → R^S (docs/algorithm.md §4). The
+ * Trainer calls only these members, so a synthesizer of one's own plugs in by
+ * implementing them (examples/03-custom-synthesizer.ts); its parameters get
+ * the trainer's synthesizer optimizer.
+ */
 export interface Synthesizer {
-  readonly kind: SynthKind;
+  /** The built-in kinds are SynthKind; a synthesizer of one's own names itself (only 'elementwise' gets training noise). */
+  readonly kind: string;
   readonly params: ParamSet;
   /** The target's running scale σ (null: the network predicts δ itself, §4). */
   readonly normalizer: TargetNormalizer | null;
@@ -222,6 +231,7 @@ class ElementwiseSynth implements Synthesizer {
   }
 }
 
+/** A built-in synthesizer for states of width S, initialised U(−r, r) with its last layer zero (so ĝ = 0 at first). */
 export function createSynthesizer(opts: SynthOptions, S: number, rng: Rng, initRange: number, dtype: DType = 'float32'): Synthesizer {
   const normalizer = opts.normalize === 'popart' ? new TargetNormalizer() : null;
   if (opts.kind === 'elementwise') {

@@ -1,4 +1,4 @@
-// Scale-free synthesizer targets (ALGORITHM.md §10), after PopArt (van Hasselt et
+// Scale-free synthesizer targets (docs/algorithm.md §10), after PopArt (van Hasselt et
 // al. 2016), scale only: δ is a gradient (mean ≈ 0), and what varies by orders of
 // magnitude with B, T', H and the loss's normalisation is its overall size.
 //
@@ -17,6 +17,7 @@ export const TARGET_SCALE_DECAY = 0.99;
 
 export const TARGET_SCALE_STATE = 'synth_state.target_scale';
 
+/** A synthesizer's running target scale σ (PopArt, scale only): its network predicts δ/σ, and ĝ = σ·M_φ(s). */
 export class TargetNormalizer {
   /** Running mean of mean(δ²), not yet bias-corrected. */
   private nu = 0;

@@ -1,6 +1,8 @@
 // The two element types of the engine: float32 for training, float64 for
 // gradient checking (and for users who want it).
+/** float32 for training, float64 for gradient checks. */
 export type DType = 'float32' | 'float64';
+/** The storage of a tensor of either dtype. */
 export type FloatArray = Float32Array | Float64Array;
 
 export function allocate(dtype: DType, size: number): FloatArray {

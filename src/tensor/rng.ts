@@ -2,6 +2,7 @@
 // (Math.imul and >>> are exact in every JS engine), seeded by splitmix32, so a
 // run is reproducible bit for bit. Its whole state is four uint32 words, which
 // a checkpoint saves and restores.
+/** The seeded random number generator of every random draw (xoshiro128**); `getState`/`setState` save and restore it. */
 export class Rng {
   private s = new Uint32Array(4);
   /** A second normal from the last Box–Muller pair, or NaN when none is held. */

@@ -1,3 +1,4 @@
+/** The sizes of a tensor's dimensions, outermost first. */
 export type Shape = readonly number[];
 
 export function sizeOf(shape: Shape): number {
@@ -23,6 +24,7 @@ export function checkShape(op: string, shape: Shape): void {
   }
 }
 
+/** Thrown when operands' shapes do not fit; the message names the op and the shapes. */
 export class ShapeError extends Error {
   override name = 'ShapeError';
 }

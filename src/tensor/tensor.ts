@@ -3,6 +3,7 @@
 import { allocate, dtypeOf, type DType, type FloatArray } from './dtype.js';
 import { checkShape, fmt, ShapeError, sizeOf, type Shape } from './shape.js';
 
+/** A contiguous row-major n-d array: a Float32Array or Float64Array and a shape. Values only; Var adds gradients. */
 export class Tensor {
   readonly data: FloatArray;
   readonly shape: Shape;

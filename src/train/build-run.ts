@@ -42,6 +42,7 @@ export interface CopyRun extends RunCommon {
   source: CopySource;
 }
 
+/** What buildRun (and setupRun) make of a configuration: a language-model run or a copy-task run (see `kind`). */
 export type RunSetup = LmRun | CopyRun;
 
 /**

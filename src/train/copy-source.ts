@@ -30,6 +30,7 @@ export interface CurriculumState {
   bestR: number;
 }
 
+/** Where the copy curriculum stands: the current N and R, the largest solved, and the recent bit errors per sequence. */
 export interface CopySummary {
   N: number;
   R: number;
@@ -38,6 +39,7 @@ export interface CopySummary {
   recentError: number;
 }
 
+/** The copy / repeat-copy task as a ChunkSource: generated episodes and the curriculum that lengthens them (docs/algorithm.md §8). */
 export class CopySource implements ChunkSource, Stateful {
   readonly params: CopyModel['params'];
   readonly stateSize: number;

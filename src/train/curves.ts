@@ -30,6 +30,7 @@ export interface EvalRecord {
   [extra: string]: unknown;
 }
 
+/** One line of metrics.jsonl. */
 export type MetricRecord = StepRecord | EvalRecord;
 
 export interface CurveOptions {
@@ -45,7 +46,11 @@ type Pt = [number, number];
 const COLORS = {
   raw: '#9ecae1', smooth: '#08519c', valid: '#d94801', test: '#6a51a3',
   real: '#e5f5e0', synthetic: '#fdebd3', restart: '#636363', grid: '#e6e6e6', axis: '#333',
+  fitCos: '#74c476', trueCos: '#a50f15',
 };
+
+/** Height of the panel of cosines below the losses (drawn when a record has one). */
+const COS_PANEL = 190;
 
 const fin = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
@@ -139,6 +144,7 @@ export function layoutLegend(items: [string, string][], x0: number, x1: number, 
   return { legend, bottom: ly };
 }
 
+/** The learning curves of a run's metric records as a standalone SVG document. */
 export function renderCurves(records: MetricRecord[], opts: CurveOptions = {}): string {
   const W = fin(opts.width) && opts.width >= 300 ? opts.width : 900;
   const H = fin(opts.height) && opts.height >= 200 ? opts.height : 480;
@@ -195,8 +201,10 @@ export function renderCurves(records: MetricRecord[], opts: CurveOptions = {}): 
   const maxTitle = Math.max(8, Math.floor((W - x0 - 10) / 9));
   const rawTitle = opts.title ?? 'Training curves';
   const title = rawTitle.length > maxTitle ? `${rawTitle.slice(0, maxTitle - 1)}…` : rawTitle;
+  const cosPanel = steps.some((r) => fin(r['sg_true_cos']) || fin(r['sg_fit_cos']));
+  const Hall = cosPanel ? H + COS_PANEL : H;
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${n(W)}" height="${n(H)}" viewBox="0 0 ${n(W)} ${n(H)}" font-family="Helvetica, Arial, sans-serif" font-size="12">`);
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${n(W)}" height="${n(Hall)}" viewBox="0 0 ${n(W)} ${n(Hall)}" font-family="Helvetica, Arial, sans-serif" font-size="12">`);
   out.push(`<title>${escapeXml(rawTitle)}</title>`);
   out.push(`<rect width="100%" height="100%" fill="#fff"/>`);
   out.push(`<defs><clipPath id="plot"><rect x="${n(x0)}" y="${n(y0)}" width="${n(x1 - x0)}" height="${n(y1 - y0)}"/></clipPath></defs>`);
@@ -245,6 +253,45 @@ export function renderCurves(records: MetricRecord[], opts: CurveOptions = {}): 
   out.push(`<text class="axis-title" x="${n((x0 + x1) / 2)}" y="${n(H - 12)}" text-anchor="middle" font-size="13">step</text>`);
   out.push(`<text class="axis-title" transform="translate(18 ${n((y0 + y1) / 2)}) rotate(-90)" text-anchor="middle" font-size="13">loss (nats)</text>`);
   out.push(`<text class="title" x="${n(x0)}" y="24" font-size="16" font-weight="bold">${escapeXml(title)}</text>`);
-  out.push('<g class="legend">', ...legend, '</g>', '</svg>');
+  out.push('<g class="legend">', ...legend, '</g>');
+  if (cosPanel) out.push(...renderCosPanel(steps, sx, xt, x0, x1, H, maxPts));
+  out.push('</svg>');
   return out.filter((s) => s !== '').join('\n') + '\n';
+}
+
+/**
+ * The panel under the losses: how well ĝ points where it should, on [−1, 1].
+ * sg_fit_cos (every synthesizer step, against its training target δ) as a thin
+ * line with its moving average; sg_true_cos (diagnosed steps, against the true
+ * future gradient, docs/algorithm.md §11) as points joined by a line.
+ */
+function renderCosPanel(steps: StepRecord[], sx: (v: number) => number, xt: number[], x0: number, x1: number, top: number, maxPts: number): string[] {
+  const y0 = top + 34, y1 = top + COS_PANEL - 40;
+  const sy = scale(-1, 1, y1, y0);
+  const series = (key: string) => steps.filter((r) => fin(r[key])).map((r): Pt => [r.step, r[key] as number]);
+  const fit = series('sg_fit_cos'), truth = series('sg_true_cos');
+  const fitSmooth = movingAverage(fit, Math.max(1, Math.round(fit.length / 120)));
+  const poly = (pts: Pt[], cls: string, attrs: string) => pts.length < 2 ? ''
+    : `<polyline class="${cls}" fill="none" ${attrs} points="${pts.map(([x, y]) => `${n(sx(x))},${n(sy(y))}`).join(' ')}"/>`;
+  const out: string[] = ['<g class="cos-panel">'];
+  out.push(`<g class="grid" stroke="${COLORS.grid}" stroke-width="1">`);
+  for (const t of xt) out.push(`<line x1="${n(sx(t))}" y1="${n(y0)}" x2="${n(sx(t))}" y2="${n(y1)}"/>`);
+  for (const t of [-1, -0.5, 0, 0.5, 1]) out.push(`<line x1="${n(x0)}" y1="${n(sy(t))}" x2="${n(x1)}" y2="${n(sy(t))}"${t === 0 ? ' stroke="#999"' : ''}/>`);
+  out.push('</g>', `<g class="ticks" fill="${COLORS.axis}">`);
+  for (const t of xt) out.push(`<text x="${n(sx(t))}" y="${n(y1 + 17)}" text-anchor="middle">${escapeXml(fmtTick(t))}</text>`);
+  for (const t of [-1, 0, 1]) out.push(`<text x="${n(x0 - 7)}" y="${n(sy(t) + 4)}" text-anchor="end">${t}</text>`);
+  out.push('</g>', '<g class="series">');
+  out.push(poly(decimate(fit, maxPts), 'fit-cos-raw', `stroke="${COLORS.fitCos}" stroke-width="0.7" opacity="0.5"`));
+  out.push(poly(decimate(fitSmooth, maxPts), 'fit-cos', `stroke="${COLORS.fitCos}" stroke-width="1.8"`));
+  out.push(poly(truth, 'true-cos', `stroke="${COLORS.trueCos}" stroke-width="1.5"`));
+  for (const [x, y] of truth) out.push(`<circle class="true-cos-point" cx="${n(sx(x))}" cy="${n(sy(y))}" r="3" fill="${COLORS.trueCos}"/>`);
+  out.push('</g>');
+  out.push(`<rect x="${n(x0)}" y="${n(y0)}" width="${n(x1 - x0)}" height="${n(y1 - y0)}" fill="none" stroke="${COLORS.axis}"/>`);
+  out.push(`<text class="axis-title" transform="translate(18 ${n((y0 + y1) / 2)}) rotate(-90)" text-anchor="middle" font-size="13">cos</text>`);
+  const key: string[] = [];
+  if (fit.length) key.push(`<tspan fill="${COLORS.fitCos}">sg_fit_cos (ĝ vs its target δ)</tspan>`);
+  if (truth.length) key.push(`<tspan fill="${COLORS.trueCos}">sg_true_cos (ĝ vs the true future gradient)</tspan>`);
+  out.push(`<text class="cos-title" x="${n(x0)}" y="${n(top + 20)}" font-size="13">${key.join('  ')}</text>`);
+  out.push('</g>');
+  return out.filter((s) => s !== '');
 }

@@ -9,6 +9,7 @@ import type { StateDict, Stateful } from '../models/state.js';
 import type { ChunkSource } from './trainer.js';
 import type { StepPosition } from './schedule.js';
 
+/** A language-model task as a ChunkSource: the batchified stream cut into chunks of T steps, one per optimizer step. */
 export class LmSource implements ChunkSource, Stateful {
   readonly params: LstmLm['params'];
   readonly stateSize: number;

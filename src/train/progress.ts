@@ -30,6 +30,8 @@ export interface ProgressInfo {
   mode: string;
   /** Tokens processed by this step (e.g. B·T'); the reporter sums them for tokens/s. */
   tokens: number;
+  /** sg_true_cos on a diagnosed step (absent on the others): the line keeps showing the latest. */
+  sgTrueCos?: number | null;
 }
 
 export interface Progress {
@@ -68,6 +70,8 @@ export function createProgress(opts: ProgressOptions): Progress {
   let ema = 0, emaCorr = 1, updates = 0, tokens = 0;
   let last: ProgressInfo | null = null, lastDraw = -Infinity, drawn = false, finished = false;
   let nextLogPct = logEvery ?? Infinity;
+  /** the latest sg_true_cos (undefined: no diagnosed step yet) */
+  let trueCos: number | null | undefined;
 
   const format = (info: ProgressInfo, t: number): string => {
     const elapsed = (t - start) / 1000;
@@ -82,6 +86,7 @@ export function createProgress(opts: ProgressOptions): Progress {
     parts.push(`loss ${Number.isFinite(smooth) ? smooth.toFixed(4) : 'nan'}`);
     parts.push(`lr ${Number.isFinite(info.lr) ? info.lr.toExponential(2) : String(info.lr)}`);
     parts.push(info.mode);
+    if (trueCos !== undefined) parts.push(`cos(ĝ,g) ${trueCos === null ? '-' : trueCos.toFixed(3)}`);
     parts.push(`${elapsed > 0 ? formatRate(tokens / elapsed) : '-'} tok/s`);
     if (total !== null) {
       const left = Math.max(0, total - doneSteps);
@@ -113,6 +118,7 @@ export function createProgress(opts: ProgressOptions): Progress {
         emaCorr *= beta;
       }
       last = info;
+      if (info.sgTrueCos !== undefined) trueCos = Number.isFinite(info.sgTrueCos) ? info.sgTrueCos : null;
       const t = now();
       if (tty) {
         const final = total !== null && info.step + 1 >= total;

@@ -19,7 +19,7 @@ export interface RunData {
 }
 
 /** Configuration keys that never make runs different experiments. */
-const IGNORED_KEYS = /^(seed|threads|backend_used|adapter|threads_used|_.*|.*\._.*)$/;
+const IGNORED_KEYS = /^(seed|threads|backend_used|adapter|threads_used|kernels|_.*|.*\._.*)$/;
 
 /** A run directory holds config.json and metrics.jsonl; a sweep directory holds run directories. */
 export function findRuns(dirs: string[]): string[] {

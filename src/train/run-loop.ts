@@ -10,6 +10,7 @@ import { encodeCheckpoint, stTensorOf } from './checkpoint.js';
 import type { EvalRecord, MetricRecord, StepRecord } from './curves.js';
 import type { RunSetup } from './build-run.js';
 import { evaluateLm } from './lm-source.js';
+import { diagnosisDue, measureTrueGradient } from './diagnostics.js';
 import { NonFiniteError, Trainer } from './trainer.js';
 import type { RunConfig } from './config.js';
 
@@ -26,6 +27,7 @@ export interface LoopStep {
   epochEnd: boolean;
 }
 
+/** A run's steps, records and evaluations in the order `synthgrad train` takes them, without files or a clock; `step()` takes one. */
 export class RunLoop {
   readonly trainer: Trainer;
   readonly total: number;
@@ -63,6 +65,7 @@ export class RunLoop {
       return { record: null, epochEnd: false };
     }
     if (s.kind === 'copy') Object.assign(rec, s.source.recordFields());
+    if (diagnosisDue(cfg, rec.step)) Object.assign(rec, measureTrueGradient(trainer, s.source));
     this.record(rec);
     this.lastLoss = rec.loss;
     const epochEnd = s.kind === 'lm' && pos.chunk === pos.chunksPerEpoch - 1;

@@ -25,6 +25,7 @@ const CURVES = 'curves.svg';
 /** The timing line comes after this many steps (the first one, a warm-up, not counted). */
 const TIMING_STEPS = 5;
 
+/** How runTraining writes and reports a run (only `outDir` is required). */
 export interface RunOptions {
   outDir: string;
   /** continue from outDir's checkpoint */
@@ -47,6 +48,7 @@ export interface RunOptions {
   threads?: number;
 }
 
+/** What a finished (or stopped) run reports. */
 export interface RunResult {
   steps: number;
   lastLoss: number;
@@ -166,7 +168,10 @@ export async function runTraining(cfg: RunConfig, opts: RunOptions): Promise<Run
     const { record: rec, epochEnd } = loop.step();
     if (!rec) continue; // skipped (on_nan = skip), or the end of the run (on_nan = stop)
     timing();
-    progress.update({ step: rec.step, loss: rec.loss, lr: rec.lr, mode: rec.mode, tokens: rec.chunk_len * s.source.batch });
+    progress.update({
+      step: rec.step, loss: rec.loss, lr: rec.lr, mode: rec.mode, tokens: rec.chunk_len * s.source.batch,
+      ...('sg_true_cos' in rec ? { sgTrueCos: rec['sg_true_cos'] as number | null } : {}),
+    });
     stopped = opts.stopRequested?.() ?? null;
     if (epochEnd || stopped || Date.now() - lastCheckpoint > every) {
       saveCheckpoint();

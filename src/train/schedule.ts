@@ -3,6 +3,7 @@
 // the mode of a step are functions of the units completed before it.
 import type { PolicyConfig, ScheduleConfig } from './config.js';
 
+/** Whether a step uses only real gradients or adds the synthetic one. */
 export type Mode = 'real' | 'synthetic';
 
 export interface CyclePosition {

@@ -239,7 +239,7 @@ export function configDifference(stored: Obj, wanted: Obj): string[] {
   const walk = (a: unknown, b: unknown, p: string) => {
     if (isObj(a) && isObj(b)) {
       for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-        if (p === '' && ['backend_used', 'adapter', 'threads_used'].includes(k)) continue;
+        if (p === '' && ['backend_used', 'adapter', 'threads_used', 'kernels'].includes(k)) continue;
         walk(a[k], b[k], p ? `${p}.${k}` : k);
       }
     } else if (JSON.stringify(a) !== JSON.stringify(b)) diffs.push(p);

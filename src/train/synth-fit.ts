@@ -1,4 +1,4 @@
-// Step 5 of ALGORITHM.md §4: one optimizer step of the synthesizer on the pair
+// Step 5 of docs/algorithm.md §4: one optimizer step of the synthesizer on the pair
 // (s_{k−1}, δ_{k−1}), with the fit diagnostic sg_fit_cos of §11.
 import { backward } from '../autograd/engine.js';
 import * as ag from '../autograd/index.js';

@@ -63,6 +63,7 @@ export class NonFiniteError extends Error {
   }
 }
 
+/** The training loop of docs/algorithm.md §3–§4: each `stepOnce()` is one optimizer step of the model (and one of the synthesizer) on the next chunk. */
 export class Trainer {
   readonly source: ChunkSource;
   readonly synth: Synthesizer | null;

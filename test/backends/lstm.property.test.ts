@@ -1,11 +1,12 @@
 // The fused LSTM kernels (src/backends/cpu/lstm.ts: fused gate loops, scratch
 // reuse, W_hh pinned in the SIMD module's memory) against the original reference
-// kernels, for float64 and for float32 with the SIMD path on and off.
+// kernels, for float64 and for float32 with every kernel variant this engine has
+// (src/backends/wasm/variant.ts: fused SIMD, SIMD, TypeScript).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { LstmBackwardArgs, LstmForwardArgs } from '../../src/backends/backend.js';
 import { lstmBackwardCpu, lstmForwardCpu } from '../../src/backends/cpu/lstm.js';
-import { simdAvailable } from '../../src/backends/wasm/matmul-simd.js';
+import { kernelsHere, type Kernels } from '../../src/backends/wasm/variant.js';
 import { lstmBackwardReference, lstmForwardReference } from '../../src/backends/cpu/lstm-reference.js';
 import type { FloatArray } from '../../src/tensor/dtype.js';
 
@@ -15,7 +16,7 @@ interface LstmCase {
   D: number;
   H: number;
   f64: boolean;
-  simd: boolean;
+  kernels: Kernels;
   /** bit i: output i of backward (dx, dh0, dc0, dwih, dwhh, dbih, dbhh) is requested */
   outs: number;
   seed: number;
@@ -44,8 +45,7 @@ function run(cs: LstmCase): void {
   const fwd = (): LstmForwardArgs => ({ ...inputs, gates: make(T * B * G, false), cs: make(T * B * H, false), hs: make(T * B * H, false) });
   const ref = fwd(), got = fwd();
   lstmForwardReference(ref);
-  const simd = cs.simd && simdAvailable();
-  lstmForwardCpu(got, simd);
+  lstmForwardCpu(got, cs.kernels);
   const tol = f64 ? 1e-12 : 2e-5;
   const close = (what: string, g: FloatArray, e: FloatArray) => {
     for (let i = 0; i < e.length; i++) {
@@ -65,7 +65,7 @@ function run(cs: LstmCase): void {
   };
   const bRef = back(), bGot = back();
   lstmBackwardReference(bRef);
-  lstmBackwardCpu(bGot, simd);
+  lstmBackwardCpu(bGot, cs.kernels);
   const names = ['dx', 'dh0', 'dc0', 'dwih', 'dwhh', 'dbih', 'dbhh'] as const;
   for (const n of names) {
     const e = bRef[n], g = bGot[n];
@@ -79,21 +79,21 @@ const caseArb = fc.record({
   D: fc.integer({ min: 1, max: 12 }),
   H: fc.integer({ min: 1, max: 24 }),
   f64: fc.boolean(),
-  simd: fc.boolean(),
+  kernels: fc.constantFrom(...kernelsHere()),
   outs: fc.integer({ min: 0, max: 127 }),
   seed: fc.integer({ min: 1, max: 1 << 30 }),
 });
 
 describe('lstmForwardCpu / lstmBackwardCpu vs the reference kernels', () => {
-  it('agree on random shapes, dtypes, SIMD on/off and requested outputs', () => {
+  it(`agree on random shapes, dtypes, kernel variants (${kernelsHere().join(', ')}) and requested outputs`, () => {
     fc.assert(fc.property(caseArb, run), { numRuns: 150 });
   });
 
   it('agree on shapes where W_hh is pinned for the SIMD kernel, twice in a row (scratch reuse)', () => {
-    for (const simd of [true, false]) {
-      run({ T: 5, B: 8, D: 7, H: 33, f64: false, simd, outs: 127, seed: 11 });
-      run({ T: 3, B: 4, D: 5, H: 16, f64: false, simd, outs: 127, seed: 12 });
-      run({ T: 5, B: 8, D: 7, H: 33, f64: true, simd, outs: 127, seed: 13 });
+    for (const kernels of kernelsHere()) {
+      run({ T: 5, B: 8, D: 7, H: 33, f64: false, kernels, outs: 127, seed: 11 });
+      run({ T: 3, B: 4, D: 5, H: 16, f64: false, kernels, outs: 127, seed: 12 });
+      run({ T: 5, B: 8, D: 7, H: 33, f64: true, kernels, outs: 127, seed: 13 });
     }
   });
 });

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { matmulCpu, matmulTs } from '../../src/backends/cpu/matmul.js';
 import { createCpuBackend } from '../../src/backends/cpu/index.js';
-import { simdAvailable } from '../../src/backends/wasm/matmul-simd.js';
+import { simdAvailable } from '../../src/backends/wasm/variant.js';
 import { checkCase, largeCases, matmulCaseArb, type MatmulFn } from './matmul-harness.js';
 
 function suite(name: string, fn: MatmulFn): void {

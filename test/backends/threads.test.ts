@@ -1,7 +1,8 @@
 // The threaded CPU backend (src/backends/threads): every split product and LSTM
 // pass gives exactly the single-threaded kernels' bits (shares never split a sum),
 // so it is checked for equality with them, on generated shapes, with 2 and 3
-// threads and every op split (work thresholds 0; Adam too, on shared buffers); the single-threaded kernels are
+// threads and every op split (work thresholds 0; Adam too, on shared buffers), the products and
+// the LSTM in each SIMD kernel variant this engine has; the single-threaded kernels are
 // themselves checked against the references in matmul/lstm.property.test.ts.
 // Then training: a DNI run's records and weights equal the one-thread run's, and the
 // PyTorch parity fixtures pass on the threaded backend.
@@ -9,7 +10,8 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setBackend, type Backend, type LstmBackwardArgs, type LstmForwardArgs } from '../../src/backends/backend.js';
-import { cpuBackend } from '../../src/backends/cpu/index.js';
+import { cpuBackend, createCpuBackend, type CpuBackend } from '../../src/backends/cpu/index.js';
+import { isSimd, kernelsHere } from '../../src/backends/wasm/variant.js';
 import { matmulTs } from '../../src/backends/cpu/matmul.js';
 import { createThreadedBackend, type ThreadedBackend } from '../../src/backends/threads/index.js';
 import { share } from '../../src/backends/threads/jobs.js';
@@ -102,7 +104,21 @@ describe('the threaded backend without SIMD', () => {
   });
 });
 
-describe.skipIf(!cpuBackend.simd)('threaded kernels give the single-threaded bits', () => {
+const SIMD_VARIANTS = kernelsHere().filter(isSimd);
+
+describe.skipIf(SIMD_VARIANTS.length === 0).each(SIMD_VARIANTS)('threaded %s kernels give the single-threaded bits of the same variant', (kernels) => {
+  let two: ThreadedBackend, three: ThreadedBackend, cpuBackend: CpuBackend;
+  beforeAll(async () => {
+    cpuBackend = createCpuBackend({ kernels });
+    two = await createThreadedBackend(2, { kernels, minMatmulWork: 0, minLstmWork: 0, minAdamWork: 0, minSoftmaxWork: 0 });
+    three = await createThreadedBackend(3, { kernels, minMatmulWork: 0, minLstmWork: 0, minAdamWork: 0, minSoftmaxWork: 0 });
+    expect([cpuBackend.kernels, two.kernels, three.kernels]).toEqual([kernels, kernels, kernels]);
+  });
+  afterAll(() => {
+    two?.dispose();
+    three?.dispose();
+  });
+
   it('matmul: random shapes, transposes, accumulate; split by rows and by columns', () => {
     fc.assert(fc.property(
       fc.record({
@@ -164,7 +180,9 @@ describe.skipIf(!cpuBackend.simd)('threaded kernels give the single-threaded bit
       },
     ), { numRuns: 80 });
   });
+});
 
+describe.skipIf(!cpuBackend.simd)('threaded kernels give the single-threaded bits', () => {
   it('Adam on shared buffers: every element updated as on one thread, weight decay or not', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 3000 }), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 1 << 30 }), (n, wd, use3, seed) => {
       const b = use3 ? three : two;

@@ -1,9 +1,12 @@
 // The WebAssembly SIMD path: the module builder's encodings, the emitted module's
-// validity, and the SIMD matmul against the reference kernel.
+// validity, and the SIMD matmul and LSTM gates against the reference kernel and
+// formulas, in each SIMD variant this engine has (fused: relaxed_madd, where
+// relaxed SIMD is on and fuses: Node 22 and later on FMA hardware).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildModule, Code, I32, simdSupported, sleb, uleb } from '../../src/backends/wasm/wasm-builder.js';
-import { matmulModuleBytes, matmulSimd, matmulSimdStrided, simdAvailable } from '../../src/backends/wasm/matmul-simd.js';
+import { buildModule, Code, I32, relaxedSimdSupported, simdSupported, sleb, uleb } from '../../src/backends/wasm/wasm-builder.js';
+import { matmulFusedModuleBytes, matmulModuleBytes, matmulSimd, matmulSimdStrided } from '../../src/backends/wasm/matmul-simd.js';
+import { fmaAvailable, kernelsFromEnv, kernelsAvailable, simdAvailable } from '../../src/backends/wasm/variant.js';
 import { matmulTs } from '../../src/backends/cpu/matmul.js';
 import { gatesBackwardSimd, gatesForwardSimd, gatesModuleBytes } from '../../src/backends/wasm/lstm-gates-simd.js';
 import type { FloatArray } from '../../src/tensor/dtype.js';
@@ -36,11 +39,54 @@ describe('wasm-builder', () => {
     if (!simdAvailable()) return;
     for (let mr = 1; mr <= 6; mr++) expect(WebAssembly.validate(matmulModuleBytes(mr))).toBe(true);
   });
+
+  it('encodes f32x4.relaxed_madd as 0xFD, LEB128(0x105); the fused modules validate where relaxed SIMD does', () => {
+    expect(new Code([]).f32x4RelaxedMadd().bytes).toEqual([0xfd, 0x85, 0x02]);
+    // relaxed_madd pops c last: a·b + c is a, b, c then the op; unfused, a, b, mul, c, add
+    const ops = (fused: boolean) => {
+      const c = new Code([0x7b, 0x7b, 0x7b]);
+      return c.mulAdd(fused, () => c.get(0), () => c.get(1), () => c.get(2)).bytes;
+    };
+    expect(ops(true)).toEqual([0x20, 0, 0x20, 1, 0x20, 2, 0xfd, 0x85, 0x02]);
+    expect(ops(false)).toEqual([0x20, 0, 0x20, 1, 0xfd, 0xe6, 0x01, 0x20, 2, 0xfd, 0xe4, 0x01]);
+    if (!relaxedSimdSupported()) return;
+    for (let mr = 1; mr <= 6; mr++) expect(WebAssembly.validate(matmulFusedModuleBytes(mr))).toBe(true);
+    expect(WebAssembly.validate(gatesModuleBytes(true))).toBe(true);
+  });
+
+  it.skipIf(!fmaAvailable())('the fused product rounds once: (1 + 2⁻¹³)(1 − 2⁻¹³) − 1 is −2⁻²⁶, not 0 as unfused', () => {
+    const e = 2 ** -13;
+    // the sum runs over k in order: −1·1 first, then the product that rounds to 1 unless fused
+    const a = new Float32Array([-1, 1 + e]), b = new Float32Array([1, 1 - e]);
+    for (const [fused, want] of [[true, -(e * e)], [false, 0]] as const) {
+      // 64 rows × 64 columns of the same dot product: through the kernel, not the TypeScript edge path
+      const A = new Float32Array(64 * 2), B = new Float32Array(2 * 64), C = new Float32Array(64 * 64);
+      for (let i = 0; i < 64; i++) A.set(a, 2 * i), B[i] = b[0]!, B[64 + i] = b[1]!;
+      matmulSimd(A, B, C, 64, 2, 64, false, false, false, fused);
+      expect(C.every((x) => x === want), `fused ${fused}`).toBe(true);
+    }
+  });
+
+  it('SYNTHGRAD_SIMD names a variant; a missing one falls back to the next one down', () => {
+    expect(kernelsFromEnv(undefined)).toBe('wasm-simd-fma');
+    expect(kernelsFromEnv('')).toBe('wasm-simd-fma');
+    expect(kernelsFromEnv('FMA')).toBe('wasm-simd-fma');
+    expect(kernelsFromEnv('simd')).toBe('wasm-simd');
+    expect(kernelsFromEnv('0')).toBe('ts');
+    expect(kernelsFromEnv('off')).toBe('ts');
+    expect(() => kernelsFromEnv('avx')).toThrow(/SYNTHGRAD_SIMD="avx" is not one of fma, simd, 0/);
+    expect(kernelsAvailable('ts')).toBe('ts');
+    expect(kernelsAvailable('wasm-simd')).toBe(simdAvailable() ? 'wasm-simd' : 'ts');
+    expect(kernelsAvailable('wasm-simd-fma')).toBe(fmaAvailable() ? 'wasm-simd-fma' : kernelsAvailable('wasm-simd'));
+  });
 });
 
-describe.skipIf(!simdAvailable())('matmulSimd vs matmulReference (float32)', () => {
+/** The SIMD variants to test: unfused always, fused where the engine has it (index: fused). */
+const VARIANTS: boolean[] = fmaAvailable() ? [false, true] : [false];
+
+describe.skipIf(!simdAvailable()).each(VARIANTS)('matmulSimd (fused %s) vs matmulReference (float32)', (fused) => {
   const simd = (a: FloatArray, b: FloatArray, c: FloatArray, M: number, K: number, N: number, tA: boolean, tB: boolean, acc: boolean) =>
-    matmulSimd(a as Float32Array, b as Float32Array, c as Float32Array, M, K, N, tA, tB, acc);
+    matmulSimd(a as Float32Array, b as Float32Array, c as Float32Array, M, K, N, tA, tB, acc, fused);
 
   it('agrees on random shapes, transposes, accumulate', () => {
     fc.assert(fc.property(matmulCaseArb(false), (cs) => checkCase(simd, cs)), { numRuns: 400 });
@@ -70,9 +116,9 @@ describe.skipIf(!simdAvailable())('matmulSimd vs matmulReference (float32)', () 
         return d;
       };
       const want = dense(cS, M, N, ldc);
-      matmulSimd(dense(aS, ra, wa, lda), dense(bS, rb, wb, ldb), want, M, K, N, tA, tB, acc);
+      matmulSimd(dense(aS, ra, wa, lda), dense(bS, rb, wb, ldb), want, M, K, N, tA, tB, acc, fused);
       const before = cS.slice();
-      matmulSimdStrided(aS, bS, cS, M, K, N, tA, tB, acc, { a: lda, b: ldb, c: ldc });
+      matmulSimdStrided(aS, bS, cS, M, K, N, tA, tB, acc, { a: lda, b: ldb, c: ldc }, fused);
       for (let i = 0; i < M; i++) {
         for (let j = 0; j < ldc; j++) {
           const got = cS[i * ldc + j]!;
@@ -103,13 +149,13 @@ describe('matmulSimd at every size', () => {
   });
 });
 
-describe.skipIf(!simdAvailable())('the SIMD LSTM gates (lstm-gates-simd.ts) vs the formulas in doubles', () => {
+describe.skipIf(!simdAvailable()).each(VARIANTS)('the SIMD LSTM gates (lstm-gates-simd.ts, fused %s) vs the formulas in doubles', (fused) => {
   const sig = (x: number) => 1 / (1 + Math.exp(-x));
   /** |got − want| within `ulps` float32 ulps of max(|want|, floor) */
   const near = (got: number, want: number, ulps: number, floor = 1e-30) => Math.abs(got - want) <= ulps * 2 ** -23 * Math.max(Math.abs(want), floor);
 
   it('the module validates', () => {
-    expect(WebAssembly.validate(gatesModuleBytes())).toBe(true);
+    expect(WebAssembly.validate(gatesModuleBytes(fused))).toBe(true);
   });
 
   it('σ and tanh within a few float32 ulps over −100..100, at 0, at tiny values and at the polynomial switch', () => {
@@ -120,7 +166,7 @@ describe.skipIf(!simdAvailable())('the SIMD LSTM gates (lstm-gates-simd.ts) vs t
       const z = new Float32Array(16);
       z[0] = x; z[8] = x; z[4] = 0; z[12] = 0;
       const cs = new Float32Array(4), hs = new Float32Array(4);
-      gatesForwardSimd(z, 0, new Float32Array(4), 0, cs, hs, 0, 1, 4);
+      gatesForwardSimd(z, 0, new Float32Array(4), 0, cs, hs, 0, 1, 4, fused);
       const xf = Math.fround(x);
       if (xf > -80) expect(near(z[0]!, sig(xf), 4), `σ(${xf}) = ${z[0]}, want ${sig(xf)}`).toBe(true);
       else expect(z[0]!).toBeLessThan(1e-34);
@@ -136,10 +182,10 @@ describe.skipIf(!simdAvailable())('the SIMD LSTM gates (lstm-gates-simd.ts) vs t
       const arr = (n: number) => Float32Array.from({ length: n }, r);
       const z = arr(rows * G), cp = arr(rows * H);
       const gates = z.slice(), cs = new Float32Array(rows * H), hs = new Float32Array(rows * H);
-      gatesForwardSimd(gates, 0, cp, 0, cs, hs, 0, rows, H);
+      gatesForwardSimd(gates, 0, cp, 0, cs, hs, 0, rows, H, fused);
       const dhs = arr(rows * H), dh = arr(rows * H), dc = arr(rows * H), dZ = new Float32Array(rows * G);
       const dcIn = dc.slice();
-      gatesBackwardSimd(0, rows, H, gates, cs, cp, 0, dhs, dh, dc, 0, dZ);
+      gatesBackwardSimd(0, rows, H, gates, cs, cp, 0, dhs, dh, dc, 0, dZ, fused);
       const close = (got: number, want: number, what: string) => {
         if (!(Math.abs(got - want) <= 1e-6 * (1 + Math.abs(want)))) expect.fail(`${what}: ${got} vs ${want}`);
       };

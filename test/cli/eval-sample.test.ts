@@ -2,6 +2,7 @@
 // user runs them: the printed metrics, --threads (any count prints the same
 // numbers), the sample's length and prime, and the errors for bad options.
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, writeCorpus } from '../train/helpers.js';
@@ -21,6 +22,10 @@ beforeAll(() => {
   const r = cli(['train', '--task', 'charlm', '--data', data, '--split', '0.2,0.2', '--embed', '16', '--hidden', '64', '--batch', '8', '--bptt', '16',
     '--eval-batch', '16', '--steps', '4', '--threads', '1', '--out', run]);
   expect(r.status, r.stderr).toBe(0);
+  // the kernel variant is named in the backend line and recorded in config.json
+  const kernels = r.stderr.match(/backend: cpu, 1 thread, kernels (wasm-simd-fma|wasm-simd|ts)\n/)?.[1];
+  expect(kernels, r.stderr).toBeDefined();
+  expect(JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'))).toMatchObject({ backend_used: 'cpu', threads_used: 1, kernels });
 });
 
 describe('synthgrad eval', () => {

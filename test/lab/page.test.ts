@@ -18,11 +18,17 @@ const haveChromium = fs.existsSync(CHROMIUM);
 const DIST = path.resolve('dist/src');
 const CLI = path.join(DIST, 'cli', 'main.js');
 
+/**
+ * The V8 flag that gives Node 20 the relaxed SIMD that Chromium (and Node 22+) have by default, so
+ * that the CLI runs the page's kernel variant (src/backends/wasm/variant.ts: fused where the CPU fuses).
+ */
+const RELAXED_SIMD = Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
+
 /** `synthgrad train --config` into a fresh run directory; returns it. (`threads: 1` in the configs: the page has one thread, and config.json records it.) */
 function cliRun(dir: string, name: string, cfg: object): string {
   const file = path.join(dir, `${name}.json`), out = path.join(dir, name);
   fs.writeFileSync(file, JSON.stringify(cfg));
-  const r = spawnSync(process.execPath, [CLI, 'train', '--config', file, '--out', out], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...RELAXED_SIMD, CLI, 'train', '--config', file, '--out', out], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`synthgrad train failed (${r.status}): ${r.stderr}`);
   return out;
 }

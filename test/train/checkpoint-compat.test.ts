@@ -1,12 +1,17 @@
 // Checkpoints written by earlier versions still resume: the files under
 // test/fixtures/checkpoints were written after 12 steps of the runs below by the
 // code before the components saved their own state. A run of today writes the same
-// bytes, and resuming the old file gives the run an uninterrupted one gives.
+// bytes, and resuming the old file gives the run an uninterrupted one gives. The
+// fixtures were written with the unfused SIMD kernels ('wasm-simd'), which give the
+// same bits on every engine; the runs here use them whatever the default (Node 22+
+// fuses multiply-adds: src/backends/wasm/variant.ts).
 // Regenerate (only when the format changes on purpose, and say so in docs/config.md):
 //   SYNTHGRAD_WRITE_CHECKPOINT_FIXTURES=1 npx vitest run test/train/checkpoint-compat.test.ts
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setBackend, type Backend } from '../../src/backends/backend.js';
+import { createCpuBackend } from '../../src/backends/cpu/index.js';
 import { decodeCheckpoint } from '../../src/train/checkpoint.js';
 import { CHECKPOINT, runTraining } from '../../src/train/run.js';
 import { tempDir, tinyConfig, writeCorpus } from './helpers.js';
@@ -26,6 +31,14 @@ const cases: [string, Record<string, unknown>][] = [
 ];
 
 describe('checkpoints of earlier versions', () => {
+  let previous: Backend;
+  beforeAll(() => {
+    previous = setBackend(createCpuBackend({ kernels: 'wasm-simd' }));
+  });
+  afterAll(() => {
+    setBackend(previous);
+  });
+
   it.each(cases)('%s: the same bytes after 12 steps, and the old file resumes to the uninterrupted run', async (name, over) => {
     const cfgAt = (steps: number) => tinyConfig(dir, data, { ...over, steps });
     const fixture = path.join(FIXTURES, `${name}.safetensors`);

@@ -54,6 +54,7 @@ describe('resolveConfig: defaults', () => {
       clip: 1, schedule: null, policy: { name: 'bptt', warmup: 0, first_mode: 'real', unit: 'epoch' },
       synthesizer: null, steps: null, epochs: 1, backend: 'cpu', seed: 0, init_range: 0.1, init: null,
       eval: { batch: 10, every: null },
+      diagnostics: { every: null, horizon: 4 },
       copy: { width: 8, min_length: 1, max_length: 20, repeats_max: 1, threshold: 0.15, sequences: 100 },
       threads: null, on_nan: 'stop',
     };
@@ -121,11 +122,12 @@ describe('resolveConfig: defaults', () => {
   it('ignores keys starting with _ at every level, and recorded-only keys', () => {
     const cfg = resolve({
       _comment: 'hello', ...base(), optimizer: { _note: 1, lr: 0.01 }, schedule: { t0: 1, _x: [1] },
-      copy: { _why: null }, backend_used: 'cpu', adapter: null,
+      copy: { _why: null }, backend_used: 'cpu', adapter: null, kernels: 'wasm-simd-fma',
     });
     expect(cfg.optimizer.lr).toBe(0.01);
     expect(cfg).not.toHaveProperty('_comment');
     expect(cfg).not.toHaveProperty('backend_used');
+    expect(cfg).not.toHaveProperty('kernels');
   });
 
   it('treats an undefined value as absent', () => {
@@ -243,6 +245,7 @@ describe('resolveConfig: validation', () => {
     ['on_nan', withKey('on_nan', 'ignore')],
     ['backend_used', withKey('backend_used', 5)],
     ['adapter', withKey('adapter', {})],
+    ['kernels', withKey('kernels', 1)],
   ];
 
   it.each(cases.map(([k, raw], i) => [i, k, raw] as const))('case %i: %s', (_i, key, raw) => {
@@ -330,7 +333,8 @@ describe('command-line flags', () => {
       '--synth-noise', '--no-train-in-real', '--train-at-reset', '--sg-normalize', '--sg-discount', '--sg-aux', '--optimizer', '--lr', '--lr-min', '--lr-max', '--weight-decay',
       '--momentum', '--clip', '--restart-t0', '--restart-mult', '--restart-cycles', '--restart-unit', '--fractional',
       '--policy-unit', '--epochs', '--steps', '--seed', '--init', '--init-range', '--eval-batch', '--eval-every',
-      '--backend', '--threads', '--on-nan', '--copy-width', '--copy-min-length', '--copy-max-length'];
+      '--backend', '--threads', '--on-nan', '--copy-width', '--copy-min-length', '--copy-max-length',
+      '--diagnose-every', '--diagnose-horizon'];
     expect([...seen].sort()).toEqual([...expected].sort());
   });
 

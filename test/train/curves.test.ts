@@ -88,6 +88,28 @@ describe('renderCurves', () => {
     expect(count(onlyEval, /class="test-point"/g)).toBe(1);
   });
 
+  it('adds the panel of cosines when a record has sg_true_cos or sg_fit_cos', () => {
+    const recs: MetricRecord[] = [];
+    for (let k = 0; k < 40; k++) {
+      const r = stepRec(k, 2, 0.001, 'synthetic');
+      r.sg_fit_cos = k === 0 ? null : 0.5;
+      if ((k + 1) % 10 === 0) r['sg_true_cos'] = k === 9 ? null : -0.5 + k / 100;
+      recs.push(r);
+    }
+    const svg = renderCurves(recs);
+    checkWellFormed(svg);
+    expect(svg).toContain('height="670"');
+    expect(pointsOf(svg, 'true-cos')).toHaveLength(3);
+    expect(pointsOf(svg, 'fit-cos-raw')).toHaveLength(39);
+    // cos 0.5 lies a quarter of the panel's height below its top (the panel spans [−1, 1])
+    const ys = pointsOf(svg, 'fit-cos-raw').map((p) => p[1]!);
+    const frame = [...svg.matchAll(/<rect x="70" y="([\d.]+)" width="[\d.]+" height="([\d.]+)" fill="none"/g)].at(-1)!;
+    expect(ys[0]).toBeCloseTo(Number(frame[1]) + Number(frame[2]) / 4, 1);
+    const plain = renderCurves(schedule());
+    expect(plain).not.toContain('cos-panel');
+    expect(plain).toContain('height="480"');
+  });
+
   it('escapes the title', () => {
     const svg = renderCurves(schedule(), { title: `<script>alert("x")</script> & 'q' \u0001` });
     checkWellFormed(svg);

@@ -1,8 +1,9 @@
 // Step-for-step parity with an independent PyTorch reference trainer
 // (scripts/reference/torch_reference.py, fixtures in test/fixtures/parity/).
 // Each case runs `train --config C --init init.safetensors --steps 40` and
-// compares every step record and the final weights; two cases again with the
-// SIMD kernels off (the threaded path: test/backends/threads.test.ts; WebGPU:
+// compares every step record and the final weights (with the default kernels:
+// src/backends/wasm/variant.ts); two cases again with each other kernel variant
+// this engine has (the threaded path: test/backends/threads.test.ts; WebGPU:
 // test/webgpu/backend.test.ts).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import type { StepRecord } from '../../src/train/curves.js';
 import { tempDir } from './helpers.js';
 import { setBackend } from '../../src/backends/backend.js';
-import { createCpuBackend } from '../../src/backends/cpu/index.js';
+import { cpuBackend, createCpuBackend } from '../../src/backends/cpu/index.js';
+import { kernelsHere } from '../../src/backends/wasm/variant.js';
 import { compareRecords, PARITY_ROOT as root, PARITY_STEPS as STEPS, readJsonl, runParityCase, withSection4Defaults } from './parity-compare.js';
 
 const cases = fs.existsSync(root)
@@ -24,10 +26,11 @@ describe.skipIf(cases.length === 0)('parity with the PyTorch reference (40 steps
     await runParityCase(name, path.join(out, name));
   });
 
-  it.each(['dni_linear_steps', 'tied_2layer_word'])('%s with the SIMD kernels off (the plain TypeScript kernels, double sums)', async (name) => {
-    const was = setBackend(createCpuBackend({ simd: false }));
+  const others = kernelsHere().filter((k) => k !== cpuBackend.kernels);
+  it.each(others.flatMap((kernels) => ['dni_linear_steps', 'tied_2layer_word'].map((name) => ({ name, kernels }))))('$name with the $kernels kernels', async ({ name, kernels }) => {
+    const was = setBackend(createCpuBackend({ kernels }));
     try {
-      await runParityCase(name, path.join(out, `ts-${name}`));
+      await runParityCase(name, path.join(out, `${kernels}-${name}`));
     } finally {
       setBackend(was);
     }
@@ -41,7 +44,7 @@ describe.skipIf(cases.length === 0)('parity with the PyTorch reference (40 steps
     const raw = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
     const config = path.join(out, `cli-${name}.json`);
     fs.writeFileSync(config, JSON.stringify({ ...withSection4Defaults(raw), data: path.resolve(dir, raw['data'] as string) }));
-    const r = spawnSync('node', ['dist/src/cli/main.js', 'train', '--config', config, '--init', path.join(dir, 'init.safetensors'), '--steps', String(STEPS), '--out', runDir], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['dist/src/cli/main.js', 'train', '--config', config, '--init', path.join(dir, 'init.safetensors'), '--steps', String(STEPS), '--out', runDir], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const got = readJsonl(path.join(runDir, 'metrics.jsonl')).filter((x) => !('split' in x)) as unknown as StepRecord[];
     compareRecords(got, readJsonl(path.join(dir, 'expected_metrics.jsonl')));

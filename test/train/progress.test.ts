@@ -64,6 +64,19 @@ describe('createProgress on a TTY', () => {
     expect(line).toContain('ETA 0:01:30');
   });
 
+  it('shows the latest sg_true_cos once a step has one, until the next', () => {
+    const { writes, stream } = fakeStream(true);
+    const clock = fakeClock();
+    const p = createProgress({ total: 100, stream, now: clock.now });
+    clock.advance(1000); p.update(info(0));
+    expect(writes.at(-1)!).not.toContain('cos(ĝ,g)');
+    clock.advance(1000); p.update({ ...info(1), sgTrueCos: 0.41234 });
+    clock.advance(1000); p.update(info(2));
+    expect(writes.at(-1)!).toContain('cos(ĝ,g) 0.412');
+    clock.advance(1000); p.update({ ...info(3), sgTrueCos: null });
+    expect(writes.at(-1)!).toContain('cos(ĝ,g) -');
+  });
+
   it('always draws the final step and ends the line on done, with a summary', () => {
     const { writes, stream } = fakeStream(true);
     const clock = fakeClock();

@@ -6,13 +6,10 @@
 // (or CHROMIUM=path).
 import { afterAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { compileSources, removeCompiled } from './helpers.js';
+import { CHROMIUM, openInChromium } from '../../examples/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);
 const STEPS = 6;
 
@@ -68,61 +65,15 @@ else {
 }
 </script>`;
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html', '.json': 'application/json' };
-
 interface PageResult { cpu?: number[]; web?: number[]; adapter?: string; deviceCalls?: number; backendAfter?: string; error?: string }
 
-/** Serves `root` (cross-origin isolated), opens the page in headless Chromium, resolves with what it posts. */
-function runPage(root: string, timeoutMs: number): Promise<{ result: PageResult; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    let child: ChildProcess | null = null;
-    let stderr = '';
-    const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthgrad-chromium-'));
-    const done = (f: () => void) => {
-      clearTimeout(timer);
-      server.close();
-      if (child?.pid !== undefined && child.exitCode === null) {
-        try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
-      }
-      fs.rmSync(userDir, { recursive: true, force: true });
-      f();
-    };
-    const server = http.createServer((req, res) => {
-      const headers = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cache-control': 'no-store' };
-      if (req.method === 'POST' && req.url === '/result') {
-        let body = '';
-        req.on('data', (d) => (body += d));
-        req.on('end', () => {
-          res.writeHead(200, headers).end('ok');
-          done(() => resolve({ result: JSON.parse(body) as PageResult, stderr }));
-        });
-        return;
-      }
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname === '/') {
-        res.writeHead(200, { ...headers, 'content-type': 'text/html' }).end(PAGE);
-        return;
-      }
-      const file = path.join(root, path.normalize(decodeURIComponent(url.pathname)));
-      if (!file.startsWith(root) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-        res.writeHead(404, headers).end('not found');
-        return;
-      }
-      res.writeHead(200, { ...headers, 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(fs.readFileSync(file));
-    });
-    const timer = setTimeout(() => done(() => reject(new Error(`the page did not report within ${timeoutMs} ms; chromium said:\n${stderr.slice(-4000)}`))), timeoutMs);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      child = spawn(CHROMIUM, [
-        '--headless', '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan',
-        '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-        '--no-default-browser-check', `--user-data-dir=${userDir}`, `http://127.0.0.1:${port}/`,
-      ], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', (e) => done(() => reject(e)));
-    });
+/** Serves `root` (cross-origin isolated) with PAGE at /, opens it in headless Chromium on SwiftShader's WebGPU. */
+async function runPage(root: string, timeoutMs: number): Promise<{ result: PageResult; stderr: string }> {
+  const { body, stderr } = await openInChromium({
+    root, url: '/', pages: { '/': PAGE }, timeoutMs,
+    args: ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader'],
   });
+  return { result: JSON.parse(body) as PageResult, stderr };
 }
 
 describe.skipIf(!haveChromium)('in a web page (headless Chromium, WebGPU)', () => {

@@ -146,7 +146,7 @@ describe.skipIf(!available)('WebGPU kernels vs the CPU reference', () => {
         async (T, B, D, H, accumulate, keep, which, seed) => {
           const { rng, fwd } = lstmCase(T, B, D, H, seed);
           const got = copyForward(fwd);
-          lstmForwardCpu(fwd, cpuBackend.simd);
+          lstmForwardCpu(fwd, cpuBackend.kernels);
           await k.lstmForward(got);
           const shape = `T=${T} B=${B} D=${D} H=${H}`;
           for (const n of ['gates', 'cs', 'hs'] as const) {
@@ -157,7 +157,7 @@ describe.skipIf(!available)('WebGPU kernels vs the CPU reference', () => {
           if (!keep) k.invalidate(got.gates);
           const want = backwardArgs(fwd, rng, accumulate, which);
           const mine = cloneOuts(want);
-          lstmBackwardCpu(want, cpuBackend.simd);
+          lstmBackwardCpu(want, cpuBackend.kernels);
           await k.lstmBackward({ ...mine, gates: got.gates, cs: got.cs, hs: got.hs });
           for (const n of outNames) {
             if (!want[n]) continue;
@@ -179,20 +179,20 @@ describe.skipIf(!available)('WebGPU kernels vs the CPU reference', () => {
     const l2base = lstmCase(T, B, H, 13, 12).fwd;
     const g1 = copyForward(l1);
     await k.lstmForward(g1);
-    lstmForwardCpu(l1, cpuBackend.simd);
+    lstmForwardCpu(l1, cpuBackend.kernels);
     const l2 = { ...l2base, x: l1.hs };
     const g2 = { ...copyForward(l2base), x: g1.hs };
-    lstmForwardCpu(l2, cpuBackend.simd);
+    lstmForwardCpu(l2, cpuBackend.kernels);
     await k.lstmForward(g2);
     expect(excess('hs', g2.hs as Float32Array, l2.hs as Float32Array).worst).toBeLessThanOrEqual(0);
     expect(k.host.stats().saved).toBe(2);
     const rng = new Rng(5);
     const w2 = backwardArgs(l2, rng, false, 127), m2 = cloneOuts(w2);
-    lstmBackwardCpu(w2, cpuBackend.simd);
+    lstmBackwardCpu(w2, cpuBackend.kernels);
     await k.lstmBackward({ ...m2, x: g1.hs, gates: g2.gates, cs: g2.cs, hs: g2.hs });
     for (const n of outNames) expect(excess(n, m2[n] as Float32Array, w2[n] as Float32Array).worst, n).toBeLessThanOrEqual(0);
     const w1 = backwardArgs(l1, rng, false, 127), m1 = cloneOuts(w1);
-    lstmBackwardCpu(w1, cpuBackend.simd);
+    lstmBackwardCpu(w1, cpuBackend.kernels);
     await k.lstmBackward({ ...m1, gates: g1.gates, cs: g1.cs, hs: g1.hs });
     for (const n of outNames) expect(excess(n, m1[n] as Float32Array, w1[n] as Float32Array).worst, n).toBeLessThanOrEqual(0);
     expect(k.host.stats().saved).toBe(0);

@@ -22,7 +22,7 @@ describe('--backend', () => {
   it('webgpu: the backend and the adapter name, or an error that says how to get one', async () => {
     const f = fakeProbe(false);
     const s = await selectBackend('webgpu', 1, f.probe);
-    expect(s).toMatchObject({ name: 'webgpu', adapter: 'NVIDIA H100', backend: f.backend });
+    expect(s).toMatchObject({ name: 'webgpu', adapter: 'NVIDIA H100', kernels: null, backend: f.backend });
     expect(s.line).toContain('NVIDIA H100');
     await expect(selectBackend('webgpu', 1, none)).rejects.toThrow(ConfigError);
     await expect(selectBackend('webgpu', 1, none)).rejects.toThrow(/"webgpu" is not available: no WebGPU adapter was found: install a GPU driver\. Use --backend cpu/);
@@ -34,7 +34,7 @@ describe('--backend', () => {
     expect(hw.line).toMatch(/auto: found a WebGPU adapter/);
     const no = await selectBackend('auto', 1, none);
     expect(no).toMatchObject({ name: 'cpu', adapter: null, backend: cpuBackend });
-    expect(no.line).toBe('backend: cpu, 1 thread (auto: no WebGPU adapter: no WebGPU adapter was found: install a GPU driver)');
+    expect(no.line).toBe(`backend: cpu, 1 thread, kernels ${cpuBackend.kernels} (auto: no WebGPU adapter: no WebGPU adapter was found: install a GPU driver)`);
     const sw = fakeProbe(true);
     const soft = await selectBackend('auto', 1, sw.probe);
     expect(soft.name).toBe('cpu');
@@ -49,9 +49,9 @@ describe('--threads', () => {
   it('1 is the plain CPU backend; N > 1 the threaded one, which is released with dispose', async () => {
     expect((await selectBackend('cpu', 1)).backend).toBe(cpuBackend);
     const s = await selectBackend('cpu', 2);
-    expect(s).toMatchObject({ name: 'cpu', threads: 2 });
+    expect(s).toMatchObject({ name: 'cpu', threads: 2, kernels: cpuBackend.kernels });
     expect(s.backend.name).toBe('cpu-threads');
-    expect(s.line).toBe('backend: cpu, 2 threads');
+    expect(s.line).toBe(`backend: cpu, 2 threads, kernels ${cpuBackend.kernels}`);
     (s.backend as unknown as { dispose(): void }).dispose();
   });
 

@@ -9,6 +9,7 @@ function copyColumns(src: Tensor['data'], srcW: number, from: number, dst: Tenso
   for (let r = 0; r < rows; r++) dst.set(src.subarray(r * srcW + from, r * srcW + from + w), r * dstW + at);
 }
 
+/** The inputs side by side along their last axis; all other dimensions must be equal. */
 export function concat(vs: Var[]): Var {
   if (vs.length === 0) throw new ShapeError('concat: needs at least one input');
   sameDtype('concat', ...vs);

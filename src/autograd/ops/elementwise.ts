@@ -76,14 +76,17 @@ function negated(g: Tensor): Tensor {
   return out;
 }
 
+/** a + b, elementwise; the smaller operand may be the trailing dimensions of the other's shape (a row [N] is added to every row of [M,N]). */
 export function add(a: Var, b: Var): Var {
   return binary('add', a, b, (g) => [g, g]);
 }
 
+/** a − b, elementwise (shapes as `add`). */
 export function sub(a: Var, b: Var): Var {
   return binary('sub', a, b, (g) => [g, negated(g)]);
 }
 
+/** a ⊙ b, elementwise (shapes as `add`). */
 export function mul(a: Var, b: Var): Var {
   return binary('mul', a, b, (g) => [timesBroadcast(g, b), timesBroadcast(g, a)]);
 }
@@ -102,30 +105,37 @@ function unary(op: string, a: Var, f: Fn1, dfdx: (x: number, y: number) => numbe
   });
 }
 
+/** c · a for a constant c. */
 export function scale(a: Var, c: number): Var {
   return unary('scale', a, (x) => c * x, () => c);
 }
 
+/** −a. */
 export function neg(a: Var): Var {
   return unary('neg', a, (x) => -x, () => -1);
 }
 
+/** σ(a) = 1 / (1 + e^−a), elementwise. */
 export function sigmoid(a: Var): Var {
   return unary('sigmoid', a, (x) => 1 / (1 + Math.exp(-x)), (_x, y) => y * (1 - y));
 }
 
+/** tanh(a), elementwise. */
 export function tanh(a: Var): Var {
   return unary('tanh', a, Math.tanh, (_x, y) => 1 - y * y);
 }
 
+/** max(a, 0), elementwise. */
 export function relu(a: Var): Var {
   return unary('relu', a, (x) => (x > 0 ? x : 0), (x) => (x > 0 ? 1 : 0));
 }
 
+/** e^a, elementwise. */
 export function exp(a: Var): Var {
   return unary('exp', a, Math.exp, (_x, y) => y);
 }
 
+/** ln a, elementwise. */
 export function log(a: Var): Var {
   const x = a.value.data;
   for (let i = 0; i < x.length; i++) {

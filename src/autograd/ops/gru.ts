@@ -9,6 +9,7 @@ import { fmt, ShapeError } from '../../tensor/shape.js';
 import { record1, type Var } from '../variable.js';
 import { expectShape, sameDtype } from './check.js';
 
+/** One GRU cell's weights, as torch.nn.GRUCell's (gates r, z, n). */
 export interface GruWeights {
   wih: Var; // [3H, D]
   whh: Var; // [3H, H]

@@ -6,6 +6,7 @@ import { fmt, ShapeError } from '../../tensor/shape.js';
 import { gradSinks, record, type Var } from '../variable.js';
 import { expectShape, sameDtype } from './check.js';
 
+/** One LSTM layer's weights, as torch.nn.LSTM's weight_ih, weight_hh, bias_ih, bias_hh (gates i, f, g, o). */
 export interface LstmWeights {
   wih: Var; // [4H, D]
   whh: Var; // [4H, H]

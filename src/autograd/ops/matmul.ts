@@ -5,11 +5,13 @@ import { fmt, ShapeError } from '../../tensor/shape.js';
 import { gradSinks, record1, type Var } from '../variable.js';
 import { sameDtype } from './check.js';
 
+/** Whether an operand is stored transposed. */
 export interface MatmulOptions {
   transA?: boolean;
   transB?: boolean;
 }
 
+/** op(a) · op(b) for 2-d a, b, where op transposes an operand when its option says so. */
 export function matmul(a: Var, b: Var, opts: MatmulOptions = {}): Var {
   const transA = opts.transA ?? false, transB = opts.transB ?? false;
   const name = `matmul${transA || transB ? `(${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'})` : ''}`;

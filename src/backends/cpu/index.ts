@@ -1,11 +1,12 @@
 // The CPU backend: TypeScript loops over flat arrays, with the float32 products
 // and LSTM gates in WebAssembly SIMD kernels (../wasm) when the engine has SIMD.
-// Whether it uses them is fixed when the backend is created (SIMD_BY_DEFAULT:
-// SYNTHGRAD_SIMD=0 turns them off); without them every kernel is TypeScript.
+// Which kernels it runs (../wasm/variant.ts: 'wasm-simd-fma', 'wasm-simd' or
+// 'ts') is fixed when the backend is created: its options, else SYNTHGRAD_SIMD,
+// else the fastest the engine has.
 import type { Backend } from '../backend.js';
 import { lstmBackwardCpu, lstmForwardCpu } from './lstm.js';
-import { matmulCpu, matmulTs, SIMD_BY_DEFAULT } from './matmul.js';
-import { simdAvailable } from '../wasm/matmul-simd.js';
+import { productFor } from './matmul.js';
+import { isSimd, kernelsAvailable, kernelsFromEnv, type Kernels } from '../wasm/variant.js';
 import { adamCpu } from './adam.js';
 import { softmaxCeCpu } from './softmax-ce.js';
 import { sigmoidBceBackwardCpu, sigmoidBceCpu } from './sigmoid-bce.js';
@@ -13,27 +14,45 @@ import { embeddingGather, embeddingScatterAdd } from './embedding.js';
 import { ScratchPool } from '../scratch.js';
 import { allocate, type DType, type FloatArray } from '../../tensor/dtype.js';
 
+export type { Kernels } from '../wasm/variant.js';
+
+/** The single-threaded CPU backend (plain TypeScript kernels, WebAssembly SIMD where it helps). */
 export interface CpuBackend extends Backend {
-  /** Whether the SIMD kernels run (asked for, and the engine has them). */
+  /** The kernels that run: the variant asked for, or the next one down that the engine has. */
+  readonly kernels: Kernels;
+  /** Whether the SIMD kernels run (kernels is not 'ts'). */
   readonly simd: boolean;
 }
 
+/** Options of createCpuBackend. */
 export interface CpuBackendOptions {
-  /** Use the WebAssembly SIMD kernels where they fit (default SIMD_BY_DEFAULT; ignored without engine support). */
+  /** The kernel variant (default: SYNTHGRAD_SIMD's, else the fastest); one the engine lacks falls back to the next one down. */
+  kernels?: Kernels;
+  /** Shorthand when `kernels` is not given: false is 'ts'; true a SIMD variant (SYNTHGRAD_SIMD's when it names one, else the fastest). */
   simd?: boolean;
   /** Storage for parameters and scratch (default: plain ArrayBuffers). */
   allocate?: (dtype: DType, n: number) => FloatArray;
 }
 
+/** The variant a backend created with `opts` runs on this engine. */
+export function resolveKernels(opts: Pick<CpuBackendOptions, 'kernels' | 'simd'> = {}): Kernels {
+  if (opts.kernels) return kernelsAvailable(opts.kernels);
+  if (opts.simd === false) return 'ts';
+  const env = kernelsFromEnv();
+  return kernelsAvailable(opts.simd === true && !isSimd(env) ? 'wasm-simd-fma' : env);
+}
+
+/** A CPU backend; `setBackend` it before building models (their parameters come from the backend selected then). */
 export function createCpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
-  const simd = (opts.simd ?? SIMD_BY_DEFAULT) && simdAvailable();
+  const kernels = resolveKernels(opts);
   const alloc = opts.allocate ?? allocate;
   return {
     name: 'cpu',
-    simd,
-    matmul: simd ? matmulCpu : matmulTs,
-    lstmForward: (a) => lstmForwardCpu(a, simd),
-    lstmBackward: (a) => lstmBackwardCpu(a, simd),
+    kernels,
+    simd: isSimd(kernels),
+    matmul: productFor(kernels),
+    lstmForward: (a) => lstmForwardCpu(a, kernels),
+    lstmBackward: (a) => lstmBackwardCpu(a, kernels),
     adam: (a) => adamCpu(a),
     softmaxCrossEntropy: softmaxCeCpu,
     sigmoidBce: sigmoidBceCpu,

@@ -7,7 +7,7 @@
 // Speed notes:
 // - The input projection of all T steps is one matrix product; only W_hh h_{t-1}
 //   is per step.
-// - On the SIMD path (float32, a backend with SIMD) W_hh is copied into the wasm
+// - On the SIMD path (float32, a backend with a SIMD variant) W_hh is copied into the wasm
 //   module's memory once per chunk (simdPinB), transposed for the forward, so
 //   the T per-step products neither copy nor transpose it again.
 // - The gate nonlinearities and the cell update are one fused loop per step: in
@@ -21,13 +21,14 @@
 //   ranges never split a sum, so every thread count gives the same bits.
 import type { LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
 import type { FloatArray } from '../../tensor/dtype.js';
-import { matmulCpu, matmulTs, SIMD_MIN_MACS } from './matmul.js';
+import { productFor, SIMD_MIN_MACS } from './matmul.js';
 import { matmulSimdPinned, simdPinB, type Strides } from '../wasm/matmul-simd.js';
 import { gatesBackwardSimd, gatesForwardSimd, simdGatesFit } from '../wasm/lstm-gates-simd.js';
+import { isFused, isSimd, type Kernels } from '../wasm/variant.js';
 
 /** Whether the gates of this layer run in the SIMD kernels (the same answer on every thread). */
-function simdGates(gates: FloatArray, H: number, simd: boolean): gates is Float32Array {
-  return simd && gates instanceof Float32Array && simdGatesFit(H);
+function simdGates(gates: FloatArray, H: number, kernels: Kernels): gates is Float32Array {
+  return isSimd(kernels) && gates instanceof Float32Array && simdGatesFit(H);
 }
 
 /**
@@ -36,20 +37,19 @@ function simdGates(gates: FloatArray, H: number, simd: boolean): gates is Float3
  */
 export type Product = (a: FloatArray, b: FloatArray, c: FloatArray, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean, ld: Strides) => void;
 
-/** The CPU backend's product (with SIMD or without), for operands stored without gaps (as they are over full ranges). */
-function denseProduct(simd: boolean): Product {
-  const product = simd ? matmulCpu : matmulTs;
+/** The CPU backend's product (of its variant), for operands stored without gaps (as they are over full ranges). */
+function denseProduct(kernels: Kernels): Product {
+  const product = productFor(kernels);
   return (a, b, c, M, K, N, transA, transB, accumulate, ld) => {
     if (ld.a !== (transA ? M : K) || ld.b !== (transB ? K : N) || ld.c !== N) throw new Error('lstm: a strided product needs the threaded backend\'s product');
     product(a, b, c, M, K, N, transA, transB, accumulate);
   };
 }
-const DENSE_SIMD = denseProduct(true);
-const DENSE_TS = denseProduct(false);
+const DENSE: Record<Kernels, Product> = { 'wasm-simd-fma': denseProduct('wasm-simd-fma'), 'wasm-simd': denseProduct('wasm-simd'), ts: denseProduct('ts') };
 
 /** Pin W_hh for the per-step products when they would go to the SIMD kernel anyway. */
-export function pinWhh(whh: FloatArray, B: number, H: number, simd: boolean): whh is Float32Array {
-  return simd && whh instanceof Float32Array && B * H * 4 * H >= SIMD_MIN_MACS;
+export function pinWhh(whh: FloatArray, B: number, H: number, kernels: Kernels): whh is Float32Array {
+  return isSimd(kernels) && whh instanceof Float32Array && B * H * 4 * H >= SIMD_MIN_MACS;
 }
 
 // Grow-only scratch per dtype: dZ [T*B, 4H], dhNext and dcNext [B, H].
@@ -126,30 +126,31 @@ export function lstmInputRows(a: LstmForwardArgs, r0: number, r1: number, mm: Pr
  * entries never meet): z += W_hh h_{t−1}, then the gates and the cell update.
  * `pinned`: W_hh goes to the SIMD kernel pinned (pinWhh's answer for the whole batch).
  */
-export function lstmRecurrenceRows(a: LstmForwardArgs, b0: number, b1: number, pinned: boolean, mm: Product, simd: boolean): void {
+export function lstmRecurrenceRows(a: LstmForwardArgs, b0: number, b1: number, pinned: boolean, mm: Product, kernels: Kernels): void {
   const { T, B, H, h0, c0, whh, gates, cs, hs } = a;
   const G = 4 * H;
   const n = b1 - b0;
-  const vector = simdGates(gates, H, simd);
+  const vector = simdGates(gates, H, kernels);
+  const fused = isFused(kernels);
   if (pinned) simdPinB(whh as Float32Array, H, G, true); // op(B) = W_hhᵀ [H, 4H]
   for (let t = 0; t < T; t++) {
     const row = t * B + b0; // this step's first row
     const hPrev = t === 0 ? h0.subarray(b0 * H, b1 * H) : hs.subarray((row - B) * H, (row - B + n) * H);
     const z = gates.subarray(row * G, (row + n) * G);
     // z += W_hh h_{t-1}
-    if (pinned) matmulSimdPinned(hPrev as Float32Array, z as Float32Array, n, false, true);
+    if (pinned) matmulSimdPinned(hPrev as Float32Array, z as Float32Array, n, false, true, fused);
     else mm(hPrev, whh, z, n, H, G, false, true, true, { a: H, b: H, c: G });
     const cPrev = t === 0 ? c0 : cs, pOff = t === 0 ? b0 * H : (row - B) * H;
-    if (vector) gatesForwardSimd(gates, row * G, cPrev as Float32Array, pOff, cs as Float32Array, hs as Float32Array, row * H, n, H);
+    if (vector) gatesForwardSimd(gates, row * G, cPrev as Float32Array, pOff, cs as Float32Array, hs as Float32Array, row * H, n, H, fused);
     else gateStep(gates, row * G, cPrev, pOff, cs, hs, row * H, n, H);
   }
 }
 
-/** `simd`: the products and the gates in the WebAssembly SIMD kernels where they fit (the CPU backend's choice). */
-export function lstmForwardCpu(a: LstmForwardArgs, simd: boolean): void {
-  const mm = simd ? DENSE_SIMD : DENSE_TS;
+/** `kernels`: the CPU backend's variant (a SIMD one: the products and the gates in WebAssembly where they fit). */
+export function lstmForwardCpu(a: LstmForwardArgs, kernels: Kernels): void {
+  const mm = DENSE[kernels];
   lstmInputRows(a, 0, a.T * a.B, mm);
-  lstmRecurrenceRows(a, 0, a.B, pinWhh(a.whh, a.B, a.H, simd), mm, simd);
+  lstmRecurrenceRows(a, 0, a.B, pinWhh(a.whh, a.B, a.H, kernels), mm, kernels);
 }
 
 /**
@@ -182,7 +183,7 @@ function gateBackStep(t: number, b0: number, b1: number, B: number, H: number, g
  * element of these rows written), and dh0/dc0 of these rows. dhNext and dcNext are
  * [B, H] buffers of which rows b0..b1 are used.
  */
-export function lstmBackRecurrenceRows(a: LstmBackwardArgs, dZ: FloatArray, dhNext: FloatArray, dcNext: FloatArray, b0: number, b1: number, pinned: boolean, mm: Product, simd: boolean): void {
+export function lstmBackRecurrenceRows(a: LstmBackwardArgs, dZ: FloatArray, dhNext: FloatArray, dcNext: FloatArray, b0: number, b1: number, pinned: boolean, mm: Product, kernels: Kernels): void {
   const { T, B, H, c0, whh, gates, cs, dhs, dcT } = a;
   const G = 4 * H;
   const n = b1 - b0;
@@ -190,16 +191,17 @@ export function lstmBackRecurrenceRows(a: LstmBackwardArgs, dZ: FloatArray, dhNe
   const dc = dcNext.subarray(b0 * H, b1 * H);
   dh.fill(0);
   dc.set(dcT.subarray(b0 * H, b1 * H));
-  const vector = simdGates(gates, H, simd);
+  const vector = simdGates(gates, H, kernels);
+  const fused = isFused(kernels);
   if (pinned) simdPinB(whh as Float32Array, G, H, false); // op(B) = W_hh [4H, H]
   for (let t = T - 1; t >= 0; t--) {
     const cPrev = t === 0 ? c0 : cs, pOff = t === 0 ? 0 : (t - 1) * B * H;
     if (vector) {
-      gatesBackwardSimd(t * B + b0, n, H, gates, cs as Float32Array, cPrev as Float32Array, pOff + b0 * H, dhs as Float32Array, dhNext as Float32Array, dcNext as Float32Array, b0 * H, dZ as Float32Array);
+      gatesBackwardSimd(t * B + b0, n, H, gates, cs as Float32Array, cPrev as Float32Array, pOff + b0 * H, dhs as Float32Array, dhNext as Float32Array, dcNext as Float32Array, b0 * H, dZ as Float32Array, fused);
     } else gateBackStep(t, b0, b1, B, H, gates, cs, cPrev, pOff, dhs, dhNext, dcNext, dZ);
     // dh_{t-1} = dz_t W_hh
     const dz = dZ.subarray((t * B + b0) * G, (t * B + b1) * G);
-    if (pinned) matmulSimdPinned(dz as Float32Array, dh as Float32Array, n, false, false);
+    if (pinned) matmulSimdPinned(dz as Float32Array, dh as Float32Array, n, false, false, fused);
     else mm(dz, whh, dh, n, G, H, false, false, false, { a: G, b: H, c: H });
   }
   if (a.dh0) a.dh0.set(dh, b0 * H);
@@ -238,12 +240,12 @@ export function lstmBackInputRows(a: LstmBackwardArgs, dZ: FloatArray, r0: numbe
   if (a.dx) mm(dZ.subarray(r0 * G), wih, a.dx.subarray(r0 * D), r1 - r0, G, D, false, false, false, { a: G, b: D, c: D });
 }
 
-export function lstmBackwardCpu(a: LstmBackwardArgs, simd: boolean): void {
+export function lstmBackwardCpu(a: LstmBackwardArgs, kernels: Kernels): void {
   const { T, B, H } = a;
-  const mm = simd ? DENSE_SIMD : DENSE_TS;
+  const mm = DENSE[kernels];
   const s = scratchFor(a.gates, T * B * 4 * H, B * H);
   const dZ = s.dZ.subarray(0, T * B * 4 * H); // gradient at the pre-activations z (every element is written)
-  lstmBackRecurrenceRows(a, dZ, s.dh, s.dc, 0, B, pinWhh(a.whh, B, H, simd), mm, simd);
+  lstmBackRecurrenceRows(a, dZ, s.dh, s.dc, 0, B, pinWhh(a.whh, B, H, kernels), mm, kernels);
   lstmBackWeightRows(a, dZ, 0, 4 * H, mm);
   lstmBackInputRows(a, dZ, 0, T * B, mm);
 }

@@ -29,13 +29,14 @@
 // Nothing is allocated per call once the scratch buffers have grown to the
 // largest block seen.
 //
-// `matmulCpu`, the entry point the CPU backend and its LSTM kernels call, sends
-// float32 products that are not tiny to the WebAssembly SIMD kernel
-// (../wasm/matmul-simd.ts) when the engine accepts SIMD, and everything else
-// (float64, tiny products, no SIMD) to `matmulTs` here. A CPU backend created
-// without SIMD calls `matmulTs` only.
+// `productFor(kernels)` is the product a CPU backend and its LSTM kernels call:
+// with a SIMD variant (../wasm/variant.ts) float32 products that are not tiny go to
+// the WebAssembly SIMD kernel (../wasm/matmul-simd.ts), fused or not, and
+// everything else (float64, tiny products) to `matmulTs` here; the 'ts' variant
+// calls `matmulTs` only.
 import type { FloatArray } from '../../tensor/dtype.js';
-import { matmulSimd, simdAvailable } from '../wasm/matmul-simd.js';
+import { matmulSimd } from '../wasm/matmul-simd.js';
+import { isFused, simdAvailable, type Kernels } from '../wasm/variant.js';
 
 /** Rows of the register tile (rows of op(A) per packed panel). */
 const MR = 4;
@@ -168,27 +169,25 @@ export function matmulTs(a: FloatArray, b: FloatArray, c: FloatArray, M: number,
 /** Below this many multiply-adds the SIMD path's copies cost more than they save. */
 export const SIMD_MIN_MACS = 4096;
 
-/**
- * Whether a CPU backend uses the WebAssembly SIMD kernels unless told otherwise:
- * when the engine has SIMD and SYNTHGRAD_SIMD is not 0 (or off). Read once, when
- * the module loads; a backend's choice is fixed when it is created.
- */
-export const SIMD_BY_DEFAULT = envAllowsSimd() && simdAvailable();
+export type MatmulFn = (a: FloatArray, b: FloatArray, c: FloatArray, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean) => void;
 
-function envAllowsSimd(): boolean {
-  const env = typeof process === 'object' && process.env ? process.env['SYNTHGRAD_SIMD'] : undefined;
-  return env !== '0' && env !== 'off';
+/** The product that sends float32 products of at least SIMD_MIN_MACS multiply-adds to the SIMD kernel (`fused` or not), the rest to matmulTs. */
+function simdProduct(fused: boolean): MatmulFn {
+  return (a, b, c, M, K, N, transA, transB, accumulate) => {
+    if (M * K * N >= SIMD_MIN_MACS && c instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array && simdAvailable()) {
+      matmulSimd(a, b, c, M, K, N, transA, transB, accumulate, fused);
+    } else {
+      matmulTs(a, b, c, M, K, N, transA, transB, accumulate);
+    }
+  };
 }
 
-/**
- * C = op(A)·op(B) (C += … when accumulate), as `matmulTs`: float32 products of at
- * least SIMD_MIN_MACS multiply-adds go to the SIMD kernel when the engine has it.
- * The CPU backend with SIMD uses this product; without, `matmulTs`.
- */
-export function matmulCpu(a: FloatArray, b: FloatArray, c: FloatArray, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean): void {
-  if (M * K * N >= SIMD_MIN_MACS && c instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array && simdAvailable()) {
-    matmulSimd(a, b, c, M, K, N, transA, transB, accumulate);
-  } else {
-    matmulTs(a, b, c, M, K, N, transA, transB, accumulate);
-  }
+/** C = op(A)·op(B) (C += … when accumulate), as `matmulTs`, in the baseline SIMD kernel where it pays (and the engine has SIMD). */
+export const matmulCpu: MatmulFn = simdProduct(false);
+/** matmulCpu with the fused (relaxed_madd) kernel. Requires fmaAvailable(). */
+export const matmulCpuFused: MatmulFn = simdProduct(true);
+
+/** The product of a CPU backend running `kernels` (a variant the engine has). */
+export function productFor(kernels: Kernels): MatmulFn {
+  return kernels === 'ts' ? matmulTs : isFused(kernels) ? matmulCpuFused : matmulCpu;
 }

@@ -16,14 +16,18 @@ import type { AdamArgs, Backend, LstmBackwardArgs, LstmForwardArgs, SoftmaxCeArg
 import { allFloat32, type FloatArray } from '../../tensor/dtype.js';
 import { SIMD_MIN_MACS } from '../cpu/matmul.js';
 import { pinWhh } from '../cpu/lstm.js';
-import { createCpuBackend, type CpuBackend } from '../cpu/index.js';
+import { createCpuBackend, resolveKernels, type CpuBackend } from '../cpu/index.js';
+import type { Kernels } from '../wasm/variant.js';
 import { ArenaLayout } from '../arena-layout.js';
 import { allocateShared } from '../../tensor/dtype.js';
 import { ADAM, ADAM_F, JOB, LSTM, LSTM_OPERANDS, MM, SCE, writeRef, type LstmOperand, type OperandRef } from './jobs.js';
 import { CONTROL_BYTES, ERROR_BYTES, spinMsFor, ThreadPool, type WorkerInit } from './pool.js';
 
+/** The CPU kernels split over worker threads (Node); setBackend it, and `close()` it when done. */
 export interface ThreadedBackend extends Backend {
   readonly threads: number;
+  /** The kernel variant every thread runs (../wasm/variant.ts). */
+  readonly kernels: Kernels;
   /** Whether the SIMD kernels run (without them nothing is split). */
   readonly simd: boolean;
   /** The pool (tests run jobs on it directly). */
@@ -34,8 +38,11 @@ export interface ThreadedBackend extends Backend {
   dispose(): void;
 }
 
+/** Options of createThreadedBackend. */
 export interface ThreadedBackendOptions {
-  /** The SIMD kernels (default SIMD_BY_DEFAULT); without them nothing is split. */
+  /** The kernel variant, as createCpuBackend's option (default: SYNTHGRAD_SIMD's, else the fastest); 'ts' splits nothing. */
+  kernels?: Kernels;
+  /** Shorthand when `kernels` is not given, as createCpuBackend's; without SIMD nothing is split. */
   simd?: boolean;
   /** The compiled worker module (default: ./worker.js next to this module, or the build's when running from sources). */
   workerUrl?: string | URL;
@@ -96,7 +103,7 @@ class Threaded implements ThreadedBackend {
   private readonly minSoftmax: number;
 
   constructor(readonly pool: ThreadPool, opts: ThreadedBackendOptions) {
-    this.cpu = createCpuBackend({ simd: opts.simd, allocate: allocateShared });
+    this.cpu = createCpuBackend({ kernels: pool.kernels, allocate: allocateShared });
     ({ scratch: this.scratch, allocate: this.allocate, embeddingGather: this.embeddingGather, embeddingScatterAdd: this.embeddingScatterAdd, sigmoidBce: this.sigmoidBce, sigmoidBceBackward: this.sigmoidBceBackward } = this.cpu);
     this.minMatmul = opts.minMatmulWork ?? 1 << 18;
     this.minLstm = opts.minLstmWork ?? 1 << 19;
@@ -111,6 +118,10 @@ class Threaded implements ThreadedBackend {
 
   get simd(): boolean {
     return this.cpu.simd;
+  }
+
+  get kernels(): Kernels {
+    return this.cpu.kernels;
   }
 
   get threads(): number {
@@ -249,7 +260,7 @@ class Threaded implements ThreadedBackend {
    */
   private lstmSplits(a: { whh: FloatArray }, T: number, B: number, D: number, H: number): boolean {
     const G = 4 * H;
-    return this.cpu.simd && T * B * G * (D + H) >= this.minLstm && pinWhh(a.whh, B, H, true) && T * B * D * G >= SIMD_MIN_MACS && B * G * H >= SIMD_MIN_MACS && T * B * G >= SIMD_MIN_MACS;
+    return this.cpu.simd && T * B * G * (D + H) >= this.minLstm && pinWhh(a.whh, B, H, this.cpu.kernels) && T * B * D * G >= SIMD_MIN_MACS && B * G * H >= SIMD_MIN_MACS && T * B * G >= SIMD_MIN_MACS;
   }
 
   private lstmParams(T: number, B: number, D: number, H: number, ops: Partial<Record<LstmOperand, OperandRef>>): void {
@@ -282,6 +293,7 @@ export async function createThreadedBackend(threads: number, opts: ThreadedBacke
   const url = opts.workerUrl ?? defaultWorkerUrl();
   const os = (await import(/* @vite-ignore */ 'node:os')) as typeof import('node:os');
   const spinMs = spinMsFor(threads, os.availableParallelism());
+  const kernels = resolveKernels(opts);
   const control = new SharedArrayBuffer(CONTROL_BYTES);
   const errors = new SharedArrayBuffer(ERROR_BYTES);
   const workers: import('node:worker_threads').Worker[] = [];
@@ -289,7 +301,7 @@ export async function createThreadedBackend(threads: number, opts: ThreadedBacke
   try {
     for (let index = 1; index < threads; index++) {
       const { port1, port2 } = new wt.MessageChannel();
-      const init: WorkerInit = { spinMs, control, errors, port: port2, index, threads };
+      const init: WorkerInit = { spinMs, control, errors, port: port2, index, threads, kernels };
       const w = new wt.Worker(typeof url === 'string' && !url.startsWith('file:') ? url : new URL(url), { workerData: init, transferList: [port2] });
       workers.push(w);
       ports.push(port1);
@@ -305,5 +317,5 @@ export async function createThreadedBackend(threads: number, opts: ThreadedBacke
     for (const w of workers) void w.terminate();
     throw new Error(`threads: could not start ${threads - 1} worker thread(s) from ${String(url)}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return new Threaded(new ThreadPool(threads, spinMs, workers, ports, control, errors), opts);
+  return new Threaded(new ThreadPool(kernels, threads, spinMs, workers, ports, control, errors), opts);
 }

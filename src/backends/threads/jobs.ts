@@ -5,6 +5,9 @@
 // parameters are integers (sizes, flags, and for each operand a buffer id and an
 // offset in floats; id -1 for an absent operand) and doubles.
 //
+// Every thread runs the kernel variant of the backend (../wasm/variant.ts), given
+// to the workers when they start.
+//
 // Shares never split a sum: a product is split by rows or by columns of C, the
 // LSTM recurrence by batch rows, its weight gradients by gate rows, Adam by
 // elements, the softmax cross-entropy by rows. Each element
@@ -12,6 +15,7 @@
 // run gives the same bits as a single-threaded one.
 import type { LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
 import { matmulSimdStrided, type Strides } from '../wasm/matmul-simd.js';
+import type { Kernels } from '../wasm/variant.js';
 import { adamCpu } from '../cpu/adam.js';
 import { softmaxCeRows } from '../cpu/softmax-ce.js';
 import {
@@ -38,6 +42,8 @@ export const PARAM_DOUBLES = 8;
  * buffers by id (0 is the arena; others are registered ones such as a ParamSet's).
  */
 export interface JobContext {
+  /** the backend's kernel variant (a SIMD one: nothing is split otherwise) */
+  kernels: Kernels;
   p: Int32Array;
   f: Float64Array;
   buffers: Float32Array[];
@@ -79,9 +85,14 @@ export const LSTM_OPERANDS = [
 export type LstmOperand = (typeof LSTM_OPERANDS)[number];
 if (LSTM.operands + 2 * LSTM_OPERANDS.length > PARAM_INTS) throw new Error('threads: PARAM_INTS is too small for the LSTM jobs');
 
-/** Every product of a thread's share runs in the SIMD kernel, whatever its size (as the whole product would). */
-const simdProduct: Product = (a, b, c, M, K, N, transA, transB, accumulate, ld) =>
+/** Every product of a thread's share runs in the SIMD kernel, whatever its size (as the whole product would); fused in the FMA variant. */
+function simdProduct(kernels: Kernels): Product {
+  return kernels === 'wasm-simd-fma' ? fusedProduct : plainProduct;
+}
+const plainProduct: Product = (a, b, c, M, K, N, transA, transB, accumulate, ld) =>
   matmulSimdStrided(a as Float32Array, b as Float32Array, c as Float32Array, M, K, N, transA, transB, accumulate, ld);
+const fusedProduct: Product = (a, b, c, M, K, N, transA, transB, accumulate, ld) =>
+  matmulSimdStrided(a as Float32Array, b as Float32Array, c as Float32Array, M, K, N, transA, transB, accumulate, ld, true);
 
 /** Thread w's share [start, end) of 0..total among n, cut at multiples of `align`. */
 export function share(total: number, w: number, n: number, align: number): [number, number] {
@@ -96,14 +107,15 @@ function runMatmul(ctx: JobContext, w: number, n: number): void {
   const transA = p[MM.transA] === 1, transB = p[MM.transB] === 1, acc = p[MM.accumulate] === 1;
   const a = readRef(ctx, MM.a)!, b = readRef(ctx, MM.b)!, c = readRef(ctx, MM.c)!;
   const ld: Strides = { a: transA ? M : K, b: transB ? K : N, c: N };
+  const mm = simdProduct(ctx.kernels);
   if (p[MM.byColumns] === 1) {
     // columns j0..j1 of C: columns of op(B)
     const [j0, j1] = share(N, w, n, 8);
-    if (j1 > j0) simdProduct(a, b.subarray(transB ? j0 * K : j0), c.subarray(j0), M, K, j1 - j0, transA, transB, acc, ld);
+    if (j1 > j0) mm(a, b.subarray(transB ? j0 * K : j0), c.subarray(j0), M, K, j1 - j0, transA, transB, acc, ld);
   } else {
     // rows i0..i1 of C: rows of op(A)
     const [i0, i1] = share(M, w, n, 4);
-    if (i1 > i0) simdProduct(a.subarray(transA ? i0 : i0 * K), b, c.subarray(i0 * N), i1 - i0, K, N, transA, transB, acc, ld);
+    if (i1 > i0) mm(a.subarray(transA ? i0 : i0 * K), b, c.subarray(i0 * N), i1 - i0, K, N, transA, transB, acc, ld);
   }
 }
 
@@ -125,22 +137,23 @@ function runLstm(kind: number, ctx: JobContext, w: number, n: number): void {
   const a = lstmArgs(ctx);
   const { T, B, H } = a;
   const pinned = p[LSTM.pinned] === 1;
+  const k = ctx.kernels, mm = simdProduct(k);
   if (kind === JOB.lstmInput) {
     const [r0, r1] = share(T * B, w, n, 4);
-    if (r1 > r0) lstmInputRows(a, r0, r1, simdProduct);
+    if (r1 > r0) lstmInputRows(a, r0, r1, mm);
   } else if (kind === JOB.lstmRecurrence) {
     const [b0, b1] = share(B, w, n, 4);
-    if (b1 > b0) lstmRecurrenceRows(a, b0, b1, pinned, simdProduct, true);
+    if (b1 > b0) lstmRecurrenceRows(a, b0, b1, pinned, mm, k);
   } else if (kind === JOB.lstmBackRecurrence) {
     const [b0, b1] = share(B, w, n, 4);
     // this thread's dh_{t}, dc_{t} carries: its own [B, H] scratch, rows b0..b1 used
     const s = scratchFor(a.gates, 0, B * H);
-    if (b1 > b0) lstmBackRecurrenceRows(a, a.dZ, s.dh, s.dc, b0, b1, pinned, simdProduct, true);
+    if (b1 > b0) lstmBackRecurrenceRows(a, a.dZ, s.dh, s.dc, b0, b1, pinned, mm, k);
   } else if (kind === JOB.lstmBackWeights) {
     const [g0, g1] = share(4 * H, w, n, 8);
-    if (g1 > g0) lstmBackWeightRows(a, a.dZ, g0, g1, simdProduct);
+    if (g1 > g0) lstmBackWeightRows(a, a.dZ, g0, g1, mm);
     const [r0, r1] = share(T * B, w, n, 4);
-    if (r1 > r0) lstmBackInputRows(a, a.dZ, r0, r1, simdProduct);
+    if (r1 > r0) lstmBackInputRows(a, a.dZ, r0, r1, mm);
   }
 }
 

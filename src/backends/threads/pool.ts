@@ -15,6 +15,7 @@
 //   then PARAM_INTS integers of parameters, then PARAM_DOUBLES doubles.
 import type { Worker as NodeWorker, MessagePort } from 'node:worker_threads';
 import { PARAM_DOUBLES, PARAM_INTS, runJob, type JobContext } from './jobs.js';
+import type { Kernels } from '../wasm/variant.js';
 
 export const CTL = { SEQ: 0, DONE: 1, KIND: 2, GEN: 3, FAILED: 4, PARAMS: 8 } as const;
 export const CONTROL_INTS = CTL.PARAMS + PARAM_INTS;
@@ -47,6 +48,8 @@ export interface WorkerInit {
   port: MessagePort;
   index: number;
   threads: number;
+  /** the backend's kernel variant: every thread runs the same */
+  kernels: Kernels;
 }
 
 /** A shared buffer handed to workers: the arena (id 0) when it grows, or a registered one; id -1 forgets the registered ones. */
@@ -74,6 +77,7 @@ export class ThreadPool {
   private closed = false;
 
   constructor(
+    readonly kernels: Kernels,
     readonly threads: number,
     private readonly spinMs: number,
     private readonly workers: NodeWorker[],
@@ -150,7 +154,7 @@ export class ThreadPool {
     Atomics.notify(ctl, CTL.SEQ);
     let mine: unknown = null;
     try {
-      const ctx: JobContext = { p: this.params, f: this.paramsF64, buffers: this.views };
+      const ctx: JobContext = { kernels: this.kernels, p: this.params, f: this.paramsF64, buffers: this.views };
       runJob(kind, ctx, 0, this.threads);
     } catch (e) {
       mine = e;

@@ -9,6 +9,7 @@ const init = workerData as WorkerInit;
 const ctl = new Int32Array(init.control, 0, CONTROL_INTS);
 const errors = new Uint8Array(init.errors, 0, ERROR_BYTES);
 const ctx: JobContext = {
+  kernels: init.kernels,
   p: new Int32Array(init.control, CTL.PARAMS * 4, PARAM_INTS),
   f: new Float64Array(init.control, CONTROL_INTS * 4, PARAM_DOUBLES),
   buffers: [new Float32Array(0)],

@@ -18,49 +18,55 @@
 // round(x·log2 e), r = x − n·ln 2 (in two parts, Cody–Waite), a degree-5
 // polynomial for e^r on [−ln2/2, ln2/2], times 2^n built in the exponent bits.
 // tanh: an odd polynomial below |x| = 0.625, 1 − 2/(e^{2|x|} + 1) above, sign restored.
+// The fused variant (./variant.ts) evaluates the polynomials' steps and the cell
+// update's multiply-adds with relaxed_madd (one rounding each); the rest is the same.
 //
 // The operands are copied into this module's own memory, rows × H (H a multiple
 // of 4), and the results copied back: a few µs per step against the ~0.5 ms the
 // scalar loops take at B 32, H 256.
 import { buildModule, Code, I32, V128 } from './wasm-builder.js';
-import { simdAvailable } from './matmul-simd.js';
+import { simdAvailable } from './variant.js';
 
-/** Emits code leaving exp(x) (f32x4) in `out`; `t` are three scratch v128 locals. */
-function emitExp(c: Code, x: number, out: number, t: [number, number, number]): void {
+/** Nothing to push: the operand is already on the stack. */
+const onStack = (): void => {};
+
+/** Emits code leaving exp(x) (f32x4) in `out`; `t` are three scratch v128 locals; `fused`: relaxed_madd. */
+function emitExp(c: Code, x: number, out: number, t: [number, number, number], fused: boolean): void {
   const [xc, fx, r] = t;
   c.get(x).f32x4Const(88.3762626647949).f32x4Min().f32x4Const(-87.3365478515625).f32x4Max().set(xc);
   c.get(xc).f32x4Const(1.44269504088896341).f32x4Mul().f32x4Nearest().set(fx);
   // r = x − fx·C1 − fx·C2, C1 + C2 = ln 2 with C1 exact in few bits
   c.get(xc).get(fx).f32x4Const(0.693359375).f32x4Mul().f32x4Sub().get(fx).f32x4Const(-2.12194440e-4).f32x4Mul().f32x4Sub().set(r);
   // y = ((((p0 r + p1) r + p2) r + p3) r + p4) r + p5, then y·r² + r + 1
-  c.f32x4Const(1.9875691500e-4).get(r).f32x4Mul().f32x4Const(1.3981999507e-3).f32x4Add();
-  for (const p of [8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]) c.get(r).f32x4Mul().f32x4Const(p).f32x4Add();
-  c.get(r).get(r).f32x4Mul().f32x4Mul().get(r).f32x4Add().f32x4Const(1).f32x4Add().set(out);
+  c.mulAdd(fused, () => c.f32x4Const(1.9875691500e-4), () => c.get(r), () => c.f32x4Const(1.3981999507e-3));
+  for (const p of [8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]) c.mulAdd(fused, onStack, () => c.get(r), () => c.f32x4Const(p));
+  c.mulAdd(fused, onStack, () => c.get(r).get(r).f32x4Mul(), () => c.get(r)).f32x4Const(1).f32x4Add().set(out);
   // × 2^n: (n + 127) << 23 is 2^n's bit pattern
   c.get(out).get(fx).i32x4TruncSatF32x4S().i32x4Const(127).i32x4Add().i32(23).i32x4Shl().f32x4Mul().set(out);
 }
 
 /** Emits σ(x) = 1 / (1 + e^{−x}) into `out`. */
-function emitSigmoid(c: Code, x: number, out: number, t: [number, number, number, number]): void {
+function emitSigmoid(c: Code, x: number, out: number, t: [number, number, number, number], fused: boolean): void {
   c.get(x).f32x4Neg().set(t[3]);
-  emitExp(c, t[3], out, [t[0], t[1], t[2]]);
+  emitExp(c, t[3], out, [t[0], t[1], t[2]], fused);
   c.f32x4Const(1).f32x4Const(1).get(out).f32x4Add().f32x4Div().set(out);
 }
 
 /** Emits tanh(x) into `out`; t: five scratch v128 locals. */
-function emitTanh(c: Code, x: number, out: number, t: [number, number, number, number, number]): void {
+function emitTanh(c: Code, x: number, out: number, t: [number, number, number, number, number], fused: boolean): void {
   const [a, e, z] = [t[3], t[4], t[2]];
   c.get(x).f32x4Abs().set(a);
   // large |x|: 1 − 2/(e^{2|x|} + 1), with x's sign
   c.get(a).get(a).f32x4Add().set(z);
-  emitExp(c, z, e, [t[0], t[1], t[2]]);
+  emitExp(c, z, e, [t[0], t[1], t[2]], fused);
   c.f32x4Const(1).f32x4Const(2).get(e).f32x4Const(1).f32x4Add().f32x4Div().f32x4Sub().set(e);
   c.get(e).f32x4Neg().get(e).get(x).v128Zero().f32x4Lt().v128Bitselect().set(e);
   // small |x|: x + x·z·P(z), z = x²
   c.get(x).get(x).f32x4Mul().set(z);
-  c.f32x4Const(-5.70498872745e-3).get(z).f32x4Mul().f32x4Const(2.06390887954e-2).f32x4Add();
-  for (const p of [-5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1]) c.get(z).f32x4Mul().f32x4Const(p).f32x4Add();
-  c.get(z).f32x4Mul().get(x).f32x4Mul().get(x).f32x4Add();
+  c.mulAdd(fused, () => c.f32x4Const(-5.70498872745e-3), () => c.get(z), () => c.f32x4Const(2.06390887954e-2));
+  for (const p of [-5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1]) c.mulAdd(fused, onStack, () => c.get(z), () => c.f32x4Const(p));
+  c.get(z).f32x4Mul();
+  c.mulAdd(fused, onStack, () => c.get(x), () => c.get(x));
   // select: the polynomial where |x| < 0.625
   c.get(e).get(a).f32x4Const(0.625).f32x4Lt().v128Bitselect().set(out);
 }
@@ -96,7 +102,7 @@ function emitLoadGates(c: Code, base: number, hb: number, into: readonly [number
  * `gatesForward(z, cp, cOut, hOut, rows, H)` (byte addresses, rows of 4H / H floats):
  * z becomes the activated gates; c and h are written.
  */
-export function emitGatesForward(): Code {
+export function emitGatesForward(fused = false): Code {
   const P = { z: 0, cp: 1, c: 2, h: 3, rows: 4, H: 5 };
   const c = new Code([I32, I32, I32, I32, I32, I32]);
   const row = c.local(I32), j = c.local(I32), hb = c.local(I32);
@@ -111,19 +117,19 @@ export function emitGatesForward(): Code {
     c.get(P.z).get(row).get(hb).i32(2).shl().mul().add().get(j).add().set(zp);
     c.get(row).get(hb).mul().get(j).add().set(sp);
     emitLoadGates(c, zp, hb, [zi, zf, zg, zo]);
-    emitSigmoid(c, zi, ig, t4);
-    emitSigmoid(c, zf, fg, t4);
-    emitTanh(c, zg, gg, t);
-    emitSigmoid(c, zo, og, t4);
+    emitSigmoid(c, zi, ig, t4, fused);
+    emitSigmoid(c, zf, fg, t4, fused);
+    emitTanh(c, zg, gg, t, fused);
+    emitSigmoid(c, zo, og, t4, fused);
     [ig, fg, gg, og].forEach((v, q) => {
       c.get(zp);
       if (q > 0) c.get(hb).i32(q).mul().add();
       c.get(v).v128Store(0);
     });
     // c = f·c_prev + i·g; h = o·tanh(c)
-    c.get(fg).get(P.cp).get(sp).add().v128Load(0).f32x4Mul().get(ig).get(gg).f32x4Mul().f32x4Add().set(cv);
+    c.mulAdd(fused, () => c.get(fg), () => c.get(P.cp).get(sp).add().v128Load(0), () => c.get(ig).get(gg).f32x4Mul()).set(cv);
     c.get(P.c).get(sp).add().get(cv).v128Store(0);
-    emitTanh(c, cv, zi, t);
+    emitTanh(c, cv, zi, t, fused);
     c.get(P.h).get(sp).add().get(og).get(zi).f32x4Mul().v128Store(0);
   });
   return c;
@@ -134,7 +140,7 @@ export function emitGatesForward(): Code {
  * c_t and c_{t−1}, the gradient at h_t (dhs + dh), and dc (in: dcNext, out: dc·f),
  * writes dz (rows of 4H).
  */
-export function emitGatesBackward(): Code {
+export function emitGatesBackward(fused = false): Code {
   const P = { gates: 0, cs: 1, cp: 2, dhs: 3, dh: 4, dc: 5, dz: 6, rows: 7, H: 8 };
   const c = new Code([I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const row = c.local(I32), j = c.local(I32), hb = c.local(I32), zp = c.local(I32), sp = c.local(I32), dp = c.local(I32);
@@ -151,10 +157,10 @@ export function emitGatesBackward(): Code {
     c.get(P.gates).get(zp).add().set(dp);
     emitLoadGates(c, dp, hb, [ig, fg, gg, og]);
     c.get(P.cs).get(sp).add().v128Load(0).set(cv);
-    emitTanh(c, cv, tc, t);
+    emitTanh(c, cv, tc, t, fused);
     c.get(P.dhs).get(sp).add().v128Load(0).get(P.dh).get(sp).add().v128Load(0).f32x4Add().set(dh);
     // dc = dcNext + dh·o·(1 − tc²)
-    c.get(P.dc).get(sp).add().v128Load(0).get(dh).get(og).f32x4Mul().get(one).get(tc).get(tc).f32x4Mul().f32x4Sub().f32x4Mul().f32x4Add().set(dc);
+    c.mulAdd(fused, () => c.get(dh).get(og).f32x4Mul(), () => c.get(one).get(tc).get(tc).f32x4Mul().f32x4Sub(), () => c.get(P.dc).get(sp).add().v128Load(0)).set(dc);
     c.get(P.dz).get(zp).add().set(dp);
     // dz_i = dc·g·i(1−i)
     c.get(dp).get(dc).get(gg).f32x4Mul().get(ig).get(one).get(ig).f32x4Sub().f32x4Mul().f32x4Mul().v128Store(0);
@@ -170,10 +176,11 @@ export function emitGatesBackward(): Code {
   return c;
 }
 
-export function gatesModuleBytes(): Uint8Array<ArrayBuffer> {
+/** The module's bytes; `fused`: the relaxed-SIMD variant (needs relaxed SIMD to validate). */
+export function gatesModuleBytes(fused = false): Uint8Array<ArrayBuffer> {
   return buildModule({ module: 'env', field: 'mem', min: 1 }, [
-    { name: 'gatesForward', params: [I32, I32, I32, I32, I32, I32], results: [], code: emitGatesForward() },
-    { name: 'gatesBackward', params: [I32, I32, I32, I32, I32, I32, I32, I32, I32], results: [], code: emitGatesBackward() },
+    { name: 'gatesForward', params: [I32, I32, I32, I32, I32, I32], results: [], code: emitGatesForward(fused) },
+    { name: 'gatesBackward', params: [I32, I32, I32, I32, I32, I32, I32, I32, I32], results: [], code: emitGatesBackward(fused) },
   ]);
 }
 
@@ -187,14 +194,17 @@ interface GatesInstance {
   backward: BackwardFn;
 }
 
-let instance: GatesInstance | null = null;
+/** One instance per variant (index: fused), each with its own memory. */
+const instances: [GatesInstance | null, GatesInstance | null] = [null, null];
 
-function getInstance(): GatesInstance {
-  if (instance) return instance;
+function getInstance(fused: boolean): GatesInstance {
+  const have = instances[fused ? 1 : 0];
+  if (have) return have;
   const memory = new WebAssembly.Memory({ initial: 1 });
-  const ex = new WebAssembly.Instance(new WebAssembly.Module(gatesModuleBytes()), { env: { mem: memory } }).exports;
-  instance = { memory, f32: new Float32Array(memory.buffer), forward: ex.gatesForward as ForwardFn, backward: ex.gatesBackward as BackwardFn };
-  return instance;
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(gatesModuleBytes(fused)), { env: { mem: memory } }).exports;
+  const made = { memory, f32: new Float32Array(memory.buffer), forward: ex.gatesForward as ForwardFn, backward: ex.gatesBackward as BackwardFn };
+  instances[fused ? 1 : 0] = made;
+  return made;
 }
 
 function ensureFloats(inst: GatesInstance, floats: number): Float32Array {
@@ -213,8 +223,8 @@ export function simdGatesFit(H: number): boolean {
  * The forward gates of `rows` rows, as gateStep: z (rows × 4H at zOff) becomes the
  * activated gates, c_t and h_t (rows × H) are written at `out`; c_{t−1} is read at pOff.
  */
-export function gatesForwardSimd(z: Float32Array, zOff: number, cPrev: Float32Array, pOff: number, cs: Float32Array, hs: Float32Array, out: number, rows: number, H: number): void {
-  const inst = getInstance();
+export function gatesForwardSimd(z: Float32Array, zOff: number, cPrev: Float32Array, pOff: number, cs: Float32Array, hs: Float32Array, out: number, rows: number, H: number, fused = false): void {
+  const inst = getInstance(fused);
   const nz = rows * 4 * H, ns = rows * H;
   const mem = ensureFloats(inst, nz + 3 * ns);
   const oz = 0, op = nz, oc = nz + ns, oh = nz + 2 * ns;
@@ -231,8 +241,8 @@ export function gatesForwardSimd(z: Float32Array, zOff: number, cPrev: Float32Ar
  * written, dcNext's rows (at sOff) replaced by dc·f. `row` is the first row of the
  * [T·B, ·] arrays, `pOff` the first float of c_{t−1}'s rows, `sOff` of dhNext/dcNext's.
  */
-export function gatesBackwardSimd(row: number, rows: number, H: number, gates: Float32Array, cs: Float32Array, cPrev: Float32Array, pOff: number, dhs: Float32Array, dhNext: Float32Array, dcNext: Float32Array, sOff: number, dZ: Float32Array): void {
-  const inst = getInstance();
+export function gatesBackwardSimd(row: number, rows: number, H: number, gates: Float32Array, cs: Float32Array, cPrev: Float32Array, pOff: number, dhs: Float32Array, dhNext: Float32Array, dcNext: Float32Array, sOff: number, dZ: Float32Array, fused = false): void {
+  const inst = getInstance(fused);
   const nz = rows * 4 * H, ns = rows * H;
   const mem = ensureFloats(inst, 2 * nz + 5 * ns);
   const og = 0, oz = nz, oc = 2 * nz, op = oc + ns, odhs = op + ns, odh = odhs + ns, odc = odh + ns;

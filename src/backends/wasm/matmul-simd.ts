@@ -13,18 +13,20 @@
 // - The wasm `kernel` computes C[rows, cols] (+)= Ap·Bp for one depth block, tile by
 //   tile. A tile is MR rows × 8 columns held in 2·MR f32x4 accumulators; per k it
 //   does 2 v128 loads of B, MR broadcast loads of A (v128.load32_splat) and 2·MR
-//   f32x4 mul + add (baseline wasm SIMD has no fused multiply-add). 4×8 uses 11
-//   of the 16 xmm registers; 5×8 and 6×8 measured no faster at the LSTM's shapes.
+//   multiply-adds: f32x4 mul then add in baseline wasm SIMD, or f32x4.relaxed_madd
+//   (relaxed SIMD: one fused instruction where the hardware has FMA) in the fused
+//   variant (./variant.ts), whose module shares the memory and the packers. 4×8 uses
+//   11 of the 16 xmm registers; 5×8 and 6×8 measured no faster at the LSTM's shapes.
 // - The last column panel holds up to 7 columns past N (copied from the next row of
 //   B, or from slack past its end); they only reach padding columns of C, which are
 //   never copied back.
 //
 // Sums are float32 (as XNNPACK's and tfjs' kernels): each product is rounded to
-// float32 before it is added, so the result differs from the double-accumulating
-// TypeScript kernels by a few float32 ulps of Σ|a||b|.
+// float32 before it is added (fused: not rounded), so the result differs from the
+// double-accumulating TypeScript kernels by a few float32 ulps of Σ|a||b|.
 //
 // Nothing is allocated per call once the memory has grown to the largest problem.
-import { buildModule, Code, I32, V128, simdSupported } from './wasm-builder.js';
+import { buildModule, Code, I32, V128, type ValType } from './wasm-builder.js';
 
 /** Rows of the register tile. */
 export const MR = 4;
@@ -40,8 +42,9 @@ const MC = 16 * MR;
  * B panel jb < nB, the MR×8 tile of C at pc + ib·MR·ldc + jb·32 (bytes) gets
  * (add ? itself : 0) + Σ_{k<kc} Ap[ib][k, r] · Bp[jb][k, c], where Ap[ib] starts at
  * pa + ib·kc·MR·4 and Bp[jb] at pb + jb·kc·32. ldc is C's row stride in bytes.
+ * `fused`: each multiply-add is one relaxed_madd.
  */
-export function emitKernel(mr: number): Code {
+export function emitKernel(mr: number, fused = false): Code {
   const P = { pa: 0, pb: 1, pc: 2, kc: 3, ldc: 4, nA: 5, nB: 6, add: 7 };
   const c = new Code([I32, I32, I32, I32, I32, I32, I32, I32]);
   const jb = c.local(I32), ib = c.local(I32), k = c.local(I32);
@@ -80,8 +83,10 @@ export function emitKernel(mr: number): Code {
   c.get(bp).v128Load(16).set(b1);
   for (let r = 0; r < mr; r++) {
     c.get(ap).v128Load32Splat(4 * r).set(av);
-    c.get(acc[2 * r]!).get(av).get(b0).f32x4Mul().f32x4Add().set(acc[2 * r]!);
-    c.get(acc[2 * r + 1]!).get(av).get(b1).f32x4Mul().f32x4Add().set(acc[2 * r + 1]!);
+    for (const [h, b] of [[0, b0], [1, b1]] as const) {
+      const x = acc[2 * r + h]!;
+      c.mulAdd(fused, () => c.get(av), () => c.get(b), () => c.get(x)).set(x);
+    }
   }
   c.get(ap).i32(mr * 4).add().set(ap);
   c.get(bp).i32(32).add().set(bp);
@@ -200,6 +205,8 @@ type PackTFn = (src: number, dst: number, kc: number, nP: number, ldk: number) =
 interface Instance {
   memory: WebAssembly.Memory;
   kernel: KernelFn;
+  /** the fused kernel, from a second module on the same memory (instantiated when first used) */
+  kernelFused: KernelFn | null;
   /** pack[w][transposing]: the four packing functions (w 4 for A, 8 for B) */
   pack4: PackFn;
   pack4T: PackTFn;
@@ -210,23 +217,33 @@ interface Instance {
 }
 
 let instance: Instance | null = null;
-let available: boolean | null = null;
 
-/** Whether the SIMD path can run here (WebAssembly.validate accepts v128); probed once. */
-export function simdAvailable(): boolean {
-  if (available === null) available = simdSupported();
-  return available;
-}
+const KERNEL_PARAMS: ValType[] = [I32, I32, I32, I32, I32, I32, I32, I32];
 
 /** The module's bytes (exported for tests and for anyone curious). */
 export function matmulModuleBytes(mr = MR): Uint8Array<ArrayBuffer> {
   return buildModule({ module: 'env', field: 'mem', min: 1 }, [
-    { name: 'kernel', params: [I32, I32, I32, I32, I32, I32, I32, I32], results: [], code: emitKernel(mr) },
+    { name: 'kernel', params: KERNEL_PARAMS, results: [], code: emitKernel(mr) },
     { name: 'pack4', params: [I32, I32, I32, I32, I32, I32], results: [], code: emitPack(4) },
     { name: 'pack4T', params: [I32, I32, I32, I32, I32], results: [], code: emitPackT(4) },
     { name: 'pack8', params: [I32, I32, I32, I32, I32, I32], results: [], code: emitPack(8) },
     { name: 'pack8T', params: [I32, I32, I32, I32, I32], results: [], code: emitPackT(8) },
   ]);
+}
+
+/** The fused kernel's module: the kernel alone, on the same memory as the packers (needs relaxed SIMD). */
+export function matmulFusedModuleBytes(mr = MR): Uint8Array<ArrayBuffer> {
+  return buildModule({ module: 'env', field: 'mem', min: 1 }, [{ name: 'kernel', params: KERNEL_PARAMS, results: [], code: emitKernel(mr, true) }]);
+}
+
+/** The kernel of the variant: the fused one is instantiated the first time it is asked for. */
+function kernelOf(inst: Instance, fused: boolean): KernelFn {
+  if (!fused) return inst.kernel;
+  if (!inst.kernelFused) {
+    const mod = new WebAssembly.Module(matmulFusedModuleBytes());
+    inst.kernelFused = new WebAssembly.Instance(mod, { env: { mem: inst.memory } }).exports.kernel as KernelFn;
+  }
+  return inst.kernelFused;
 }
 
 function getInstance(): Instance {
@@ -237,6 +254,7 @@ function getInstance(): Instance {
   instance = {
     memory,
     kernel: ex.kernel as KernelFn,
+    kernelFused: null,
     pack4: ex.pack4 as PackFn,
     pack4T: ex.pack4T as PackTFn,
     pack8: ex.pack8 as PackFn,
@@ -345,7 +363,7 @@ function scratchBase(): number {
  * it, so a large B goes through memory once (as the copy) and is packed and used
  * from cache; with b null, all of op(B) is already packed at offB (pinned).
  */
-function run(inst: Instance, a: Float32Array, b: Float32Array | null, c: Float32Array, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean, offB: number, offA: number, ld: Strides): void {
+function run(inst: Instance, a: Float32Array, b: Float32Array | null, c: Float32Array, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean, offB: number, offA: number, ld: Strides, fused: boolean): void {
   const Mpad = roundUp(M, MR);
   const Npad = roundUp(N, NR);
   const offC = align16(offA + Mpad * K);
@@ -361,7 +379,7 @@ function run(inst: Instance, a: Float32Array, b: Float32Array | null, c: Float32
     else for (let i = 0; i < M; i++) mem.set(c.subarray(i * ld.c, i * ld.c + N), offC + i * Npad);
   }
 
-  const kernel = inst.kernel;
+  const kernel = kernelOf(inst, fused);
   const ldc = Npad * 4;
   for (let p0 = 0; p0 < K; p0 += KC) {
     const kc = Math.min(KC, K - p0);
@@ -410,20 +428,21 @@ export function denseStrides(M: number, K: number, N: number, transA: boolean, t
 
 /**
  * C = op(A)·op(B) (C += … when accumulate) on float32 arrays, with the same
- * conventions as matmulCpu. Requires simdAvailable().
+ * conventions as matmulTs. Requires simdAvailable(); `fused` (relaxed_madd)
+ * requires fmaAvailable() (both in ./variant.ts).
  */
-export function matmulSimd(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean): void {
-  matmulSimdStrided(a, b, c, M, K, N, transA, transB, accumulate, denseStrides(M, K, N, transA, transB));
+export function matmulSimd(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean, fused = false): void {
+  matmulSimdStrided(a, b, c, M, K, N, transA, transB, accumulate, denseStrides(M, K, N, transA, transB), fused);
 }
 
 /** matmulSimd on blocks of larger matrices: rows of A, B and C are `ld` floats apart. */
-export function matmulSimdStrided(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean, ld: Strides): void {
+export function matmulSimdStrided(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean, ld: Strides, fused = false): void {
   if (M === 0 || N === 0) return;
   if (K === 0) return zeroK(c, M, N, ld.c, accumulate);
   // scratch layout (floats): [one packed depth block of B: KC·Npad][packed A][C][raw copies]
   const offB = scratchBase();
   const offA = align16(offB + Math.min(K, KC) * roundUp(N, NR));
-  run(getInstance(), a, b, c, M, K, N, transA, transB, accumulate, offB, offA, ld);
+  run(getInstance(), a, b, c, M, K, N, transA, transB, accumulate, offB, offA, ld, fused);
 }
 
 /**
@@ -443,10 +462,10 @@ export function simdPinB(b: Float32Array, K: number, N: number, transB: boolean)
 }
 
 /** C (+)= op(A)·B_pinned, with A [M,K] (stored [K,M] when transA) and the pinned B [K,N]. */
-export function matmulSimdPinned(a: Float32Array, c: Float32Array, M: number, transA: boolean, accumulate: boolean): void {
+export function matmulSimdPinned(a: Float32Array, c: Float32Array, M: number, transA: boolean, accumulate: boolean, fused = false): void {
   if (pinK < 0) throw new Error('matmulSimdPinned: no B is pinned (call simdPinB first)');
   const K = pinK, N = pinN;
   if (M === 0 || N === 0) return;
   if (K === 0) return zeroK(c, M, N, N, accumulate);
-  run(getInstance(), a, null, c, M, K, N, transA, false, accumulate, 0, scratchBase(), denseStrides(M, K, N, transA, false));
+  run(getInstance(), a, null, c, M, K, N, transA, false, accumulate, 0, scratchBase(), denseStrides(M, K, N, transA, false), fused);
 }

@@ -7,7 +7,7 @@
 // (optionally shared), functions with typed locals, exports, and the opcodes the
 // kernels use (control flow, i32 arithmetic, f32 and v128 loads/stores, and the
 // 0xFD-prefixed SIMD instructions for f32x4 and the few i32x4 ones that build
-// powers of two for exp).
+// powers of two for exp, and f32x4.relaxed_madd of the relaxed-SIMD proposal).
 
 /** Value types (binary encoding). */
 export const I32 = 0x7f;
@@ -165,6 +165,28 @@ export class Code {
   i32x4Add(): this { return this.simd(0xae); }
   /** i32x4.trunc_sat_f32x4_s: float lanes to int lanes, toward zero, saturating */
   i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
+  /**
+   * f32x4.relaxed_madd (relaxed SIMD, sub-opcode 0x105): (a, b, c) → a·b + c, rounded
+   * once where the hardware fuses (FMA), or twice (as mul then add) where it does
+   * not: the engine picks one per machine, so the bits depend on the machine.
+   */
+  f32x4RelaxedMadd(): this { return this.simd(0x105); }
+  /**
+   * a·b + c, each operand pushed by its callback: relaxed_madd when `fused`; else
+   * f32x4.mul then f32x4.add, a·b rounded to float32 before the sum (the
+   * baseline-SIMD kernels' arithmetic, bit for bit: float addition commutes exactly).
+   */
+  mulAdd(fused: boolean, a: () => void, b: () => void, c: () => void): this {
+    a();
+    b();
+    if (fused) {
+      c();
+      return this.f32x4RelaxedMadd();
+    }
+    this.f32x4Mul();
+    c();
+    return this.f32x4Add();
+  }
 }
 
 export interface FunctionDef {
@@ -217,15 +239,26 @@ export function buildModule(memory: MemoryImport, fns: FunctionDef[]): Uint8Arra
   return new Uint8Array([...magic, ...version, ...types, ...imports, ...funcs, ...exports, ...code]);
 }
 
-/** Whether this engine accepts 128-bit SIMD: validates a tiny function using v128. */
-export function simdSupported(): boolean {
+/** Whether this engine accepts a module whose one function is `probe`. */
+function validates(probe: Code): boolean {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') return false;
-  const probe = new Code([]);
-  probe.v128Zero().v128Zero().f32x4Add().drop();
   const bytes = buildModule({ module: 'env', field: 'mem', min: 1 }, [{ name: 'probe', params: [], results: [], code: probe }]);
   try {
     return WebAssembly.validate(bytes);
   } catch {
     return false;
   }
+}
+
+/** Whether this engine accepts 128-bit SIMD: validates a tiny function using v128. */
+export function simdSupported(): boolean {
+  return validates(new Code([]).v128Zero().v128Zero().f32x4Add().drop());
+}
+
+/**
+ * Whether this engine accepts relaxed SIMD's f32x4.relaxed_madd (Node 22 and later;
+ * Node 20 with --experimental-wasm-relaxed-simd).
+ */
+export function relaxedSimdSupported(): boolean {
+  return validates(new Code([]).v128Zero().v128Zero().v128Zero().f32x4RelaxedMadd().drop());
 }

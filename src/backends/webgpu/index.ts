@@ -44,6 +44,7 @@ export class WebGpuUnavailableError extends Error {
   }
 }
 
+/** Options of createWebGpuBackend. */
 export interface WebGpuBackendOptions extends ResidencyOptions {
   /** The compiled worker script (default: worker.js next to this module). */
   workerUrl?: string | URL;
@@ -56,6 +57,7 @@ export interface WebGpuBackendOptions extends ResidencyOptions {
   dawnOptions?: string[];
 }
 
+/** The matmul and LSTM kernels on a WebGPU device (in a browser, or in Node with the optional `webgpu` package); `dispose()` it when done. */
 export interface WebGpuBackend extends Backend {
   readonly name: 'webgpu';
   /** The adapter's name, as config.json records it. */

@@ -14,7 +14,7 @@ import { RECORDED_KEYS, ROWS } from './walk.js';
  * of a copy task, the `copy` block of a language model, `t0` or `cycles`,
  * whichever is unused). `data` / `init` are relative to `runDir` (pass an
  * absolute runDir, or Node's path functions). `extra` adds recorded-only keys
- * (`backend_used`, `adapter`, `threads_used`) or `_`-prefixed comments.
+ * (`backend_used`, `adapter`, `threads_used`, `kernels`) or `_`-prefixed comments.
  * resolveConfig reads the result back (with baseDir = runDir) to the same
  * RunConfig.
  */

@@ -468,6 +468,24 @@ export const KEYS = {
       doc: 'the number of recent sequences that average is taken over',
     }),
   }, { written: (c) => c.task === 'copy' || c.task === 'repeat-copy', doc: 'the copy tasks\' curriculum' }),
+  diagnostics: section(false, {
+    every: leaf<number | null>({
+      check: check('an integer >= 0 or null (null, 0: off)', (v) => v === null || (Number.isSafeInteger(v) && (v as number) >= 0)),
+      default: null, defaultText: 'null = off',
+      flag: { name: '--diagnose-every', syntax: 'intOrNone', none: 'off',
+        help: 'measure ĝ against the true future gradient after every N-th step (0, "off": never) [off]' },
+      doc: 'after every N-th optimizer step, ĝ_k against the true gradient of the next `horizon` chunks\' losses '
+        + '(`sg_true_cos`, `sg_true_rel_err`; docs/algorithm.md §11); 0 or null: off. Training is unchanged by it',
+    }),
+    horizon: leaf({
+      check: posInt, default: 4,
+      flag: { name: '--diagnose-horizon', syntax: 'int', help: 'chunks of the diagnostic look-ahead [4]' },
+      doc: 'H: the look-ahead sums the losses of the next H chunks, F = Σ_j γ^(j−1) L_(k+j)',
+    }),
+  }, {
+    written: (c) => !!(c['diagnostics'] as { every: number | null }).every,
+    doc: 'the look-ahead comparison of ĝ with the true future gradient (§11)',
+  }),
   threads: leaf({
     check: posIntOrNull, default: null, defaultText: 'null = auto: the logical CPUs, at most 8',
     flag: { name: '--threads', syntax: 'intOrNone', none: 'auto',
@@ -485,10 +503,12 @@ function schedOf(c: Record<string, unknown>): { cycles: unknown } {
   return c['schedule'] as { cycles: unknown };
 }
 
+/** A resolved run configuration: every key of docs/config.md, defaults filled in (resolveConfig makes one). */
 export type RunConfig = ConfigOf<typeof KEYS>;
 export type OptimizerConfig = RunConfig['optimizer'];
 export type ScheduleConfig = NonNullable<RunConfig['schedule']>;
 export type PolicyConfig = RunConfig['policy'];
+/** The `synthesizer` section of a resolved configuration. */
 export type SynthesizerConfig = NonNullable<RunConfig['synthesizer']>;
 /** every: null = end of each epoch; N = every N optimizer steps. */
 export type EvalConfig = RunConfig['eval'];

@@ -16,6 +16,7 @@ import { posixPath, type PathOps } from './paths.js';
 import { cloneJson, isObj, isPosInt, LM_TASKS, type Env, type Leaf, type Obj, type Task } from './table.js';
 import { ALL_PATHS, knownKeys, RECORDED_KEYS, ROWS, type RowAt } from './walk.js';
 
+/** Where a raw configuration came from: the folder its relative paths start from, and its name for messages. */
 export interface ResolveOptions {
   /** The folder that relative `data` / `init` paths are relative to. */
   baseDir: string;

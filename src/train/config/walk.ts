@@ -4,7 +4,7 @@ import { KEYS } from './keys.js';
 import type { Fields, Row } from './table.js';
 
 /** Keys written by the trainer into config.json, accepted and ignored on reading. */
-export const RECORDED_KEYS: readonly string[] = ['backend_used', 'adapter', 'threads_used'];
+export const RECORDED_KEYS: readonly string[] = ['backend_used', 'adapter', 'threads_used', 'kernels'];
 
 export interface RowAt {
   /** The dotted key path: `optimizer.lr`. */
