@@ -192,3 +192,13 @@ export const betas = check<[number, number]>('a list of two numbers, each >= 0 a
 export function widths(what: string): Check<number | number[]> {
   return check(`a positive integer or a non-empty list of positive integers${what}`, (v) => isPosInt(v) || posIntList(v));
 }
+
+/** Adam's β1, β2 and ε unless a configuration gives others (the model's and the synthesizer's optimizer). */
+export const DEFAULT_BETAS: [number, number] = [0.9, 0.999];
+export const DEFAULT_EPS = 1e-8;
+
+/** The width of each LSTM layer: `hidden` as a list, or one width repeated `layers` times. */
+export function hiddenWidths(env: Env): number[] {
+  const h = env.get('hidden') as number | number[];
+  return Array.isArray(h) ? h : Array.from({ length: env.get('layers') as number }, () => h);
+}

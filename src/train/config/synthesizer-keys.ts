@@ -1,0 +1,81 @@
+// The rows of the `synthesizer` section of the key table (keys.ts): the
+// synthetic-gradient module, its optimizer, and how it copes with its target
+// (docs/algorithm.md §4, §10, §13).
+import { showValue } from './errors.js';
+import { betas, bool, check, choice, DEFAULT_BETAS, DEFAULT_EPS, hiddenWidths, isNum, leaf, nonNegNum, posInt, posNum, section, widths } from './table.js';
+
+export const SYNTHESIZER_SECTION = section(true, {
+  kind: leaf({
+    check: choice(['linear', 'mlp', 'elementwise'] as const), default: 'linear',
+    flag: { name: '--synth', syntax: 'str', help: 'use a synthesizer of this kind [linear]' },
+    doc: 'a linear map of the LSTM state, an MLP, or one small GRU applied to each state element (elementwise)',
+  }),
+  scale: leaf({
+    check: nonNegNum, default: 0.1,
+    flag: { name: '--sg-scale', syntax: 'num', help: 'synthetic-gradient scale lambda [0.1]' },
+    doc: 'λ: the synthetic gradient injected at the truncation point is λ·ĝ',
+  }),
+  lr: leaf({
+    check: posNum, default: 1e-3,
+    flag: { name: '--sg-lr', syntax: 'num', help: 'synthesizer learning rate [1e-3]' },
+    doc: 'the synthesizer\'s learning rate (Adam)',
+  }),
+  betas: leaf<[number, number]>({ check: betas, default: DEFAULT_BETAS, value: (b) => [b[0], b[1]], doc: 'the synthesizer\'s Adam β1, β2' }),
+  eps: leaf({ check: posNum, default: DEFAULT_EPS, doc: 'the synthesizer\'s Adam ε' }),
+  weight_decay: leaf({ check: nonNegNum, default: 0, doc: 'the synthesizer\'s L2 weight decay' }),
+  hidden: leaf<number | number[], number[]>({
+    check: widths(' (the mlp hidden widths)'),
+    default: (e) => [2 * hiddenWidths(e).reduce((a, b) => a + b, 0)], defaultText: '[S], S = 2·sum(hidden)',
+    value: (h) => (Array.isArray(h) ? [...h] : [h]),
+    applies: { text: 'kind "mlp"', when: (e) => e.get('synthesizer.kind') === 'mlp', otherwise: 'ignore' },
+    flag: { name: '--synth-hidden', syntax: 'oneOrList', help: 'mlp synthesizer: hidden widths [2*sum(hidden)]' },
+    doc: 'the MLP\'s hidden widths',
+  }),
+  units: leaf({
+    check: posInt, default: 50,
+    applies: { text: 'kind "elementwise"', when: (e) => e.get('synthesizer.kind') === 'elementwise', otherwise: 'ignore' },
+    flag: { name: '--synth-units', syntax: 'int', help: 'elementwise synthesizer: GRU units m [50]' },
+    doc: 'm: the units of each GRU',
+  }),
+  noise: leaf({
+    check: nonNegNum, default: 0.5,
+    applies: { text: 'kind "elementwise"', when: (e) => e.get('synthesizer.kind') === 'elementwise', otherwise: 'ignore' },
+    flag: { name: '--synth-noise', syntax: 'num', help: 'elementwise synthesizer: input noise sigma [0.5]' },
+    doc: 'σ of the Gaussian noise added to the synthesizer\'s input in training',
+  }),
+  train_in_real: leaf({
+    check: bool, default: true,
+    flag: { name: '--no-train-in-real', syntax: 'no-bool', help: 'do not train the synthesizer in real-gradient mode' },
+    doc: 'train the synthesizer in real-gradient steps too',
+  }),
+  train_at_reset: leaf({
+    check: bool, default: false,
+    flag: { name: '--train-at-reset', syntax: 'bool', help: 'also train the synthesizer on the pair at a state reset (s = 0) [false]' },
+    doc: 'train the synthesizer on the pair (s = 0, δ) of a chunk that starts from a reset state (§4 reads true; '
+      + 'no ĝ is ever asked for at a reset state, see docs/algorithm.md §10)',
+  }),
+  normalize: leaf({
+    check: choice(['none', 'popart'] as const), default: 'popart',
+    flag: { name: '--sg-normalize', syntax: 'str', help: 'how the synthesizer copes with the target\'s scale: popart (a running scale of δ) or none (§4 exactly) [popart]' },
+    doc: 'target scale: `"popart"` fits δ/σ with σ a running RMS of δ, ĝ = σ·M(s), the last layer rescaled when σ moves '
+      + '(scale-free); `"none"`: M(s) fits δ itself (§4 exactly)',
+  }),
+  discount: leaf<number | null>({
+    check: check('a number >= 0 or null (null: γ = λ, the scale)', (v) => v === null || (isNum(v) && v >= 0)),
+    default: null,
+    rule(v, e) {
+      if (v !== null && !e.isLM && e.get('copy.stream') !== true) {
+        throw e.error('synthesizer.discount', `${showValue(v)} is not supported for task "${e.task}" as episodes `
+          + '(copy.stream false) yet: a discount γ ≠ λ repeats the chunk\'s forward, which only the stream can do; use null');
+      }
+    },
+    flag: { name: '--sg-discount', syntax: 'numOrNone', none: 'lambda', help: 'discount γ of the bootstrapped target ("lambda": γ = λ) [lambda]' },
+    doc: 'γ, the factor on the bootstrapped part of the target δ = ∂L/∂s + γ·Jᵀĝ (null: γ = λ, §4)',
+  }),
+  aux: leaf({
+    check: nonNegNum, default: 0,
+    flag: { name: '--sg-aux', syntax: 'num', help: 'DNI + Aux: weight of the head that predicts ĝ from every h_t (0: off) [0]' },
+    doc: 'DNI + Aux weight (§13): a linear head on the top layer\'s h_t predicts ĝ_k; its mean squared error times this '
+      + 'weight is added to the loss; > 0 adds the model parameters `aux.weight`, `aux.bias`',
+  }),
+}, { doc: 'the synthetic-gradient module; null: none (policy "bptt" only)' });
