@@ -2,6 +2,7 @@
 // small truncation length, trained with bptt and with dni on the same sample
 // budget, compared in one table with a one-line verdict measured, not assumed.
 // docs/results.md has the full table this is a small slice of. No download.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { configToJson, ConfigError, resolveConfig } from '../train/config.js';
@@ -26,6 +27,8 @@ export function demoConfig(policy: DemoPolicy, steps: number, bptt: number): Rec
     seed: 1,
     threads: 1,
     copy: { stream: true, width: 8, min_length: 1, max_length: 20 },
+    // ĝ against the true gradient of the next 4 chunks (docs/algorithm.md §11); it changes no number of the run
+    diagnostics: { every: policy === 'dni' ? 250 : null, horizon: 4 },
   };
 }
 
@@ -57,13 +60,23 @@ export function demoCommand(cmd: Command): Command {
         const r = await runTraining(cfg, { outDir, progress: process.stderr, configJson: configToJson(cfg, outDir, { backend_used: 'cpu', adapter: null }, nodePath) });
         rows.push({ policy, r });
       }
-      const head = ['policy', 'largest N solved', 'N at end', 'samples', 'final loss', 'bit errors/seq', 'time (s)'];
+      const head = ['policy', 'largest N solved', 'N at end', 'samples', 'final loss', 'bit errors/seq', 'median sg_true_cos', 'time (s)'];
       const body = rows.map(({ policy, r }) => [policy, String(r.copy!.bestN), String(r.copy!.N), String(r.copy!.samples), r.lastLoss.toFixed(4),
-        Number.isNaN(r.copy!.recentError) ? '-' : r.copy!.recentError.toFixed(3), r.seconds.toFixed(1)]);
+        Number.isNaN(r.copy!.recentError) ? '-' : r.copy!.recentError.toFixed(3), medianTrueCos(path.join(opts.out, policy)), r.seconds.toFixed(1)]);
       const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
       const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
       process.stdout.write(`\n${line(head)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${body.map(line).join('\n')}\n`);
       const n = (p: DemoPolicy) => rows.find((x) => x.policy === p)!.r.copy!.bestN;
       process.stdout.write(`\n${demoVerdict(n('bptt'), n('dni'))}\nrun directories (metrics.jsonl, curves.svg, checkpoint) under ${opts.out}/\n`);
     });
+}
+
+/** The median of a run's sg_true_cos readings ("-" when it has none: bptt has no synthesizer to measure). */
+function medianTrueCos(runDir: string): string {
+  const v = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean)
+    .map((l) => (JSON.parse(l) as { sg_true_cos?: number | null }).sg_true_cos)
+    .filter((c): c is number => typeof c === 'number').sort((a, b) => a - b);
+  if (v.length === 0) return '-';
+  const m = v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+  return `${m.toFixed(3)} (${v.length})`;
 }
