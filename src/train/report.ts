@@ -199,7 +199,31 @@ export function groupRuns(runs: RunData[]): Group[] {
     groups.get(id)!.runs.push(r);
     groups.get(id)!.rows.push(row);
   }
-  return [...groups.values()];
+  const all = [...groups.values()];
+  for (const task of new Set(all.map((g) => g.task))) shortenLabels(all.filter((g) => g.task === task), runs.filter((r) => taskOf(r) === task));
+  return all;
+}
+
+/**
+ * Legends and table rows name a group by the keys whose values differ among the
+ * runs that have them: a section that only some groups configure (a synthesizer
+ * next to none) would otherwise list every key of it. Kept only when the short
+ * labels still tell every group of the task apart.
+ */
+function shortenLabels(groups: Group[], runs: RunData[]): void {
+  const short = groups.map((g) => {
+    const run = g.runs[0]!;
+    const parts = g.keys.filter((k) => k !== 'task' && run.flat.get(k) !== undefined).filter((k) => {
+      const seen = new Set(runs.map((r) => r.flat.get(k)).filter((v) => v !== undefined));
+      return seen.size > 1;
+    });
+    return parts.length ? parts.map((k) => `${k}=${run.flat.get(k)}`).join(', ') : g.label;
+  });
+  if (new Set(short).size !== groups.length) return;
+  groups.forEach((g, i) => {
+    g.label = short[i]!;
+    for (const row of g.rows) row.group = short[i]!;
+  });
 }
 
 // ------------------------------------------------------------------ output
