@@ -2,12 +2,12 @@
 // small truncation length, trained with bptt and with dni on the same sample
 // budget, compared in one table with a one-line verdict measured, not assumed.
 // docs/results.md has the full table this is a small slice of. No download.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { configToJson, ConfigError, resolveConfig } from '../train/config.js';
 import { nodePath } from '../train/config-file.js';
 import { runTraining, type RunResult } from '../train/run.js';
+import { loadRun, median } from '../train/report.js';
 
 export const DEMO_POLICIES = ['bptt', 'dni'] as const;
 export type DemoPolicy = (typeof DEMO_POLICIES)[number];
@@ -73,10 +73,7 @@ export function demoCommand(cmd: Command): Command {
 
 /** The median of a run's sg_true_cos readings ("-" when it has none: bptt has no synthesizer to measure). */
 function medianTrueCos(runDir: string): string {
-  const v = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean)
-    .map((l) => (JSON.parse(l) as { sg_true_cos?: number | null }).sg_true_cos)
-    .filter((c): c is number => typeof c === 'number').sort((a, b) => a - b);
-  if (v.length === 0) return '-';
-  const m = v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
-  return `${m.toFixed(3)} (${v.length})`;
+  const v = loadRun(runDir).records.map((r) => r['sg_true_cos']).filter((c): c is number => typeof c === 'number');
+  const m = median(v);
+  return m === null ? '-' : `${m.toFixed(3)} (${v.length})`;
 }
