@@ -1,7 +1,8 @@
 // 04 — the copy task from code: truncated BPTT against DNI.
 //
 // The network reads N random 8-bit vectors, then a delimiter, and must write
-// the N vectors back (docs/algorithm.md §8). The truncation length T = 4 is
+// the N vectors back (docs/algorithm.md §8), episode after episode as one
+// stream per batch row (§12, the default `copy.stream`). The truncation length T = 4 is
 // far shorter than an episode, so plain truncated BPTT gets no gradient from an
 // output back to the input it copies once N outgrows T; a synthesizer at each
 // truncation point can carry that gradient across. A curriculum raises N by one
