@@ -99,16 +99,19 @@ export function restartSteps(records: MetricRecord[]): number[] {
   return out;
 }
 
-/** Copy tasks: the N of each curriculum level left (solved), and the samples (else step) at which each N was first seen. */
+/**
+ * Copy tasks: the largest N of a curriculum level left (solved; 0 when the run never left its first level,
+ * null without copy records), and the samples (else step) at which each N was first seen.
+ */
 export function copyProgress(records: MetricRecord[]): { largestSolved: number | null; reach: Map<number, number> } {
   const steps = records.filter((r) => isStep(r) && num(r['copy_n']) !== null);
   const reach = new Map<number, number>();
-  let largest: number | null = null;
+  let largest: number | null = steps.length > 0 ? 0 : null;
   for (let i = 0; i < steps.length; i++) {
     const r = steps[i]!, N = r['copy_n'] as number;
     if (!reach.has(N)) reach.set(N, num(r['samples']) ?? r.step);
     const next = steps[i + 1];
-    if (next && (next['copy_n'] !== N || next['copy_r'] !== r['copy_r'])) largest = Math.max(largest ?? N, N);
+    if (next && (next['copy_n'] !== N || next['copy_r'] !== r['copy_r'])) largest = Math.max(largest ?? 0, N);
   }
   return { largestSolved: largest, reach };
 }

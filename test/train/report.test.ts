@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeReport } from '../../src/cli/report-command.js';
+import { copyProgress } from '../../src/train/report.js';
 import { checkWellFormed } from './svg-check.js';
 
 const FIX = path.resolve('test/fixtures/report');
@@ -80,6 +81,13 @@ describe('synthgrad report', () => {
     expect(cell(md, 'copy', 'bptt=4', 'largest N solved')).toBe('3.0 ± 0.0 [3.0–3.0]');
     expect(md).toMatch(/\| bptt=2 \| 18 \[16–20\] \(2\/2\) \| 38 \[36–40\] \(2\/2\) \| — \|/);
     expect(md).toMatch(/\| bptt=4 \| 14 \[12–16\] \(2\/2\) \| 26 \[24–28\] \(2\/2\) \| 36 \[36–36\] \(2\/2\) \|/);
+  });
+
+  it('copy tasks: a run that never leaves N = 1 solved 0, a run without copy records none', () => {
+    const rec = (step: number, n: number) => ({ step, epoch: step, loss: 0.5, lr: 1e-3, mode: 'real', copy_n: n, copy_r: 1, samples: 4 * step });
+    expect(copyProgress([0, 1, 2, 3].map((s) => rec(s, 1)) as never).largestSolved).toBe(0);
+    expect(copyProgress([rec(0, 1), rec(1, 2), rec(2, 2)] as never).largestSolved).toBe(1);
+    expect(copyProgress([{ step: 0, epoch: 0, loss: 1, lr: 1e-3, mode: 'real' }] as never).largestSolved).toBe(null);
   });
 
   it('report.json and report.csv hold one row per run', () => {
