@@ -1,0 +1,62 @@
+// The copy table of docs/results.md: per truncation length T, the largest N solved within the run
+// (the last curriculum level a run left; 0 when it never left N = 1), mean [min–max] over seeds and
+// the values per seed, one column per sweep directory. Reads metrics.jsonl only; a run without
+// done.json (unfinished) is left out and the cell says how many runs it has.
+//
+// Usage: node experiments/copy/table.mjs LABEL=SWEEP_DIR[@FILTER] ...
+//   FILTER: only run directories whose name contains it (e.g. `synthesizer.aux=1,`)
+// Example:
+//   node experiments/copy/table.mjs bptt=runs/copy/bptt "dni=runs/copy/dni" "dni + aux=runs/copy/dni-aux@aux=1,"
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+function largestSolved(dir) {
+  let largest = 0, prev = null;
+  for (const line of fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const r = JSON.parse(line);
+    if (r.copy_n === undefined || r.split !== undefined) continue;
+    if (prev && (r.copy_n !== prev.copy_n || r.copy_r !== prev.copy_r)) largest = Math.max(largest, prev.copy_n);
+    prev = r;
+  }
+  return largest;
+}
+
+const columns = process.argv.slice(2).map((arg) => {
+  const eq = arg.indexOf('=');
+  if (eq < 1) throw new Error(`${arg}: expected LABEL=SWEEP_DIR[@FILTER]`);
+  const [dir, filter = ''] = arg.slice(eq + 1).split('@');
+  if (!fs.existsSync(dir)) throw new Error(`${dir}: no such sweep directory`);
+  return { label: arg.slice(0, eq), dir, filter };
+});
+if (columns.length === 0) {
+  console.error('usage: node experiments/copy/table.mjs LABEL=SWEEP_DIR[@FILTER] ...');
+  process.exit(2);
+}
+
+const cells = new Map(); // T -> label -> [{seed, n}]
+for (const { label, dir, filter } of columns) {
+  for (const name of fs.readdirSync(dir).sort()) {
+    const run = path.join(dir, name);
+    const t = /(?:^|,)T(\d+)(?:,|$)/.exec(name), seed = /(?:^|,)seed=(\d+)/.exec(name);
+    if (!t || !name.includes(filter) || !fs.existsSync(path.join(run, 'done.json'))) continue;
+    const T = Number(t[1]);
+    if (!cells.has(T)) cells.set(T, new Map());
+    const byLabel = cells.get(T);
+    if (!byLabel.has(label)) byLabel.set(label, []);
+    byLabel.get(label).push({ seed: seed ? Number(seed[1]) : null, n: largestSolved(run) });
+  }
+}
+
+const fmt = (runs) => {
+  if (!runs || runs.length === 0) return '—';
+  const ns = runs.map((r) => r.n), mean = ns.reduce((a, b) => a + b, 0) / ns.length;
+  const range = `[${Math.min(...ns)}–${Math.max(...ns)}]`;
+  return `${mean.toFixed(1)} ${range} (${runs.map((r) => r.n).join(', ')})`;
+};
+console.log(`| T | ${columns.map((c) => c.label).join(' | ')} |`);
+console.log(`|---|${columns.map(() => '---').join('|')}|`);
+for (const T of [...cells.keys()].sort((a, b) => a - b)) {
+  console.log(`| ${T} | ${columns.map((c) => fmt(cells.get(T).get(c.label))).join(' | ')} |`);
+}
+console.log('\nCells: mean [min–max] (per seed, in seed order) of the largest N solved; — = no finished run.');
