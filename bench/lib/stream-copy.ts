@@ -1,0 +1,170 @@
+// `synthgrad bench --stream-copy`: the shapes the copy experiments spend their time
+// in (docs/algorithm.md §12: copy as a stream, one LSTM layer, B·T positions a step),
+// bptt and dni with a linear synthesizer, our trainer next to the PyTorch peer
+// bench/torch_stream_copy.py (the same model and step), run right before and right
+// after ours when a Python is given.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { resolveConfig } from '../../src/train/config.js';
+import { setBackend, type Backend } from '../../src/backends/backend.js';
+import { setupRun } from '../../src/train/setup.js';
+import { Trainer } from '../../src/train/trainer.js';
+import { alternatingMedians, type StepFn } from './timing.js';
+
+/** The experiments' shape: H 256, B 256, T ∈ {2, 4, 8}; copy width 8 (9 input bits, 8 output bits). */
+export const STREAM_COPY = { hidden: 256, batch: 256, bptt: [2, 4, 8] } as const;
+
+export interface StreamCopyOptions {
+  hidden: number;
+  batch: number;
+  bptt: readonly number[];
+  /** our backends, each a column: [title, backend] (one thread with the default variant; N threads) */
+  backends: [string, Backend][];
+  /** the timing: at least minRounds alternating rounds, more while budgetMs lasts */
+  budgetMs: number;
+  minRounds: number;
+  /** a Python with torch: bench/torch_stream_copy.py runs before and after ours (null: no PyTorch column) */
+  python: string | null;
+  log?: (line: string) => void;
+}
+
+/** One (T, policy): our ms per step per backend, and PyTorch's before and after ours (one thread). */
+export interface StreamCopyRow {
+  bptt: number;
+  policy: 'bptt' | 'dni';
+  msPerStep: Record<string, number>;
+  torchMs: number[];
+}
+
+export interface StreamCopyReport {
+  hidden: number;
+  batch: number;
+  backends: string[];
+  rows: StreamCopyRow[];
+  /** e.g. "torch 1.13.0 (1 thread)", or why there is no PyTorch column */
+  torch: string;
+}
+
+/**
+ * The trainer `synthgrad train --task copy --copy-stream --hidden H --batch B --bptt T
+ * --policy P [--synth linear]` builds, with the experiments' settings (Adam 1e-3, no
+ * clipping, every synthesizer key at its default), its parameters built for backend `b`.
+ */
+export function streamCopyTrainer(hidden: number, batch: number, T: number, policy: 'bptt' | 'dni', b: Backend): Trainer {
+  const raw = {
+    task: 'copy', hidden: [hidden], batch, bptt: T, steps: 1_000_000, seed: 1, threads: 1,
+    optimizer: { name: 'adam', lr: 1e-3 }, clip: null, copy: { stream: true },
+    policy: { name: policy }, synthesizer: policy === 'dni' ? { kind: 'linear' } : null,
+  };
+  const cfg = resolveConfig(raw, { baseDir: process.cwd(), source: 'bench' });
+  const previous = setBackend(b);
+  try {
+    const setup = setupRun(cfg);
+    return new Trainer(cfg, setup.source, setup.synth, setup.rng);
+  } finally {
+    setBackend(previous);
+  }
+}
+
+function stepOf(trainer: Trainer, b: Backend): StepFn {
+  const step = () => {
+    const previous = setBackend(b);
+    try {
+      trainer.stepOnce();
+    } finally {
+      setBackend(previous);
+    }
+  };
+  // each timed step follows an untimed one of the same trainer, as steps follow each other in `train`
+  return { step, prepare: step, dispose: () => {} };
+}
+
+interface TorchRun {
+  torch: string;
+  results: { bptt: number; policy: 'bptt' | 'dni'; msPerStep: number }[];
+}
+
+/** bench/torch_stream_copy.py at these shapes on one thread; a string says why it did not run. */
+function runTorch(python: string, o: StreamCopyOptions): TorchRun | string {
+  const script = fileURLToPath(new URL('../../../bench/torch_stream_copy.py', import.meta.url));
+  const alt = fileURLToPath(new URL('../torch_stream_copy.py', import.meta.url)); // run from the sources (vitest)
+  const file = fs.existsSync(script) ? script : fs.existsSync(alt) ? alt : null;
+  if (!file) return 'bench/torch_stream_copy.py is not here (it is in the repository, not the npm package)';
+  const args = [file, '--json', '--threads', '1', '--hidden', String(o.hidden), '--batch', String(o.batch), '--bptt', o.bptt.join(','),
+    '--steps', String(Math.max(3, o.minRounds))];
+  const r = spawnSync(python, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  if (r.error) return `${python}: ${r.error.message}`;
+  if (r.status !== 0) return `${python} ${args.slice(0, 1).join(' ')} failed (exit ${r.status}): ${r.stderr.trim().split('\n').pop() ?? ''}`;
+  const out = JSON.parse(r.stdout) as TorchRun & { threads: number };
+  return { torch: out.torch, results: out.results };
+}
+
+/**
+ * Our steps for every (T, policy, backend) timed in alternation (a drifting load hits
+ * them alike), between two runs of the PyTorch peer.
+ */
+export function benchStreamCopy(o: StreamCopyOptions): StreamCopyReport {
+  const log = o.log ?? (() => {});
+  const torchRuns: TorchRun[] = [];
+  let torchNote = 'no PyTorch (--torch PYTHON runs bench/torch_stream_copy.py)';
+  const torch = () => {
+    if (!o.python) return;
+    log(`stream copy H${o.hidden} B${o.batch}: PyTorch (${o.python})`);
+    const r = runTorch(o.python, o);
+    if (typeof r === 'string') torchNote = r;
+    else torchRuns.push(r), (torchNote = `torch ${r.torch} (1 thread)`);
+  };
+  torch();
+  const rows: StreamCopyRow[] = [];
+  for (const T of o.bptt) {
+    log(`stream copy H${o.hidden} B${o.batch} T${T} bptt and dni: ${o.backends.map(([t]) => t).join(', ')}`);
+    const keys = o.backends.flatMap(([title, b]) => (['bptt', 'dni'] as const).map((policy) => ({ title, policy, b })));
+    const steps = keys.map(({ policy, b }) => stepOf(streamCopyTrainer(o.hidden, o.batch, T, policy, b), b));
+    const ms = alternatingMedians(steps, o.budgetMs, o.minRounds, 2);
+    for (const policy of ['bptt', 'dni'] as const) {
+      const msPerStep: Record<string, number> = {};
+      keys.forEach((k, i) => { if (k.policy === policy) msPerStep[k.title] = ms[i]!; });
+      rows.push({ bptt: T, policy, msPerStep, torchMs: [] });
+    }
+  }
+  if (o.python && torchRuns.length) torch();
+  for (const r of rows) {
+    for (const run of torchRuns) {
+      const t = run.results.find((x) => x.bptt === r.bptt && x.policy === r.policy);
+      if (t) r.torchMs.push(t.msPerStep);
+    }
+  }
+  return { hidden: o.hidden, batch: o.batch, backends: o.backends.map(([t]) => t), rows, torch: torchNote };
+}
+
+const pad = (rows: string[][]): string => {
+  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
+  return [line(rows[0]!), w.map((x) => '-'.repeat(x)).join('  '), ...rows.slice(1).map(line)].join('\n');
+};
+
+/** positions/s of each column, ours / PyTorch (the mean of its two runs), and dni step / bptt step. */
+export function formatStreamCopy(r: StreamCopyReport): string {
+  const pps = (T: number, ms: number | undefined) => (ms === undefined ? '—' : ((r.batch * T * 1000) / ms).toFixed(0));
+  const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : undefined);
+  const first = r.backends[0]!;
+  const header = ['T / policy', ...r.backends, 'PyTorch (before, after)', 'ours / PyTorch', 'ours ms/step', 'dni / bptt step'];
+  const body = r.rows.map((row) => {
+    const bptt = r.rows.find((x) => x.bptt === row.bptt && x.policy === 'bptt')!;
+    const torch = mean(row.torchMs);
+    return [
+      `T${row.bptt} ${row.policy}`,
+      ...r.backends.map((b) => pps(row.bptt, row.msPerStep[b])),
+      row.torchMs.length ? row.torchMs.map((ms) => pps(row.bptt, ms)).join(', ') : '—',
+      torch === undefined ? '—' : `${(torch / row.msPerStep[first]!).toFixed(2)}x`,
+      row.msPerStep[first]!.toFixed(1),
+      row.policy === 'dni' ? (row.msPerStep[first]! / bptt.msPerStep[first]!).toFixed(2) : '—',
+    ];
+  });
+  return [
+    `copy as a stream, positions/s = B·T / step (H ${r.hidden}, B ${r.batch}, copy width 8, Adam, no clipping; dni: linear synthesizer; higher is better)`,
+    `ours = ${first}, PyTorch: ${r.torch}, the mean of its runs`,
+    pad([header, ...body]),
+  ].join('\n');
+}
