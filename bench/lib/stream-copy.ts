@@ -101,8 +101,8 @@ function runTorch(python: string, o: StreamCopyOptions): TorchRun | string {
 }
 
 /**
- * Our steps for every (T, policy, backend) timed in alternation (a drifting load hits
- * them alike), between two runs of the PyTorch peer.
+ * Our steps for every (T, policy, backend), bptt and dni in alternation (a drifting load
+ * hits them alike), between two runs of the PyTorch peer.
  */
 export function benchStreamCopy(o: StreamCopyOptions): StreamCopyReport {
   const log = o.log ?? (() => {});
@@ -119,14 +119,15 @@ export function benchStreamCopy(o: StreamCopyOptions): StreamCopyReport {
   const rows: StreamCopyRow[] = [];
   for (const T of o.bptt) {
     log(`stream copy H${o.hidden} B${o.batch} T${T} bptt and dni: ${o.backends.map(([t]) => t).join(', ')}`);
-    const keys = o.backends.flatMap(([title, b]) => (['bptt', 'dni'] as const).map((policy) => ({ title, policy, b })));
-    const steps = keys.map(({ policy, b }) => stepOf(streamCopyTrainer(o.hidden, o.batch, T, policy, b), b));
-    const ms = alternatingMedians(steps, o.budgetMs, o.minRounds, 2);
-    for (const policy of ['bptt', 'dni'] as const) {
-      const msPerStep: Record<string, number> = {};
-      keys.forEach((k, i) => { if (k.policy === policy) msPerStep[k.title] = ms[i]!; });
-      rows.push({ bptt: T, policy, msPerStep, torchMs: [] });
+    const bptt: StreamCopyRow = { bptt: T, policy: 'bptt', msPerStep: {}, torchMs: [] };
+    const dni: StreamCopyRow = { bptt: T, policy: 'dni', msPerStep: {}, torchMs: [] };
+    // one backend at a time, its bptt and dni steps alternating: a threaded backend's workers
+    // spin for 50 ms after each job and would take a core from the one-thread steps after it
+    for (const [title, b] of o.backends) {
+      const steps = [bptt, dni].map((r) => stepOf(streamCopyTrainer(o.hidden, o.batch, T, r.policy, b), b));
+      [bptt.msPerStep[title], dni.msPerStep[title]] = alternatingMedians(steps, o.budgetMs / o.backends.length, o.minRounds, 2);
     }
+    rows.push(bptt, dni);
   }
   if (o.python && torchRuns.length) torch();
   for (const r of rows) {
