@@ -6,11 +6,10 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { resolveConfig } from '../../src/train/config.js';
-import { setBackend, type Backend } from '../../src/backends/backend.js';
-import { setupRun } from '../../src/train/setup.js';
-import { Trainer } from '../../src/train/trainer.js';
-import { alternatingMedians, type StepFn } from './timing.js';
+import type { Backend } from '../../src/backends/backend.js';
+import type { Trainer } from '../../src/train/trainer.js';
+import { alternatingMedians } from './timing.js';
+import { stepOn, trainerOn } from './char-lm.js';
 
 /** The experiments' shape: H 256, B 256, T ∈ {2, 4, 8}; copy width 8 (9 input bits, 8 output bits). */
 export const STREAM_COPY = { hidden: 256, batch: 256, bptt: [2, 4, 8] } as const;
@@ -57,27 +56,7 @@ export function streamCopyTrainer(hidden: number, batch: number, T: number, poli
     optimizer: { name: 'adam', lr: 1e-3 }, clip: null, copy: { stream: true },
     policy: { name: policy }, synthesizer: policy === 'dni' ? { kind: 'linear' } : null,
   };
-  const cfg = resolveConfig(raw, { baseDir: process.cwd(), source: 'bench' });
-  const previous = setBackend(b);
-  try {
-    const setup = setupRun(cfg);
-    return new Trainer(cfg, setup.source, setup.synth, setup.rng);
-  } finally {
-    setBackend(previous);
-  }
-}
-
-function stepOf(trainer: Trainer, b: Backend): StepFn {
-  const step = () => {
-    const previous = setBackend(b);
-    try {
-      trainer.stepOnce();
-    } finally {
-      setBackend(previous);
-    }
-  };
-  // each timed step follows an untimed one of the same trainer, as steps follow each other in `train`
-  return { step, prepare: step, dispose: () => {} };
+  return trainerOn(raw, process.cwd(), b);
 }
 
 interface TorchRun {
@@ -124,7 +103,7 @@ export function benchStreamCopy(o: StreamCopyOptions): StreamCopyReport {
     // one backend at a time, its bptt and dni steps alternating: a threaded backend's workers
     // spin for 50 ms after each job and would take a core from the one-thread steps after it
     for (const [title, b] of o.backends) {
-      const steps = [bptt, dni].map((r) => stepOf(streamCopyTrainer(o.hidden, o.batch, T, r.policy, b), b));
+      const steps = [bptt, dni].map((r) => stepOn(streamCopyTrainer(o.hidden, o.batch, T, r.policy, b), b));
       [bptt.msPerStep[title], dni.msPerStep[title]] = alternatingMedians(steps, o.budgetMs / o.backends.length, o.minRounds, 2);
     }
     rows.push(bptt, dni);
