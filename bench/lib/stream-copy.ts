@@ -2,7 +2,7 @@
 // in (docs/algorithm.md §12: copy as a stream, one LSTM layer, B·T positions a step),
 // bptt and dni with a linear synthesizer, our trainer next to the PyTorch peer
 // bench/torch_stream_copy.py (the same model and step), run right before and right
-// after ours when a Python is given.
+// after our one-thread steps of each T when a Python is given.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -64,13 +64,13 @@ interface TorchRun {
   results: { bptt: number; policy: 'bptt' | 'dni'; msPerStep: number }[];
 }
 
-/** bench/torch_stream_copy.py at these shapes on one thread; a string says why it did not run. */
-function runTorch(python: string, o: StreamCopyOptions): TorchRun | string {
+/** bench/torch_stream_copy.py at these shapes and truncation T on one thread; a string says why it did not run. */
+function runTorch(python: string, o: StreamCopyOptions, T: number): TorchRun | string {
   const script = fileURLToPath(new URL('../../../bench/torch_stream_copy.py', import.meta.url));
   const alt = fileURLToPath(new URL('../torch_stream_copy.py', import.meta.url)); // run from the sources (vitest)
   const file = fs.existsSync(script) ? script : fs.existsSync(alt) ? alt : null;
   if (!file) return 'bench/torch_stream_copy.py is not here (it is in the repository, not the npm package)';
-  const args = [file, '--json', '--threads', '1', '--hidden', String(o.hidden), '--batch', String(o.batch), '--bptt', o.bptt.join(','),
+  const args = [file, '--json', '--threads', '1', '--hidden', String(o.hidden), '--batch', String(o.batch), '--bptt', String(T),
     '--steps', String(Math.max(3, o.minRounds))];
   const r = spawnSync(python, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
   if (r.error) return `${python}: ${r.error.message}`;
@@ -80,40 +80,36 @@ function runTorch(python: string, o: StreamCopyOptions): TorchRun | string {
 }
 
 /**
- * Our steps for every (T, policy, backend), bptt and dni in alternation (a drifting load
- * hits them alike), between two runs of the PyTorch peer.
+ * For each T: the PyTorch peer, our one-thread steps, the peer again, then our other
+ * backends; each backend's bptt and dni steps alternate (a drifting load hits them alike).
  */
 export function benchStreamCopy(o: StreamCopyOptions): StreamCopyReport {
   const log = o.log ?? (() => {});
-  const torchRuns: TorchRun[] = [];
-  let torchNote = 'no PyTorch (--torch PYTHON runs bench/torch_stream_copy.py)';
-  const torch = () => {
-    if (!o.python) return;
-    log(`stream copy H${o.hidden} B${o.batch}: PyTorch (${o.python})`);
-    const r = runTorch(o.python, o);
-    if (typeof r === 'string') torchNote = r;
-    else torchRuns.push(r), (torchNote = `torch ${r.torch} (1 thread)`);
+  let torchNote = o.python ? '' : 'no PyTorch (--torch PYTHON runs bench/torch_stream_copy.py)';
+  const torch = (rows: StreamCopyRow[]) => {
+    if (!o.python || (torchNote && !torchNote.startsWith('torch '))) return; // none asked for, or it failed
+    log(`stream copy H${o.hidden} B${o.batch} T${rows[0]!.bptt}: PyTorch (${o.python})`);
+    const r = runTorch(o.python, o, rows[0]!.bptt);
+    if (typeof r === 'string') return void (torchNote = r);
+    torchNote = `torch ${r.torch} (1 thread)`;
+    for (const row of rows) {
+      const t = r.results.find((x) => x.bptt === row.bptt && x.policy === row.policy);
+      if (t) row.torchMs.push(t.msPerStep);
+    }
   };
-  torch();
   const rows: StreamCopyRow[] = [];
   for (const T of o.bptt) {
-    log(`stream copy H${o.hidden} B${o.batch} T${T} bptt and dni: ${o.backends.map(([t]) => t).join(', ')}`);
-    const bptt: StreamCopyRow = { bptt: T, policy: 'bptt', msPerStep: {}, torchMs: [] };
-    const dni: StreamCopyRow = { bptt: T, policy: 'dni', msPerStep: {}, torchMs: [] };
-    // one backend at a time, its bptt and dni steps alternating: a threaded backend's workers
-    // spin for 50 ms after each job and would take a core from the one-thread steps after it
-    for (const [title, b] of o.backends) {
-      const steps = [bptt, dni].map((r) => stepOn(streamCopyTrainer(o.hidden, o.batch, T, r.policy, b), b));
-      [bptt.msPerStep[title], dni.msPerStep[title]] = alternatingMedians(steps, o.budgetMs / o.backends.length, o.minRounds, 2);
-    }
-    rows.push(bptt, dni);
-  }
-  if (o.python && torchRuns.length) torch();
-  for (const r of rows) {
-    for (const run of torchRuns) {
-      const t = run.results.find((x) => x.bptt === r.bptt && x.policy === r.policy);
-      if (t) r.torchMs.push(t.msPerStep);
-    }
+    const pair: StreamCopyRow[] = (['bptt', 'dni'] as const).map((policy) => ({ bptt: T, policy, msPerStep: {}, torchMs: [] }));
+    // one backend at a time: a threaded backend's workers spin for 50 ms after each job
+    // and would take a core from one-thread steps timed after it
+    o.backends.forEach(([title, b], i) => {
+      if (i === 0) torch(pair);
+      log(`stream copy H${o.hidden} B${o.batch} T${T} bptt and dni: ${title}`);
+      const steps = pair.map((r) => stepOn(streamCopyTrainer(o.hidden, o.batch, T, r.policy, b), b));
+      [pair[0]!.msPerStep[title], pair[1]!.msPerStep[title]] = alternatingMedians(steps, o.budgetMs / o.backends.length, o.minRounds, 2);
+      if (i === 0) torch(pair);
+    });
+    rows.push(...pair);
   }
   return { hidden: o.hidden, batch: o.batch, backends: o.backends.map(([t]) => t), rows, torch: torchNote };
 }

@@ -37,12 +37,14 @@ async function streamCopy(opts: BenchOpts, threads: number): Promise<void> {
   const backends: [string, Backend][] = [[`1 thread, ${kernels}`, createCpuBackend({ kernels })]];
   const pool = threads > 1 ? await createThreadedBackend(threads, { kernels }) : null;
   if (pool) backends.push([`${threads} threads`, pool]);
+  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const loadBefore = load();
   try {
     const report = benchStreamCopy({
       hidden: hidden!, batch: batch!, bptt, backends, python: opts.torch ?? null,
       budgetMs: opts.quick ? 2000 : 8000, minRounds: opts.quick ? 3 : 9, log: (l) => process.stderr.write(`bench: ${l}\n`),
     });
-    const head = `machine: ${os.cpus()[0]?.model ?? 'unknown'} (${os.cpus().length} logical CPUs), Node ${process.version}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+    const head = `machine: ${os.cpus()[0]?.model ?? 'unknown'} (${os.cpus().length} logical CPUs), Node ${process.version}; load average ${loadBefore} before, ${load()} after`;
     process.stdout.write((opts.json ? JSON.stringify({ machine: head, ...report }, null, 2) : `${head}\n${formatStreamCopy(report)}`) + '\n');
   } finally {
     pool?.dispose();
