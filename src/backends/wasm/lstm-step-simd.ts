@@ -1,11 +1,12 @@
 // One LSTM step on the SIMD path with W_hh pinned (src/backends/cpu/lstm.ts), the
 // per-step product and the gate kernels working in the same WebAssembly memory:
-// the product's result is what the gates read, where it lies, and the gates' output
-// is what the next product reads. Done separately, each step copied the product's
-// result out and then into the gates module's own memory, and (backward) the gates'
-// dz out and then in again for the product: about 40 % of a forward step's copies
-// and 20 % of a backward step's. The same kernels run on the same values in the
-// same order, so the results are the bits of the separate calls.
+// forward, the gates read the product's result where it lies; backward, the gates
+// write dz where the product reads its left operand. Separate calls (each module on
+// its own memory) would copy that result out and into the other memory every step:
+// about 40 % of a forward step's copies and 20 % of a backward step's. The same
+// kernels run on the same values in the same order, so the results are the bits of
+// the separate calls (test/backends/lstm-step.test.ts). h_t and c_t still go out to
+// the caller's arrays and come back in at the next step.
 //
 // Layout (floats, ./matmul-simd.ts pinnedLayout): [pinned W_hh][packed A][C: offC]
 // [A's copy: raw][the gates' other operands: end …].
