@@ -7,7 +7,8 @@ The same model and step as `synthgrad train --task copy --copy-stream --hidden H
 (docs/algorithm.md §4, §8, §12), the experiments' settings (experiments/copy/*.json): copy width 8 (input
 9 bits, output 8), one LSTM layer of H, a linear decoder, mean per-bit sigmoid cross-entropy over the
 chunk's output positions, Adam lr 1e-3, no clipping, the state carried (detached) between chunks.
-  bptt: truncated BPTT over chunks of T positions.
+  bptt: truncated BPTT over chunks of T positions (no gradient at s_{k-1}: ours computes it, as its
+        trainer logs δ's norm every step, one per-step product more).
   dni:  a linear synthesizer M(s) on s = [h, c] (2H -> 2H, zero-initialised) with the target scale of
         `synthesizer.normalize popart` (ĝ = σ·M(s), σ a running RMS of δ, the last layer rescaled when σ
         moves); the seed λ·ĝ_k at s_k (λ 0.1) in the same backward as the loss; δ_{k-1} = the gradient at
