@@ -40,7 +40,12 @@ export function benchTrainer(corpus: string, hidden: number, policy: 'bptt' | 'd
     optimizer: { name: 'adam', lr: 1e-3 }, clip: 1,
     policy: { name: policy }, synthesizer: policy === 'dni' ? { kind: 'linear', scale: 0.1 } : null,
   };
-  const cfg = resolveConfig(raw, { baseDir: path.dirname(corpus), source: 'bench' });
+  return trainerOn(raw, path.dirname(corpus), b);
+}
+
+/** The trainer of the configuration `raw` (paths relative to baseDir), its parameters built for backend `b`. */
+export function trainerOn(raw: Record<string, unknown>, baseDir: string, b: Backend): Trainer {
+  const cfg = resolveConfig(raw, { baseDir, source: 'bench' });
   const previous = setBackend(b);
   try {
     const setup = setupRun(cfg);
@@ -58,7 +63,11 @@ export function benchTrainer(corpus: string, hidden: number, policy: 'bptt' | 'd
  * spin 50 ms; a one-thread step lasts ~100 ms) and the caches full of another model.
  */
 export function makeOurStep(corpus: string, hidden: number, policy: 'bptt' | 'dni', b: Backend, settle = true): StepFn {
-  const trainer = benchTrainer(corpus, hidden, policy, b);
+  return stepOn(benchTrainer(corpus, hidden, policy, b), b, settle);
+}
+
+/** `trainer.stepOnce()` with backend `b` selected, as a StepFn (see makeOurStep for `settle`). */
+export function stepOn(trainer: Trainer, b: Backend, settle = true): StepFn {
   const step = () => {
     const previous = setBackend(b);
     try {

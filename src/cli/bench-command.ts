@@ -1,13 +1,55 @@
 // `synthgrad bench [--json] [--quick] [--threads N] [--backend cpu|webgpu]`: the
-// options, then the benchmark of bench/lib/run.ts (or, for webgpu, bench/webgpu.ts).
+// options, then the benchmark of bench/lib/run.ts (or, for webgpu, bench/webgpu.ts);
+// `--stream-copy`: the copy experiments' shapes instead (bench/lib/stream-copy.ts).
 import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../train/config.js';
 import { defaultThreads } from './backend-select.js';
 import { parseThreadsOption } from './threads-option.js';
 import { runBench } from '../../bench/lib/run.js';
 import { formatReport } from '../../bench/lib/format.js';
+import { benchStreamCopy, formatStreamCopy, STREAM_COPY } from '../../bench/lib/stream-copy.js';
+import { createCpuBackend } from '../backends/cpu/index.js';
+import { createThreadedBackend } from '../backends/threads/index.js';
+import { kernelsAvailable } from '../backends/wasm/variant.js';
+import type { Backend } from '../backends/backend.js';
+
+interface BenchOpts {
+  json?: boolean; quick?: boolean; threads: string; backend: string;
+  streamCopy?: boolean; streamHidden: string; streamBatch: string; streamBptt: string; torch?: string;
+}
+
+function positiveInts(text: string, flag: string): number[] {
+  const v = text.split(',').map((t) => Number(t.trim()));
+  if (text.trim() === '' || v.some((n) => !Number.isSafeInteger(n) || n < 1)) {
+    throw new ConfigError(`option ${flag}: ${JSON.stringify(text)} is not a positive integer${flag === '--stream-bptt' ? ' or a comma-separated list of them' : ''}`, undefined, flag);
+  }
+  return v;
+}
+
+/** `--stream-copy`: one thread with the default kernels, and N threads unless --threads 1. */
+async function streamCopy(opts: BenchOpts, threads: number): Promise<void> {
+  const [hidden] = positiveInts(opts.streamHidden, '--stream-hidden'), [batch] = positiveInts(opts.streamBatch, '--stream-batch');
+  const bptt = positiveInts(opts.streamBptt, '--stream-bptt');
+  const kernels = kernelsAvailable('wasm-simd-fma');
+  const backends: [string, Backend][] = [[`1 thread, ${kernels}`, createCpuBackend({ kernels })]];
+  const pool = threads > 1 ? await createThreadedBackend(threads, { kernels }) : null;
+  if (pool) backends.push([`${threads} threads`, pool]);
+  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const loadBefore = load();
+  try {
+    const report = benchStreamCopy({
+      hidden: hidden!, batch: batch!, bptt, backends, python: opts.torch ?? null,
+      budgetMs: opts.quick ? 2000 : 8000, minRounds: opts.quick ? 3 : 9, log: (l) => process.stderr.write(`bench: ${l}\n`),
+    });
+    const head = `machine: ${os.cpus()[0]?.model ?? 'unknown'} (${os.cpus().length} logical CPUs), Node ${process.version}; load average ${loadBefore} before, ${load()} after`;
+    process.stdout.write((opts.json ? JSON.stringify({ machine: head, ...report }, null, 2) : `${head}\n${formatStreamCopy(report)}`) + '\n');
+  } finally {
+    pool?.dispose();
+  }
+}
 
 /** Configures `cmd` as the bench command; `invokedAs` is how the report names the command run. */
 export function benchCommand(cmd: Command, invokedAs = 'synthgrad bench'): Command {
@@ -17,7 +59,12 @@ export function benchCommand(cmd: Command, invokedAs = 'synthgrad bench'): Comma
     .option('--quick', 'shorter timings; skip H 1024')
     .option('--threads <n>', 'threads of the "SIMD N threads" columns (1: leave them out) ["auto": the logical CPUs]', 'auto')
     .option('--backend <cpu|webgpu>', 'webgpu: the WebGPU backend next to the CPU backend (matmul GFLOP/s, DNI training tokens/s) instead of the tfjs comparison', 'cpu')
-    .action(async (opts: { json?: boolean; quick?: boolean; threads: string; backend: string }) => {
+    .option('--stream-copy', 'instead: the copy experiments\' shapes (copy as a stream, bptt and dni), positions/s')
+    .option('--stream-hidden <n>', '--stream-copy: LSTM width', String(STREAM_COPY.hidden))
+    .option('--stream-batch <n>', '--stream-copy: batch', String(STREAM_COPY.batch))
+    .option('--stream-bptt <list>', '--stream-copy: truncation lengths T, comma-separated', STREAM_COPY.bptt.join(','))
+    .option('--torch <python>', '--stream-copy: a Python with torch, to run bench/torch_stream_copy.py before and after ours')
+    .action(async (opts: BenchOpts) => {
       if (opts.backend !== 'cpu' && opts.backend !== 'webgpu') {
         throw new ConfigError(`option --backend: ${JSON.stringify(opts.backend)} is not one of cpu, webgpu`, 'backend', '--backend');
       }
@@ -29,6 +76,8 @@ export function benchCommand(cmd: Command, invokedAs = 'synthgrad bench'): Comma
         return;
       }
       const threads = parseThreadsOption(opts.threads) ?? defaultThreads();
+      if (opts.streamCopy) return streamCopy(opts, threads);
+      if (opts.torch) throw new ConfigError('option --torch: it belongs to --stream-copy (the char-LSTM\'s PyTorch peer is bench/torch_lstm.py, run on its own)', undefined, '--torch');
       const argv = [invokedAs, opts.json ? '--json' : '', opts.quick ? '--quick' : '', threads !== 1 ? `--threads ${threads}` : ''].filter(Boolean).join(' ');
       const report = await runBench({ quick: !!opts.quick, threads, log: (l) => process.stderr.write(`bench: ${l}\n`) }, argv);
       process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : formatReport(report)) + '\n');

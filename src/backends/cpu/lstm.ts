@@ -9,7 +9,8 @@
 //   is per step.
 // - On the SIMD path (float32, a backend with a SIMD variant) W_hh is copied into the wasm
 //   module's memory once per chunk (simdPinB), transposed for the forward, so
-//   the T per-step products neither copy nor transpose it again.
+//   the T per-step products neither copy nor transpose it again; with the SIMD gates
+//   too, each step's product and gates work in that one memory (../wasm/lstm-step-simd.ts).
 // - The gate nonlinearities and the cell update are one fused loop per step: in
 //   WebAssembly SIMD (../wasm/lstm-gates-simd.ts) on a backend with SIMD, float32
 //   data and H a multiple of 4; else the TypeScript loops below.
@@ -24,6 +25,7 @@ import type { FloatArray } from '../../tensor/dtype.js';
 import { productFor, SIMD_MIN_MACS } from './matmul.js';
 import { matmulSimdPinned, simdPinB, type Strides } from '../wasm/matmul-simd.js';
 import { gatesBackwardSimd, gatesForwardSimd, simdGatesFit } from '../wasm/lstm-gates-simd.js';
+import { lstmBackwardStepSimd, lstmForwardStepSimd } from '../wasm/lstm-step-simd.js';
 import { isFused, isSimd, type Kernels } from '../wasm/variant.js';
 
 /** Whether the gates of this layer run in the SIMD kernels (the same answer on every thread). */
@@ -137,10 +139,16 @@ export function lstmRecurrenceRows(a: LstmForwardArgs, b0: number, b1: number, p
     const row = t * B + b0; // this step's first row
     const hPrev = t === 0 ? h0.subarray(b0 * H, b1 * H) : hs.subarray((row - B) * H, (row - B + n) * H);
     const z = gates.subarray(row * G, (row + n) * G);
+    const cPrev = t === 0 ? c0 : cs, pOff = t === 0 ? b0 * H : (row - B) * H;
+    if (pinned && vector) {
+      // the product and the gates in one memory: z does not leave it between them
+      const state = (x: FloatArray, at: number) => x.subarray(at, at + n * H) as Float32Array;
+      lstmForwardStepSimd(hPrev as Float32Array, z as Float32Array, state(cPrev, pOff), state(cs, row * H), state(hs, row * H), n, H, fused);
+      continue;
+    }
     // z += W_hh h_{t-1}
     if (pinned) matmulSimdPinned(hPrev as Float32Array, z as Float32Array, n, false, true, fused);
     else mm(hPrev, whh, z, n, H, G, false, true, true, { a: H, b: H, c: G });
-    const cPrev = t === 0 ? c0 : cs, pOff = t === 0 ? b0 * H : (row - B) * H;
     if (vector) gatesForwardSimd(gates, row * G, cPrev as Float32Array, pOff, cs as Float32Array, hs as Float32Array, row * H, n, H, fused);
     else gateStep(gates, row * G, cPrev, pOff, cs, hs, row * H, n, H);
   }
@@ -196,6 +204,12 @@ export function lstmBackRecurrenceRows(a: LstmBackwardArgs, dZ: FloatArray, dhNe
   if (pinned) simdPinB(whh as Float32Array, G, H, false); // op(B) = W_hh [4H, H]
   for (let t = T - 1; t >= 0; t--) {
     const cPrev = t === 0 ? c0 : cs, pOff = t === 0 ? 0 : (t - 1) * B * H;
+    if (pinned && vector) {
+      // the gates write dz where the product reads it (one memory); dh, dc: this share's rows of dhNext, dcNext
+      const r = t * B + b0, rows = (x: FloatArray, at: number, w: number) => x.subarray(at * w, (at + n) * w) as Float32Array;
+      lstmBackwardStepSimd(rows(gates, r, G), rows(cs, r, H), rows(cPrev, pOff / H + b0, H), rows(dhs, r, H), dh as Float32Array, dc as Float32Array, rows(dZ, r, G), n, H, fused);
+      continue;
+    }
     if (vector) {
       gatesBackwardSimd(t * B + b0, n, H, gates, cs as Float32Array, cPrev as Float32Array, pOff + b0 * H, dhs as Float32Array, dhNext as Float32Array, dcNext as Float32Array, b0 * H, dZ as Float32Array, fused);
     } else gateBackStep(t, b0, b1, B, H, gates, cs, cPrev, pOff, dhs, dhNext, dcNext, dZ);

@@ -207,6 +207,20 @@ function getInstance(fused: boolean): GatesInstance {
   return made;
 }
 
+/** The gate kernels on another module's memory (the product's: ./lstm-step-simd.ts), one instance per memory and variant. */
+const onMemory = new WeakMap<WebAssembly.Memory, [GatesInstance | null, GatesInstance | null]>();
+
+export function gatesOn(memory: WebAssembly.Memory, fused: boolean): { forward: ForwardFn; backward: BackwardFn } {
+  let pair = onMemory.get(memory);
+  if (!pair) onMemory.set(memory, (pair = [null, null]));
+  const have = pair[fused ? 1 : 0];
+  if (have) return have;
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(gatesModuleBytes(fused)), { env: { mem: memory } }).exports;
+  const made = { memory, f32: new Float32Array(0), forward: ex.gatesForward as ForwardFn, backward: ex.gatesBackward as BackwardFn };
+  pair[fused ? 1 : 0] = made;
+  return made;
+}
+
 function ensureFloats(inst: GatesInstance, floats: number): Float32Array {
   const have = inst.memory.buffer.byteLength;
   if (have < floats * 4) inst.memory.grow(Math.ceil((floats * 4 - have) / 65536));

@@ -363,17 +363,18 @@ function scratchBase(): number {
  * it, so a large B goes through memory once (as the copy) and is packed and used
  * from cache; with b null, all of op(B) is already packed at offB (pinned).
  */
-function run(inst: Instance, a: Float32Array, b: Float32Array | null, c: Float32Array, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean, offB: number, offA: number, ld: Strides, fused: boolean): void {
+function run(inst: Instance, a: Float32Array | null, b: Float32Array | null, c: Float32Array | null, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean, offB: number, offA: number, ld: Strides, fused: boolean): void {
   const Mpad = roundUp(M, MR);
   const Npad = roundUp(N, NR);
   const offC = align16(offA + Mpad * K);
   const raw = align16(offC + Mpad * Npad);
   ensureFloats(inst, raw);
-  // op(A)ᵀ is [K, M]: A stored [K, M] (transA) is depth-major
-  loadPanels(inst, a, K, M, ld.a, MR, transA, raw, offA);
+  // op(A)ᵀ is [K, M]: A stored [K, M] (transA) is depth-major; a null: already copied in at raw (see pinnedLayout)
+  if (a) loadPanels(inst, a, K, M, ld.a, MR, transA, raw, offA);
+  else for (let p0 = 0; p0 < K; p0 += KC) packBlockRowMajor(inst, K, M, MR, p0, Math.min(KC, K - p0), raw, offA + p0 * Mpad);
   // then raw holds B's copy (when B is stored transposed)
   if (b && transB) copyRowMajor(inst, b, K, N, ld.b, NR, raw);
-  if (accumulate) {
+  if (accumulate && c) {
     const mem = inst.f32;
     if (Npad === N && ld.c === N) mem.set(c.subarray(0, M * N), offC);
     else for (let i = 0; i < M; i++) mem.set(c.subarray(i * ld.c, i * ld.c + N), offC + i * Npad);
@@ -399,6 +400,7 @@ function run(inst: Instance, a: Float32Array, b: Float32Array | null, c: Float32
   }
 
   const mem = inst.f32;
+  if (!c) return; // the result stays in the memory (pinnedLayout's offC)
   if (Npad === N && ld.c === N) c.set(mem.subarray(offC, offC + M * N));
   else for (let i = 0; i < M; i++) c.set(mem.subarray(offC + i * Npad, offC + i * Npad + N), i * ld.c);
 }
@@ -468,4 +470,33 @@ export function matmulSimdPinned(a: Float32Array, c: Float32Array, M: number, tr
   if (M === 0 || N === 0) return;
   if (K === 0) return zeroK(c, M, N, N, accumulate);
   run(getInstance(), a, null, c, M, K, N, transA, false, accumulate, 0, scratchBase(), denseStrides(M, K, N, transA, false), fused);
+}
+
+/**
+ * Where a product of M rows of A (not transposed) with the pinned B keeps its
+ * operands in the module's memory (in floats): A's row-major copy at `raw`
+ * ([roundUp(M, MR), K], the padding rows zero), C at `offC` ([roundUp(M, MR), Npad]);
+ * `end` is the first float past them. The memory is grown first to end + `extra`
+ * floats, so `f32` stays valid through matmulSimdPinnedResident. `memory` is for a
+ * module that works on the result in place (./lstm-gates-simd.ts gatesOn).
+ */
+export function pinnedLayout(M: number, extra: number): { memory: WebAssembly.Memory; f32: Float32Array; raw: number; offC: number; end: number } {
+  if (pinK < 0) throw new Error('pinnedLayout: no B is pinned (call simdPinB first)');
+  const inst = getInstance();
+  const Mpad = roundUp(M, MR);
+  const offC = align16(scratchBase() + Mpad * pinK);
+  const raw = align16(offC + Mpad * roundUp(pinN, NR));
+  const end = align16(raw + Mpad * pinK);
+  return { memory: inst.memory, f32: ensureFloats(inst, end + extra), raw, offC, end };
+}
+
+/**
+ * matmulSimdPinned (A not transposed) with the operands in the memory's pinnedLayout:
+ * `a` null means A's rows are already at raw; `c` null means C is not copied out
+ * (it stays at offC), and, with `accumulate`, that what is at offC is accumulated onto.
+ */
+export function matmulSimdPinnedResident(a: Float32Array | null, c: Float32Array | null, M: number, accumulate: boolean, fused: boolean): void {
+  if (pinK < 0) throw new Error('matmulSimdPinnedResident: no B is pinned (call simdPinB first)');
+  if (M === 0 || pinN === 0 || pinK === 0) throw new Error('matmulSimdPinnedResident: an empty product');
+  run(getInstance(), a, null, c, M, pinK, pinN, false, false, accumulate, 0, scratchBase(), denseStrides(M, pinK, pinN, false, false), fused);
 }
