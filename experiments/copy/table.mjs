@@ -1,7 +1,8 @@
 // The copy table of docs/results.md: per truncation length T, the largest N solved within the run
 // (the last curriculum level a run left; 0 when it never left N = 1), mean [min–max] over seeds and
-// the values per seed, one column per sweep directory. Reads metrics.jsonl only; a run without
-// done.json (unfinished) is left out and the cell says how many runs it has.
+// the values per seed, one column per sweep directory. Reads metrics.jsonl; a run with neither
+// done.json nor failed.json (unfinished) is left out, and one that failed (a non-finite loss or
+// gradient stops a run) counts with the N it had solved, marked †.
 //
 // Usage: node experiments/copy/table.mjs LABEL=SWEEP_DIR[@FILTER] ...
 //   FILTER: only run directories whose name contains it (e.g. `synthesizer.aux=1,`)
@@ -39,12 +40,13 @@ for (const { label, dir, filter } of columns) {
   for (const name of fs.readdirSync(dir).sort()) {
     const run = path.join(dir, name);
     const t = /(?:^|,)T(\d+)(?:,|$)/.exec(name), seed = /(?:^|,)seed=(\d+)/.exec(name);
-    if (!t || !name.includes(filter) || !fs.existsSync(path.join(run, 'done.json'))) continue;
+    const failed = !fs.existsSync(path.join(run, 'done.json')) && fs.existsSync(path.join(run, 'failed.json'));
+    if (!t || !name.includes(filter) || !(failed || fs.existsSync(path.join(run, 'done.json')))) continue;
     const T = Number(t[1]);
     if (!cells.has(T)) cells.set(T, new Map());
     const byLabel = cells.get(T);
     if (!byLabel.has(label)) byLabel.set(label, []);
-    byLabel.get(label).push({ seed: seed ? Number(seed[1]) : null, n: largestSolved(run) });
+    byLabel.get(label).push({ seed: seed ? Number(seed[1]) : null, n: largestSolved(run), failed });
   }
 }
 
@@ -52,11 +54,11 @@ const fmt = (runs) => {
   if (!runs || runs.length === 0) return '—';
   const ns = runs.map((r) => r.n), mean = ns.reduce((a, b) => a + b, 0) / ns.length;
   const range = `[${Math.min(...ns)}–${Math.max(...ns)}]`;
-  return `${mean.toFixed(1)} ${range} (${runs.map((r) => r.n).join(', ')})`;
+  return `${mean.toFixed(1)} ${range} (${runs.map((r) => `${r.n}${r.failed ? '†' : ''}`).join(', ')})`;
 };
 console.log(`| T | ${columns.map((c) => c.label).join(' | ')} |`);
 console.log(`|---|${columns.map(() => '---').join('|')}|`);
 for (const T of [...cells.keys()].sort((a, b) => a - b)) {
   console.log(`| ${T} | ${columns.map((c) => fmt(cells.get(T).get(c.label))).join(' | ')} |`);
 }
-console.log('\nCells: mean [min–max] (per seed, in seed order) of the largest N solved; — = no finished run.');
+console.log('\nCells: mean [min–max] (per seed, in seed order) of the largest N solved; † the run diverged (stopped at a non-finite gradient) with that N solved; — = no finished run.');
