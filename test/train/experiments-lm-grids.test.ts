@@ -23,15 +23,33 @@ describe('experiments/lm grids', () => {
     }
   });
 
-  it('issue13-done.json: H 256, B 32, T 32, 1,200 steps; the seeds the notes did not cover', () => {
+  it('issue13-done.json: H 256, B 32, T 32, 2 epochs, 3 seeds of bptt, dni and alternating; its SGDR control', () => {
     const pts = grid('issue13-done.json');
-    expect(pts.map((p) => `${p.cfg.policy.name}:${p.cfg.seed}`)).toEqual(['alternating:1', 'alternating:2', 'bptt:2', 'dni:2']);
+    expect(pts.map((p) => `${p.cfg.policy.name}:${p.cfg.seed}`).sort())
+      .toEqual(['alternating:0', 'alternating:1', 'alternating:2', 'bptt:0', 'bptt:1', 'bptt:2', 'dni:0', 'dni:1', 'dni:2']);
     for (const p of pts) {
-      expect([p.cfg.hidden, p.cfg.embed, p.cfg.batch, p.cfg.bptt, p.cfg.steps, p.cfg.optimizer.lr, p.cfg.clip])
-        .toEqual([[256], 64, 32, 32, 1200, 0.003, 1]);
+      expect([p.cfg.hidden, p.cfg.embed, p.cfg.batch, p.cfg.bptt, p.cfg.steps, p.cfg.epochs, p.cfg.optimizer.lr, p.cfg.clip, p.cfg.threads])
+        .toEqual([[256], 64, 32, 32, null, 2, 0.003, 1, 1]);
+      // the valid loss at 1,200 steps is read from the same run: an evaluation falls on step 1,200
+      expect(1200 % p.cfg.eval.every!).toBe(0);
+      const name = p.cfg.policy.name;
+      expect(p.cfg.synthesizer === null).toBe(name === 'bptt');
+      if (p.cfg.synthesizer) {
+        // every synthesizer key at its default, as the issue's criterion says
+        expect(p.cfg.synthesizer).toMatchObject({ kind: 'linear', scale: 0.1, lr: 0.001, normalize: 'popart', discount: null, aux: 0 });
+        expect(p.cfg.diagnostics.every).toBe(100);
+      }
+      if (name === 'dni') expect(p.cfg.policy).toMatchObject({ warmup: 300, unit: 'step' });
+      if (name === 'alternating') expect([p.cfg.schedule?.t0, p.cfg.schedule?.unit]).toEqual([400, 'step']);
+      else expect(p.cfg.schedule).toBeNull();
     }
-    expect(pts[3]!.cfg.policy).toMatchObject({ warmup: 300, unit: 'step' });
-    expect([pts[0]!.cfg.schedule?.t0, pts[0]!.cfg.schedule?.unit]).toEqual([400, 'step']);
+    const control = grid('issue13-sgdr.json');
+    expect(control.map((p) => `${p.cfg.policy.name}:${p.cfg.seed}`)).toEqual(['bptt:0', 'bptt:1', 'bptt:2']);
+    const alt = pts.find((p) => p.cfg.policy.name === 'alternating')!;
+    for (const p of control) {
+      expect(p.cfg.schedule).toEqual(alt.cfg.schedule);
+      expect([p.cfg.epochs, p.cfg.eval.every, p.cfg.synthesizer]).toEqual([2, 600, null]);
+    }
   });
 
   it('ptb.json: word level, 24 runs, one SGDR cycle per epoch', () => {

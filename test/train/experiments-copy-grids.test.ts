@@ -1,0 +1,55 @@
+// The grids of experiments/copy/ that docs/results.md reports: each expands into the runs the text
+// describes (the budget in stream positions per row, T, seeds, the synthesizer of each column).
+import { describe, expect, it } from 'vitest';
+import { expandGrid, loadGrid } from '../../src/train/sweep.js';
+
+const grid = (name: string) => expandGrid(loadGrid(`experiments/copy/${name}`));
+const TABLE_T = [2, 3, 4, 5, 8];
+
+describe('experiments/copy grids', () => {
+  it('the table columns: T in {2,3,4,5,8} x seeds 1-3 at 30,000 stream positions per row, LSTM 64, B 32', () => {
+    for (const name of ['bptt.json', 'dni.json', 'dni-lambda1.json', 'dni-section4.json']) {
+      const pts = grid(name);
+      expect(pts).toHaveLength(15);
+      expect(new Set(pts.map((p) => p.cfg.bptt))).toEqual(new Set(TABLE_T));
+      for (const p of pts) {
+        expect([p.cfg.task, p.cfg.copy?.stream, p.cfg.hidden, p.cfg.batch, p.cfg.optimizer.lr, p.cfg.clip, p.cfg.threads])
+          .toEqual(['copy', true, [64], 32, 0.001, null, 1]);
+        expect(p.cfg.steps! * p.cfg.bptt).toBe(30000);
+        expect([1, 2, 3]).toContain(p.cfg.seed);
+      }
+    }
+  });
+
+  it('each column has the synthesizer docs/results.md names', () => {
+    expect(grid('bptt.json').every((p) => p.cfg.synthesizer === null && p.cfg.policy.name === 'bptt')).toBe(true);
+    expect(grid('dni.json')[0]!.cfg.synthesizer).toMatchObject({ scale: 0.1, lr: 0.001, normalize: 'popart', discount: null, aux: 0 });
+    expect(grid('dni-lambda1.json')[0]!.cfg.synthesizer).toMatchObject({ scale: 1, lr: 0.01, normalize: 'popart', discount: 0.1, aux: 0 });
+    expect(grid('dni-section4.json')[0]!.cfg.synthesizer).toMatchObject({ scale: 0.1, lr: 0.001, normalize: 'none', train_at_reset: true, discount: null });
+    const aux = grid('dni-aux.json');
+    expect(aux).toHaveLength(30);
+    expect(new Set(aux.map((p) => p.cfg.synthesizer!.aux))).toEqual(new Set([1, 0.1]));
+    expect(aux[0]!.cfg.synthesizer).toMatchObject({ scale: 1, lr: 0.01, discount: 0.1 });
+  });
+
+  it('the ablation: target scale x lambda x synthesizer lr at T 3 and 4, seeds 1 and 2, gamma 0.1', () => {
+    const pts = grid('ablation.json');
+    expect(pts).toHaveLength(32);
+    const settings = new Set(pts.map((p) => `${p.cfg.synthesizer!.normalize}/${p.cfg.synthesizer!.scale}/${p.cfg.synthesizer!.lr}`));
+    expect(settings.size).toBe(8);
+    for (const p of pts) {
+      expect(p.cfg.synthesizer!.discount).toBe(0.1);
+      expect(p.cfg.steps! * p.cfg.bptt).toBe(30000);
+    }
+  });
+
+  it('gamma and the longer budget', () => {
+    const g = grid('gamma-lambda1.json');
+    expect(new Set(g.map((p) => p.cfg.synthesizer!.discount))).toEqual(new Set([0.5, 0.9, 1]));
+    expect(new Set(g.map((p) => p.cfg.bptt))).toEqual(new Set([3, 4]));
+    const long = grid('long.json');
+    expect(long).toHaveLength(6);
+    for (const p of long) expect(p.cfg.steps! * p.cfg.bptt).toBe(120000);
+    expect(long.filter((p) => p.cfg.policy.name === 'dni').every((p) => p.cfg.synthesizer!.scale === 1)).toBe(true);
+  });
+});
