@@ -6,6 +6,7 @@
 //
 // Usage: node experiments/copy/table.mjs LABEL=SWEEP_DIR[@FILTER] ...
 //   FILTER: only run directories whose name contains it (e.g. `synthesizer.aux=1,`)
+//   A LABEL given twice makes one column from both directories (e.g. cells run by two sweeps).
 // Example:
 //   node experiments/copy/table.mjs bptt=runs/copy/bptt "dni=runs/copy/dni" "dni + aux=runs/copy/dni-aux@aux=1,"
 import * as fs from 'node:fs';
@@ -56,9 +57,11 @@ const fmt = (runs) => {
   const range = `[${Math.min(...ns)}–${Math.max(...ns)}]`;
   return `${mean.toFixed(1)} ${range} (${runs.map((r) => `${r.n}${r.failed ? '†' : ''}`).join(', ')})`;
 };
-console.log(`| T | ${columns.map((c) => c.label).join(' | ')} |`);
-console.log(`|---|${columns.map(() => '---').join('|')}|`);
+const labels = [...new Set(columns.map((c) => c.label))];
+const bySeed = (runs) => runs && [...runs].sort((a, b) => (a.seed ?? 0) - (b.seed ?? 0));
+console.log(`| T | ${labels.join(' | ')} |`);
+console.log(`|---|${labels.map(() => '---').join('|')}|`);
 for (const T of [...cells.keys()].sort((a, b) => a - b)) {
-  console.log(`| ${T} | ${columns.map((c) => fmt(cells.get(T).get(c.label))).join(' | ')} |`);
+  console.log(`| ${T} | ${labels.map((l) => fmt(bySeed(cells.get(T).get(l)))).join(' | ')} |`);
 }
 console.log('\nCells: mean [min–max] (per seed, in seed order) of the largest N solved; † the run diverged (stopped at a non-finite gradient) with that N solved; — = no finished run.');
