@@ -51,5 +51,8 @@ describe('experiments/copy grids', () => {
     expect(long).toHaveLength(6);
     for (const p of long) expect(p.cfg.steps! * p.cfg.bptt).toBe(120000);
     expect(long.filter((p) => p.cfg.policy.name === 'dni').every((p) => p.cfg.synthesizer!.scale === 1)).toBe(true);
+    const t5 = grid('long-T5.json');
+    expect(t5.map((p) => `${p.cfg.policy.name}:${p.cfg.bptt}:${p.cfg.seed}`).sort()).toEqual(['bptt:5:2', 'bptt:5:3', 'dni:5:2', 'dni:5:3']);
+    for (const p of t5) expect(p.cfg.steps! * p.cfg.bptt).toBe(120000);
   });
 });
