@@ -197,14 +197,17 @@ interface GatesInstance {
 /** One instance per variant (index: fused), each with its own memory. */
 const instances: [GatesInstance | null, GatesInstance | null] = [null, null];
 
+/** The compiled gate module of each variant (index: fused), compiled once whatever memories it runs on. */
+const modules: [WebAssembly.Module | null, WebAssembly.Module | null] = [null, null];
+
+function instantiate(memory: WebAssembly.Memory, fused: boolean): GatesInstance {
+  const module = (modules[fused ? 1 : 0] ??= new WebAssembly.Module(gatesModuleBytes(fused)));
+  const ex = new WebAssembly.Instance(module, { env: { mem: memory } }).exports;
+  return { memory, f32: new Float32Array(memory.buffer), forward: ex.gatesForward as ForwardFn, backward: ex.gatesBackward as BackwardFn };
+}
+
 function getInstance(fused: boolean): GatesInstance {
-  const have = instances[fused ? 1 : 0];
-  if (have) return have;
-  const memory = new WebAssembly.Memory({ initial: 1 });
-  const ex = new WebAssembly.Instance(new WebAssembly.Module(gatesModuleBytes(fused)), { env: { mem: memory } }).exports;
-  const made = { memory, f32: new Float32Array(memory.buffer), forward: ex.gatesForward as ForwardFn, backward: ex.gatesBackward as BackwardFn };
-  instances[fused ? 1 : 0] = made;
-  return made;
+  return (instances[fused ? 1 : 0] ??= instantiate(new WebAssembly.Memory({ initial: 1 }), fused));
 }
 
 /** The gate kernels on another module's memory (the product's: ./lstm-step-simd.ts), one instance per memory and variant. */
@@ -213,12 +216,7 @@ const onMemory = new WeakMap<WebAssembly.Memory, [GatesInstance | null, GatesIns
 export function gatesOn(memory: WebAssembly.Memory, fused: boolean): { forward: ForwardFn; backward: BackwardFn } {
   let pair = onMemory.get(memory);
   if (!pair) onMemory.set(memory, (pair = [null, null]));
-  const have = pair[fused ? 1 : 0];
-  if (have) return have;
-  const ex = new WebAssembly.Instance(new WebAssembly.Module(gatesModuleBytes(fused)), { env: { mem: memory } }).exports;
-  const made = { memory, f32: new Float32Array(0), forward: ex.gatesForward as ForwardFn, backward: ex.gatesBackward as BackwardFn };
-  pair[fused ? 1 : 0] = made;
-  return made;
+  return (pair[fused ? 1 : 0] ??= instantiate(memory, fused));
 }
 
 function ensureFloats(inst: GatesInstance, floats: number): Float32Array {
