@@ -106,14 +106,14 @@ export function restartSteps(records: MetricRecord[]): number[] {
 export function copyProgress(records: MetricRecord[]): { largestSolved: number | null; reach: Map<number, number> } {
   const steps = records.filter((r) => isStep(r) && num(r['copy_n']) !== null);
   const reach = new Map<number, number>();
-  let largest: number | null = steps.length > 0 ? 0 : null;
+  let largest = 0;
   for (let i = 0; i < steps.length; i++) {
     const r = steps[i]!, N = r['copy_n'] as number;
     if (!reach.has(N)) reach.set(N, num(r['samples']) ?? r.step);
     const next = steps[i + 1];
-    if (next && (next['copy_n'] !== N || next['copy_r'] !== r['copy_r'])) largest = Math.max(largest ?? 0, N);
+    if (next && (next['copy_n'] !== N || next['copy_r'] !== r['copy_r'])) largest = Math.max(largest, N);
   }
-  return { largestSolved: largest, reach };
+  return { largestSolved: steps.length > 0 ? largest : null, reach };
 }
 
 export interface RunRow {
