@@ -3,14 +3,11 @@
 // ended at, the median per-bit loss over the last sixth of the run, and the size of the seed that
 // reached the parameters relative to the real gradient at the truncation point, λ·median(‖ĝ_k‖/‖δ_{k−1}‖).
 //
-// Usage: node experiments/copy/ablation.mjs SWEEP_DIR
+// Usage (after `npm run build`): node experiments/copy/ablation.mjs SWEEP_DIR
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { copyProgress, loadRun, median } from '../../dist/src/train/report.js';
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const root = process.argv[2];
 if (!root || !fs.existsSync(root)) {
   console.error('usage: node experiments/copy/ablation.mjs SWEEP_DIR');
@@ -21,11 +18,9 @@ const groups = new Map();
 for (const name of fs.readdirSync(root).sort()) {
   const dir = path.join(root, name);
   if (!fs.existsSync(path.join(dir, 'done.json'))) continue;
-  const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
-  const recs = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
-    .filter((r) => r.split === undefined);
-  let solved = 0;
-  for (let i = 1; i < recs.length; i++) if (recs[i].copy_n !== recs[i - 1].copy_n) solved = Math.max(solved, recs[i - 1].copy_n);
+  const { config: cfg, records } = loadRun(dir);
+  const recs = records.filter((r) => r.split === undefined);
+  const solved = copyProgress(records).largestSolved;
   const tail = recs.slice(-Math.floor(recs.length / 6));
   const syn = recs.filter((r) => r.ghat_norm != null && r.delta_norm > 0);
   const s = cfg.synthesizer;
@@ -33,8 +28,8 @@ for (const name of fs.readdirSync(root).sort()) {
   if (!groups.has(key)) groups.set(key, []);
   groups.get(key).push({
     seed: cfg.seed, solved, level: recs.at(-1).copy_n,
-    loss: median(tail.map((r) => r.loss)),
-    seedSize: s.scale * median(syn.map((r) => r.ghat_norm / r.delta_norm)),
+    loss: median(tail.map((r) => r.loss)) ?? NaN,
+    seedSize: s.scale * (median(syn.map((r) => r.ghat_norm / r.delta_norm)) ?? NaN),
   });
 }
 

@@ -1,6 +1,7 @@
 // The copy table of docs/results.md: per truncation length T, the largest N solved within the run
 // (the last curriculum level a run left; 0 when it never left N = 1), mean [min–max] over seeds and
-// the values per seed, one column per sweep directory. Reads metrics.jsonl; a run with neither
+// the values per seed, one column per sweep directory, as `synthgrad report` counts it
+// (dist/src/train/report.js: run `npm run build` first). A run with neither
 // done.json nor failed.json (unfinished) is left out, and one that failed (a non-finite loss or
 // gradient stops a run) counts with the N it had solved, marked †.
 //
@@ -11,18 +12,9 @@
 //   node experiments/copy/table.mjs bptt=runs/copy/bptt "dni=runs/copy/dni" "dni + aux=runs/copy/dni-aux@aux=1,"
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { copyProgress, loadRun } from '../../dist/src/train/report.js';
 
-function largestSolved(dir) {
-  let largest = 0, prev = null;
-  for (const line of fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    const r = JSON.parse(line);
-    if (r.copy_n === undefined || r.split !== undefined) continue;
-    if (prev && (r.copy_n !== prev.copy_n || r.copy_r !== prev.copy_r)) largest = Math.max(largest, prev.copy_n);
-    prev = r;
-  }
-  return largest;
-}
+const largestSolved = (dir) => copyProgress(loadRun(dir).records).largestSolved;
 
 const columns = process.argv.slice(2).map((arg) => {
   const eq = arg.indexOf('=');
