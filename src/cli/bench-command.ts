@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../train/config.js';
 import { defaultThreads } from './backend-select.js';
-import { parseThreadsOption } from './threads-option.js';
+import { parsePositiveInt, parseThreadsOption } from './threads-option.js';
 import { runBench } from '../../bench/lib/run.js';
 import { formatReport } from '../../bench/lib/format.js';
 import { benchStreamCopy, formatStreamCopy, STREAM_COPY } from '../../bench/lib/stream-copy.js';
@@ -21,18 +21,19 @@ interface BenchOpts {
   streamCopy?: boolean; streamHidden: string; streamBatch: string; streamBptt: string; torch?: string;
 }
 
-function positiveInts(text: string, flag: string): number[] {
-  const v = text.split(',').map((t) => Number(t.trim()));
-  if (text.trim() === '' || v.some((n) => !Number.isSafeInteger(n) || n < 1)) {
-    throw new ConfigError(`option ${flag}: ${JSON.stringify(text)} is not a positive integer${flag === '--stream-bptt' ? ' or a comma-separated list of them' : ''}`, undefined, flag);
+/** `--stream-bptt`: one positive integer or a comma-separated list of them. */
+function bpttList(text: string): number[] {
+  try {
+    return text.split(',').map((t) => parsePositiveInt(t.trim(), '--stream-bptt'));
+  } catch {
+    throw new ConfigError(`option --stream-bptt: ${JSON.stringify(text)} is not a positive integer or a comma-separated list of them`, undefined, '--stream-bptt');
   }
-  return v;
 }
 
 /** `--stream-copy`: one thread with the default kernels, and N threads unless --threads 1. */
 async function streamCopy(opts: BenchOpts, threads: number): Promise<void> {
-  const [hidden] = positiveInts(opts.streamHidden, '--stream-hidden'), [batch] = positiveInts(opts.streamBatch, '--stream-batch');
-  const bptt = positiveInts(opts.streamBptt, '--stream-bptt');
+  const hidden = parsePositiveInt(opts.streamHidden, '--stream-hidden'), batch = parsePositiveInt(opts.streamBatch, '--stream-batch');
+  const bptt = bpttList(opts.streamBptt);
   const kernels = kernelsAvailable('wasm-simd-fma');
   const backends: [string, Backend][] = [[`1 thread, ${kernels}`, createCpuBackend({ kernels })]];
   const pool = threads > 1 ? await createThreadedBackend(threads, { kernels }) : null;
@@ -41,7 +42,7 @@ async function streamCopy(opts: BenchOpts, threads: number): Promise<void> {
   const loadBefore = load();
   try {
     const report = benchStreamCopy({
-      hidden: hidden!, batch: batch!, bptt, backends, python: opts.torch ?? null,
+      hidden, batch, bptt, backends, python: opts.torch ?? null,
       budgetMs: opts.quick ? 2000 : 8000, minRounds: opts.quick ? 3 : 9, log: (l) => process.stderr.write(`bench: ${l}\n`),
     });
     const head = `machine: ${os.cpus()[0]?.model ?? 'unknown'} (${os.cpus().length} logical CPUs), Node ${process.version}; load average ${loadBefore} before, ${load()} after`;

@@ -4,7 +4,8 @@
 // docs/results.md has the full table this is a small slice of. No download.
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { configToJson, ConfigError, resolveConfig } from '../train/config.js';
+import { configToJson, resolveConfig } from '../train/config.js';
+import { parsePositiveInt } from './threads-option.js';
 import { nodePath } from '../train/config-file.js';
 import { runTraining, type RunResult } from '../train/run.js';
 import { loadRun, median } from '../train/report.js';
@@ -47,9 +48,7 @@ export function demoCommand(cmd: Command): Command {
     .option('--bptt <n>', 'truncation length T', '2')
     .option('--out <dir>', 'where the run directories go', path.join('runs', 'demo'))
     .action(async (opts: { steps: string; bptt: string; out: string }) => {
-      const steps = Number(opts.steps), T = Number(opts.bptt);
-      if (!Number.isInteger(steps) || steps < 1) throw new ConfigError(`option --steps: ${JSON.stringify(opts.steps)} is not a positive integer`);
-      if (!Number.isInteger(T) || T < 1) throw new ConfigError(`option --bptt: ${JSON.stringify(opts.bptt)} is not a positive integer`);
+      const steps = parsePositiveInt(opts.steps, '--steps'), T = parsePositiveInt(opts.bptt, '--bptt');
       process.stdout.write(`synthgrad demo: copy task as a stream (8-bit vectors, Jaderberg et al.'s protocol), truncation T = ${T}, ${steps} steps per policy;\n` +
         'the curriculum raises N when the last 100 sequences average < 0.15 wrong bits\n');
       const rows: { policy: DemoPolicy; r: RunResult }[] = [];

@@ -13,7 +13,7 @@ import { sampleText } from '../train/sample.js';
 import { Rng } from '../tensor/rng.js';
 import { setBackend } from '../backends/backend.js';
 import { selectBackend } from './backend-select.js';
-import { parseThreadsOption } from './threads-option.js';
+import { parsePositiveInt, parseThreadsOption } from './threads-option.js';
 
 function loadRun(dir: string, overrides: Record<string, unknown> = {}): { cfg: RunConfig; checkpoint: string } {
   const missing = ['config.json', 'checkpoint.safetensors'].filter((f) => !fs.existsSync(path.join(dir, f)));
@@ -24,12 +24,6 @@ function loadRun(dir: string, overrides: Record<string, unknown> = {}): { cfg: R
   const { raw, baseDir } = loadConfigFile(path.join(dir, 'config.json'));
   const cfg = resolveConfig({ ...(raw as object), ...overrides, init: null }, { baseDir, source: path.join(dir, 'config.json'), path: nodePath });
   return { cfg, checkpoint: path.join(dir, 'checkpoint.safetensors') };
-}
-
-function positiveInt(flag: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`option ${flag}: ${JSON.stringify(v)} is not a positive integer`, undefined, flag);
-  return n;
 }
 
 export function evalCommand(cmd: Command): Command {
@@ -45,7 +39,7 @@ export function evalCommand(cmd: Command): Command {
       const overrides: Record<string, unknown> = {};
       if (opts.data) overrides.data = path.resolve(opts.data);
       const { cfg, checkpoint } = loadRun(dir, overrides);
-      if (opts.batch) cfg.eval.batch = positiveInt('--batch', opts.batch);
+      if (opts.batch) cfg.eval.batch = parsePositiveInt(opts.batch, '--batch');
       const threads = opts.threads === undefined ? cfg.threads : parseThreadsOption(opts.threads);
       if (cfg.task !== 'charlm' && cfg.task !== 'wordlm') throw new ConfigError(`eval: task ${cfg.task} has no held-out data; its metrics.jsonl holds the curriculum`);
       const s = setupRun(cfg, (l) => process.stderr.write(`${l}\n`));
@@ -81,7 +75,7 @@ export function sampleCommand(cmd: Command): Command {
     .option('--prime <text>', 'text to condition on first', '')
     .option('--seed <n>', 'random seed', '0')
     .action((dir: string, opts: { length: string; temperature: string; prime: string; seed: string }) => {
-      const length = positiveInt('--length', opts.length);
+      const length = parsePositiveInt(opts.length, '--length');
       const temperature = Number(opts.temperature);
       if (!(temperature > 0) || !Number.isFinite(temperature)) throw new ConfigError(`option --temperature: ${JSON.stringify(opts.temperature)} must be a number > 0`);
       const seed = Number(opts.seed);
