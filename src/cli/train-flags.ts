@@ -4,9 +4,22 @@ import type { Command } from 'commander';
 import { TRAIN_FLAGS } from '../train/config.js';
 import { parseThreadsOption } from './threads-option.js';
 
-/** Registers every configuration option on `cmd`, without commander defaults (undefined = not given). */
+/** `--x` for a `--no-x` switch: the option that sets the key's default value explicitly. */
+function positiveOf(f: { flag: string; arg: string | null }): string | null {
+  return f.arg === null && f.flag.startsWith('--no-') ? `--${f.flag.slice(5)}` : null;
+}
+
+/**
+ * Registers every configuration option on `cmd`, without commander defaults
+ * (undefined = not given). A `--no-x` switch comes with its `--x` (registered
+ * first, so that commander leaves the value undefined when neither is given).
+ */
 export function addTrainFlags(cmd: Command): Command {
-  for (const f of TRAIN_FLAGS) cmd.option(f.spec, f.help);
+  for (const f of TRAIN_FLAGS) {
+    const positive = positiveOf(f);
+    if (positive !== null) cmd.option(positive, `the default; ${f.flag} turns it off`);
+    cmd.option(f.spec, f.help);
+  }
   return cmd;
 }
 
@@ -15,19 +28,27 @@ export function addTrainFlags(cmd: Command): Command {
  * (`--threads`, as in every command that takes it), for applyFlags.
  */
 export function trainFlagValues(opts: Record<string, unknown>): Record<string, unknown> {
-  return typeof opts.threads === 'string' ? { ...opts, threads: parseThreadsOption(opts.threads) } : opts;
+  const out: Record<string, unknown> = { ...opts };
+  if (typeof opts.threads === 'string') out.threads = parseThreadsOption(opts.threads);
+  // commander gives `--x` and `--no-x` one attribute; true there means `--x` was given (addTrainFlags)
+  for (const f of TRAIN_FLAGS) {
+    const positive = positiveOf(f);
+    if (positive !== null && out[f.attr] === true) out[positive.slice(2)] = true;
+  }
+  return out;
 }
 
 /**
- * The options of commander's `opts()` that the user gave, as [attribute, option
- * name] (a `--no-x` switch is true when not given).
+ * The options of commander's `opts()` (as addTrainFlags registers them) that
+ * the user gave, as [attribute, option name].
  */
 export function givenOptions(opts: Record<string, unknown>): [string, string][] {
   const out: [string, string][] = [];
   for (const [k, v] of Object.entries(opts)) {
     const f = TRAIN_FLAGS.find((t) => t.attr === k);
-    if (v === undefined || (f?.arg === null && f.flag.startsWith('--no-') && v === true)) continue;
-    out.push([k, f?.flag ?? `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`]);
+    if (v === undefined) continue;
+    const flag = f === undefined ? null : v === true ? positiveOf(f) ?? f.flag : f.flag;
+    out.push([k, flag ?? `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`]);
   }
   return out;
 }

@@ -2,7 +2,7 @@
 // key table, which options count as given, and the one --threads parser.
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, TRAIN_FLAGS } from '../../src/train/config.js';
+import { applyFlags, ConfigError, TRAIN_FLAGS } from '../../src/train/config.js';
 import { addTrainFlags, givenOptions, trainFlagValues } from '../../src/cli/train-flags.js';
 import { parseThreadsOption } from '../../src/cli/threads-option.js';
 
@@ -28,7 +28,21 @@ describe('train options', () => {
 
   it('registers one option per flag of the key table', () => {
     const cmd = addTrainFlags(new Command());
-    expect(cmd.options.map((o) => o.long)).toEqual(TRAIN_FLAGS.map((f) => f.flag));
+    const noX = (f: { flag: string; arg: string | null }) => f.arg === null && f.flag.startsWith('--no-');
+    expect(cmd.options.map((o) => o.long).filter((l) => !TRAIN_FLAGS.some((f) => noX(f) && l === `--${f.flag.slice(5)}`)))
+      .toEqual(TRAIN_FLAGS.map((f) => f.flag));
+    expect(cmd.options.map((o) => o.long)).toEqual(expect.arrayContaining(['--copy-stream', '--no-copy-stream', '--train-in-real']));
+  });
+
+  it('a --no-x switch comes with --x, and either one sets the key over the file', () => {
+    const file = { task: 'copy', copy: { stream: false } };
+    const stream = (argv: string[]) => (applyFlags(file, trainFlagValues(parse(argv))) as { copy?: { stream?: boolean } }).copy?.stream;
+    expect(stream(['--copy-stream'])).toBe(true);
+    expect(stream(['--no-copy-stream'])).toBe(false);
+    expect(stream([])).toBe(false);
+    expect(stream(['--steps', '3'])).toBe(false);
+    expect(givenOptions(parse(['--copy-stream']))).toEqual([['copyStream', '--copy-stream']]);
+    expect(givenOptions(parse([]))).toEqual([]);
   });
 
   it('--threads goes through parseThreadsOption', () => {

@@ -34,7 +34,9 @@ export function renderKeyTable(): string {
   for (const { path, row } of ROWS) {
     const flag = TRAIN_FLAGS.find((f) => f.key === path);
     const applies = row.leaf && row.applies ? row.applies.text : '';
-    lines.push(`| ${[code(path), typeText(row), defaultText(row), applies, flag ? code(flag.spec) : '', row.doc].map(cell).join(' | ')} |`);
+    // a `--no-x` switch comes with `--x` (src/cli/train-flags.ts)
+    const option = !flag ? '' : flag.arg === null && flag.flag.startsWith('--no-') ? `${code(`--${flag.flag.slice(5)}`)}, ${code(flag.spec)}` : code(flag.spec);
+    lines.push(`| ${[code(path), typeText(row), defaultText(row), applies, option, row.doc].map(cell).join(' | ')} |`);
   }
   return lines.join('\n');
 }

@@ -133,8 +133,9 @@ export interface ApplyFlagsOptions {
  * option name without dashes, e.g. `sg-scale`, works too; other keys are
  * ignored). String values go through the option's parser; other values are
  * taken as parsed. Register options without commander defaults: an
- * undefined value means "not given"; for `--no-train-in-real` only `false`
- * counts as given (commander sets `true` by default).
+ * undefined value means "not given"; for a `--no-x` switch `false` counts as
+ * given, and `true` only with `x: true` beside it (`--x` given: commander gives
+ * both one attribute, and sets it true by default when `--no-x` is alone).
  *
  * An option drops the file's keys it replaces (its `drops`: --steps drops
  * `epochs`, --restart-cycles `schedule.t0` and `t_mult`, …) unless their own
@@ -183,9 +184,11 @@ export function applyFlags(rawFromFile: object, flags: Record<string, unknown>, 
     if (f.arg === null && typeof v !== 'boolean') {
       throw new ConfigError(`option ${f.flag}: ${showValue(v)} is not true or false`, f.key, f.flag);
     }
-    if (f.flag.startsWith('--no-') && v === true) continue; // commander's implicit default for a negatable option
+    // a `--no-x` switch alone makes commander report true when it is not given; `x: true` says `--x` was
+    const positive = f.flag.startsWith('--no-') && v === true ? `--${name.slice(3)}` : null;
+    if (positive !== null && flags[positive.slice(2)] !== true) continue;
     if (f.spec.endsWith(' <path>') && typeof v === 'string' && opts.cwd !== undefined) v = paths.resolve(opts.cwd, v);
-    set(f.key, v, f.flag);
+    set(f.key, v, positive ?? f.flag);
     given.push(f);
   }
   for (const f of given) {
