@@ -29,7 +29,7 @@ a single charlm text file holds out its last 5% for validation and 5% for test (
 in a config file, "split": null (the default) means no hold-out, except for the built-in corpus.
 An --out that already holds a run is refused: --resume it, give another --out, or add --overwrite.
 
-Exit codes: 0 done, 2 bad option/config/data/checkpoint (nothing was run), 3 non-finite loss or gradient
+Exit codes: 0 done, 2 bad option/config/data/checkpoint (nothing was run), 3 non-finite loss or gradient (in training, or in the final evaluation)
 (the last good checkpoint is kept), 130/143 interrupted by SIGINT/SIGTERM after writing a checkpoint.
 
 Examples:
@@ -71,9 +71,20 @@ Examples:
       process.stderr.write(`synthgrad: stopped: ${result.nonFinite.message}. The last good checkpoint is ${path.join(outDir, 'checkpoint.safetensors')}; lower --lr, set --clip, or use --on-nan skip.\n`);
       process.exit(3);
     }
+    const badEval = nonFiniteEvaluation(result);
+    if (badEval) {
+      process.stderr.write(`synthgrad: ${badEval}. The weights are finite (every training loss was); the checkpoint ${path.join(outDir, 'checkpoint.safetensors')} holds them: evaluate it with \`synthgrad eval\` to see where, or lower --lr / set --clip.\n`);
+      process.exit(3);
+    }
     if (result.stopped) process.exit(result.stopped === 'SIGINT' ? 130 : 143);
   });
   return cmd;
+}
+
+/** What was not finite in the final evaluations of a run whose training losses all were; null when nothing. */
+export function nonFiniteEvaluation(r: Pick<RunResult, 'valid' | 'test' | 'steps'>): string | null {
+  const bad = (['valid', 'test'] as const).filter((k) => r[k] && !Number.isFinite(r[k]!.loss));
+  return bad.length ? `the ${bad.join(' and ')} loss after step ${r.steps} is not finite (${bad.map((k) => r[k]!.loss).join(', ')})` : null;
 }
 
 function printSummary(r: RunResult, outDir: string): void {

@@ -78,3 +78,15 @@ describe('errors a user can cause', () => {
     expect(r.stderr.trimEnd().split('\n')).toEqual([`synthgrad: error: option --out: ${at('afile.txt')} is a file, not a directory; give another --out (a new or empty directory)`]);
   });
 });
+
+describe('a final evaluation that is not finite', () => {
+  it('is named (which split, after which step, its value); finite ones are not', async () => {
+    const { nonFiniteEvaluation } = await import('../../src/cli/train-command.js');
+    const ev = (loss: number) => ({ split: 'valid' as const, step: 7, epoch: 0, loss, ppl: Math.exp(loss), bpc: loss / Math.LN2 });
+    expect(nonFiniteEvaluation({ steps: 7, valid: ev(1.5), test: ev(1.6) })).toBeNull();
+    expect(nonFiniteEvaluation({ steps: 7, valid: null, test: null })).toBeNull();
+    expect(nonFiniteEvaluation({ steps: 7, valid: ev(NaN), test: ev(1.6) })).toBe('the valid loss after step 7 is not finite (NaN)');
+    expect(nonFiniteEvaluation({ steps: 9, valid: ev(Infinity), test: ev(NaN) }))
+      .toBe('the valid and test loss after step 9 is not finite (Infinity, NaN)');
+  });
+});
