@@ -53,4 +53,29 @@ describe('experiments/copy grids', () => {
     for (const p of long) expect(p.cfg.steps! * p.cfg.bptt).toBe(120000);
     expect(long.filter((p) => p.cfg.policy.name === 'dni').every((p) => p.cfg.synthesizer!.scale === 1)).toBe(true);
   });
+
+  it('lambda 0.3, the 4x budget with aux 0.1, and repeat-copy', () => {
+    const l03 = grid('dni-lambda03.json');
+    expect(l03).toHaveLength(15);
+    for (const p of l03) {
+      expect(p.cfg.steps! * p.cfg.bptt).toBe(30000);
+      expect(p.cfg.synthesizer).toMatchObject({ scale: 0.3, lr: 0.01, discount: 0.1, aux: 0, normalize: 'popart' });
+    }
+    const la = grid('long-aux.json');
+    expect(la.map((p) => `${p.cfg.bptt}/${p.cfg.seed}`).sort()).toEqual(['4/1', '4/2', '4/3', '5/1', '5/2', '5/3']);
+    for (const p of la) {
+      expect(p.cfg.steps! * p.cfg.bptt).toBe(120000);
+      expect(p.cfg.synthesizer).toMatchObject({ scale: 1, lr: 0.01, discount: 0.1, aux: 0.1 });
+    }
+    const rc = grid('repeat-copy.json');
+    expect(rc).toHaveLength(45);
+    for (const p of rc) {
+      expect([p.cfg.task, p.cfg.copy?.stream, p.cfg.hidden, p.cfg.batch, p.cfg.optimizer.lr, p.cfg.clip, p.cfg.threads])
+        .toEqual(['repeat-copy', true, [64], 32, 0.001, null, 1]);
+      expect(p.cfg.steps! * p.cfg.bptt).toBe(30000);
+    }
+    const cols = new Set(rc.map((p) => p.cfg.synthesizer === null ? 'bptt' : `${p.cfg.synthesizer.scale}/${p.cfg.synthesizer.aux}`));
+    expect(cols).toEqual(new Set(['bptt', '0.1/0', '1/0.1']));
+    expect(new Set(rc.map((p) => p.cfg.bptt))).toEqual(new Set(TABLE_T));
+  });
 });
