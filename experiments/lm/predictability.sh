@@ -8,12 +8,14 @@
 # Models: the random initialisation (seed 0), bptt after 100 steps, bptt after
 # 2 epochs (issue13-done.json's bptt,seed=0, or trained here when no
 # checkpoint is given); linear and mlp synthesizers, every other setting at its
-# default. Resumable: a finished run is skipped.
+# default. Then the trained model trains on at three learning rates (the
+# synthesizer's target then moves with the weights). Resumable: a finished run
+# is skipped.
 #
 #   sh experiments/lm/predictability.sh OUT [TRAINED_CHECKPOINT]
 #   node experiments/lm/predictability.mjs OUT      # the table
 #
-# About 30 CPU-minutes (one thread per run), plus 7 without a trained checkpoint.
+# About 45 CPU-minutes (one thread per run), plus 7 without a trained checkpoint.
 set -e
 OUT=${1:?usage: sh experiments/lm/predictability.sh OUT [TRAINED_CHECKPOINT]}
 TRAINED=$2
@@ -39,3 +41,9 @@ run linear,step100 $FROZEN --synth linear --init "$OUT/bptt-100/checkpoint.safet
 run linear,trained $FROZEN --synth linear --init "$TRAINED"
 run mlp,step100 $FROZEN --synth mlp --init "$OUT/bptt-100/checkpoint.safetensors"
 run mlp,trained $FROZEN --synth mlp --init "$TRAINED"
+
+# The trained model training on (dni from its weights, fresh Adam moments), 600 steps: how far the
+# synthesizer keeps up with a target that moves with the weights, by the model's learning rate.
+MOVING="--policy dni --steps 600 --diagnose-every 25 --synth linear --init $TRAINED"
+for lr in 3e-3 3e-4 3e-5; do run "linear,trained,lr=$lr" $MOVING --lr $lr; done
+run "linear,trained,lr=3e-3,sg_lr=1e-2" $MOVING --lr 3e-3 --sg-lr 1e-2
