@@ -5,7 +5,7 @@
 // done.json nor failed.json (unfinished) is left out, and one that failed (a non-finite loss or
 // gradient stops a run) counts with the N it had solved, marked †.
 //
-// Usage: node experiments/copy/table.mjs LABEL=SWEEP_DIR[@FILTER] ...
+// Usage: node experiments/copy/table.mjs [--levels] LABEL=SWEEP_DIR[@FILTER] ...
 //   FILTER: only run directories whose name contains it (e.g. `synthesizer.aux=1,`)
 //   A LABEL given twice makes one column from both directories (e.g. cells run by two sweeps).
 // Example:
@@ -14,9 +14,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { copyProgress, loadRun } from '../../dist/src/train/report.js';
 
-const largestSolved = (dir) => copyProgress(loadRun(dir).records).largestSolved;
+// --levels (repeat-copy, where a level is N and R): count the curriculum levels passed instead, and
+// name the last one solved as NxR (copy's levels are N = 1, 2, ...: the count is the largest N solved)
+const levelsMode = process.argv.includes('--levels');
+const levelsSolved = (dir) => {
+  const steps = loadRun(dir).records.filter((r) => r.copy_n != null);
+  let passed = 0, last = null;
+  for (let i = 0; i + 1 < steps.length; i++) {
+    const a = steps[i], b = steps[i + 1];
+    if (a.copy_n !== b.copy_n || a.copy_r !== b.copy_r) passed++, last = `${a.copy_n}x${a.copy_r ?? 1}`;
+  }
+  return { n: passed, label: last ?? '–' };
+};
+const largestSolved = (dir) => (levelsMode ? levelsSolved(dir) : { n: copyProgress(loadRun(dir).records).largestSolved, label: null });
 
-const columns = process.argv.slice(2).map((arg) => {
+const columns = process.argv.slice(2).filter((a) => a !== '--levels').map((arg) => {
   const eq = arg.indexOf('=');
   if (eq < 1) throw new Error(`${arg}: expected LABEL=SWEEP_DIR[@FILTER]`);
   const [dir, filter = ''] = arg.slice(eq + 1).split('@');
@@ -39,7 +51,7 @@ for (const { label, dir, filter } of columns) {
     if (!cells.has(T)) cells.set(T, new Map());
     const byLabel = cells.get(T);
     if (!byLabel.has(label)) byLabel.set(label, []);
-    byLabel.get(label).push({ seed: seed ? Number(seed[1]) : null, n: largestSolved(run), failed });
+    byLabel.get(label).push({ seed: seed ? Number(seed[1]) : null, ...largestSolved(run), failed });
   }
 }
 
@@ -47,7 +59,7 @@ const fmt = (runs) => {
   if (!runs || runs.length === 0) return '—';
   const ns = runs.map((r) => r.n), mean = ns.reduce((a, b) => a + b, 0) / ns.length;
   const range = `[${Math.min(...ns)}–${Math.max(...ns)}]`;
-  return `${mean.toFixed(1)} ${range} (${runs.map((r) => `${r.n}${r.failed ? '†' : ''}`).join(', ')})`;
+  return `${mean.toFixed(1)} ${range} (${runs.map((r) => `${r.label ?? r.n}${r.failed ? '†' : ''}`).join(', ')})`;
 };
 const labels = [...new Set(columns.map((c) => c.label))];
 const bySeed = (runs) => runs && [...runs].sort((a, b) => (a.seed ?? 0) - (b.seed ?? 0));
@@ -56,4 +68,6 @@ console.log(`|---|${labels.map(() => '---').join('|')}|`);
 for (const T of [...cells.keys()].sort((a, b) => a - b)) {
   console.log(`| ${T} | ${labels.map((l) => fmt(bySeed(cells.get(T).get(l)))).join(' | ')} |`);
 }
-console.log('\nCells: mean [min–max] (per seed, in seed order) of the largest N solved; † the run diverged (stopped at a non-finite gradient) with that N solved; — = no finished run.');
+console.log(levelsMode
+  ? '\nCells: mean [min–max] of the curriculum levels passed (per seed, in seed order: the last level solved, N×R); † the run diverged; — = no finished run.'
+  : '\nCells: mean [min–max] (per seed, in seed order) of the largest N solved; † the run diverged (stopped at a non-finite gradient) with that N solved; — = no finished run.');
