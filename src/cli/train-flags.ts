@@ -1,13 +1,8 @@
 // The options of `synthgrad train` that set configuration keys: one per row
 // of the key table that has a flag (src/train/config/keys.ts), with its help.
 import type { Command } from 'commander';
-import { TRAIN_FLAGS } from '../train/config.js';
+import { positiveFlag, TRAIN_FLAGS } from '../train/config.js';
 import { parseThreadsOption } from './threads-option.js';
-
-/** `--x` for a `--no-x` switch: the option that sets the key's default value explicitly. */
-function positiveOf(f: { flag: string; arg: string | null }): string | null {
-  return f.arg === null && f.flag.startsWith('--no-') ? `--${f.flag.slice(5)}` : null;
-}
 
 /**
  * Registers every configuration option on `cmd`, without commander defaults
@@ -16,7 +11,7 @@ function positiveOf(f: { flag: string; arg: string | null }): string | null {
  */
 export function addTrainFlags(cmd: Command): Command {
   for (const f of TRAIN_FLAGS) {
-    const positive = positiveOf(f);
+    const positive = positiveFlag(f);
     if (positive !== null) cmd.option(positive, `the default; ${f.flag} turns it off`);
     cmd.option(f.spec, f.help);
   }
@@ -32,7 +27,7 @@ export function trainFlagValues(opts: Record<string, unknown>): Record<string, u
   if (typeof opts.threads === 'string') out.threads = parseThreadsOption(opts.threads);
   // commander gives `--x` and `--no-x` one attribute; true there means `--x` was given (addTrainFlags)
   for (const f of TRAIN_FLAGS) {
-    const positive = positiveOf(f);
+    const positive = positiveFlag(f);
     if (positive !== null && out[f.attr] === true) out[positive.slice(2)] = true;
   }
   return out;
@@ -47,7 +42,7 @@ export function givenOptions(opts: Record<string, unknown>): [string, string][] 
   for (const [k, v] of Object.entries(opts)) {
     const f = TRAIN_FLAGS.find((t) => t.attr === k);
     if (v === undefined) continue;
-    const flag = f === undefined ? null : v === true ? positiveOf(f) ?? f.flag : f.flag;
+    const flag = f === undefined ? null : v === true ? positiveFlag(f) ?? f.flag : f.flag;
     out.push([k, flag ?? `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`]);
   }
   return out;

@@ -15,4 +15,4 @@ export {
 export { RECORDED_KEYS } from './config/walk.js';
 export { resolveConfig, type ResolveOptions } from './config/resolve.js';
 export { configToJson } from './config/json.js';
-export { applyFlags, TRAIN_FLAGS, type ApplyFlagsOptions, type TrainFlag } from './config/flags.js';
+export { applyFlags, positiveFlag, TRAIN_FLAGS, type ApplyFlagsOptions, type TrainFlag } from './config/flags.js';

@@ -2,7 +2,7 @@
 // `npm run docs:config` writes it, test/train/config-docs.test.ts fails when
 // the file and the table differ.
 
-import { TRAIN_FLAGS } from './flags.js';
+import { positiveFlag, TRAIN_FLAGS } from './flags.js';
 import type { Row } from './table.js';
 import { ROWS } from './walk.js';
 
@@ -34,8 +34,8 @@ export function renderKeyTable(): string {
   for (const { path, row } of ROWS) {
     const flag = TRAIN_FLAGS.find((f) => f.key === path);
     const applies = row.leaf && row.applies ? row.applies.text : '';
-    // a `--no-x` switch comes with `--x` (src/cli/train-flags.ts)
-    const option = !flag ? '' : flag.arg === null && flag.flag.startsWith('--no-') ? `${code(`--${flag.flag.slice(5)}`)}, ${code(flag.spec)}` : code(flag.spec);
+    const positive = flag ? positiveFlag(flag) : null;
+    const option = !flag ? '' : positive ? `${code(positive)}, ${code(flag.spec)}` : code(flag.spec);
     lines.push(`| ${[code(path), typeText(row), defaultText(row), applies, option, row.doc].map(cell).join(' | ')} |`);
   }
   return lines.join('\n');

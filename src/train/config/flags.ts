@@ -109,6 +109,11 @@ function makeFlag(flag: string, key: string, kind: FlagSyntax, help: string,
   return { flag, arg, spec, attr, key, parse, help, ...(choices ? { choices } : {}), drops: opts.drops ?? [] };
 }
 
+/** `--x` for a `--no-x` switch (registered beside it: it sets the key's default explicitly); null for any other option. */
+export function positiveFlag(f: Pick<TrainFlag, 'flag' | 'arg'>): string | null {
+  return f.arg === null && f.flag.startsWith('--no-') ? `--${f.flag.slice(5)}` : null;
+}
+
 /** Every option of `synthgrad train`, in the order of the key table. */
 export const TRAIN_FLAGS: readonly TrainFlag[] = ROWS.flatMap(({ path, row }) => {
   const f = row.flag;
@@ -185,7 +190,7 @@ export function applyFlags(rawFromFile: object, flags: Record<string, unknown>, 
       throw new ConfigError(`option ${f.flag}: ${showValue(v)} is not true or false`, f.key, f.flag);
     }
     // a `--no-x` switch alone makes commander report true when it is not given; `x: true` says `--x` was
-    const positive = f.flag.startsWith('--no-') && v === true ? `--${name.slice(3)}` : null;
+    const positive = v === true ? positiveFlag(f) : null;
     if (positive !== null && flags[positive.slice(2)] !== true) continue;
     if (f.spec.endsWith(' <path>') && typeof v === 'string' && opts.cwd !== undefined) v = paths.resolve(opts.cwd, v);
     set(f.key, v, positive ?? f.flag);
