@@ -54,13 +54,16 @@ describe('experiments/copy grids', () => {
     expect(long.filter((p) => p.cfg.policy.name === 'dni').every((p) => p.cfg.synthesizer!.scale === 1)).toBe(true);
   });
 
-  it('lambda 0.3, the 4x budget with aux 0.1, and repeat-copy', () => {
+  it('lambda 0.3, the mlp synthesizer, the 4x budget with aux 0.1, and repeat-copy', () => {
     const l03 = grid('dni-lambda03.json');
     expect(l03).toHaveLength(15);
     for (const p of l03) {
       expect(p.cfg.steps! * p.cfg.bptt).toBe(30000);
       expect(p.cfg.synthesizer).toMatchObject({ scale: 0.3, lr: 0.01, discount: 0.1, aux: 0, normalize: 'popart' });
     }
+    const mlp = grid('dni-mlp.json');
+    expect(mlp).toHaveLength(15);
+    for (const p of mlp) expect(p.cfg.synthesizer).toMatchObject({ kind: 'mlp', scale: 1, lr: 0.01, discount: 0.1, aux: 0 });
     const la = grid('long-aux.json');
     expect(la.map((p) => `${p.cfg.bptt}/${p.cfg.seed}`).sort()).toEqual(['4/1', '4/2', '4/3', '5/1', '5/2', '5/3']);
     for (const p of la) {
