@@ -17,16 +17,10 @@ import { copyProgress, loadRun } from '../../dist/src/train/report.js';
 // --levels (repeat-copy, where a level is N and R): count the curriculum levels passed instead, and
 // name the last one solved as NxR (copy's levels are N = 1, 2, ...: the count is the largest N solved)
 const levelsMode = process.argv.includes('--levels');
-const levelsSolved = (dir) => {
-  const steps = loadRun(dir).records.filter((r) => r.copy_n != null);
-  let passed = 0, last = null;
-  for (let i = 0; i + 1 < steps.length; i++) {
-    const a = steps[i], b = steps[i + 1];
-    if (a.copy_n !== b.copy_n || a.copy_r !== b.copy_r) passed++, last = `${a.copy_n}x${a.copy_r ?? 1}`;
-  }
-  return { n: passed, label: last ?? '–' };
+const largestSolved = (dir) => {
+  const p = copyProgress(loadRun(dir).records);
+  return levelsMode ? { n: p.levelsSolved, label: p.lastSolved ? p.lastSolved.join('x') : '–' } : { n: p.largestSolved, label: null };
 };
-const largestSolved = (dir) => (levelsMode ? levelsSolved(dir) : { n: copyProgress(loadRun(dir).records).largestSolved, label: null });
 
 const columns = process.argv.slice(2).filter((a) => a !== '--levels').map((arg) => {
   const eq = arg.indexOf('=');

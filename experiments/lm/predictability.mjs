@@ -2,14 +2,11 @@
 // the synthesizer's median sg_true_cos, sg_true_rel_err and sg_fit_cos over the
 // second half of the run (the synthesizer has had half the run to learn).
 // Usage: node experiments/lm/predictability.mjs OUT
+// (dist/src/train/report.js: run `npm run build` first)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { loadRun, median } from '../../dist/src/train/report.js';
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const fmt = (xs, d) => (xs.length ? `${median(xs).toFixed(d)} [${Math.min(...xs).toFixed(d)}, ${Math.max(...xs).toFixed(d)}]` : '–');
 
 const out = process.argv[2];
@@ -24,8 +21,8 @@ const runs = fs.readdirSync(out).filter((d) => /^(linear|mlp),/.test(d) && fs.ex
 const order = (d) => `${d.startsWith('mlp') ? 1 : 0}${Object.keys(MODELS).indexOf(d.split(',')[1])}${d.includes('lr=') ? d : ''}`;
 for (const name of runs.sort((a, b) => order(a).localeCompare(order(b)))) {
   const [kind, model, ...rest] = name.split(',');
-  const cfg = JSON.parse(fs.readFileSync(path.join(out, name, 'config.json'), 'utf8'));
-  const steps = fs.readFileSync(path.join(out, name, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.split === undefined);
+  const { config: cfg, records } = loadRun(path.join(out, name));
+  const steps = records.filter((r) => r.split === undefined);
   const total = cfg.steps ?? steps.length;
   const late = steps.filter((r) => r.step >= total / 2);
   const diag = late.filter((r) => r.sg_true_cos != null);

@@ -99,21 +99,35 @@ export function restartSteps(records: MetricRecord[]): number[] {
   return out;
 }
 
-/**
- * Copy tasks: the largest N of a curriculum level left (solved; 0 when the run never left its first level,
- * null without copy records), and the samples (else step) at which each N was first seen.
- */
-export function copyProgress(records: MetricRecord[]): { largestSolved: number | null; reach: Map<number, number> } {
+/** What copyProgress reads from a copy task's records. */
+export interface CopyProgress {
+  /** the largest N of a curriculum level left (solved); 0 when the run never left its first level, null without copy records */
+  largestSolved: number | null;
+  /** the levels left, counting each raise of N or (repeat-copy) R */
+  levelsSolved: number;
+  /** the last level left, as [N, R]; null when none was */
+  lastSolved: [number, number] | null;
+  /** the samples (else step) at which each N was first seen */
+  reach: Map<number, number>;
+}
+
+/** Copy tasks: the curriculum levels a run solved (left), and when it reached each N. */
+export function copyProgress(records: MetricRecord[]): CopyProgress {
   const steps = records.filter((r) => isStep(r) && num(r['copy_n']) !== null);
   const reach = new Map<number, number>();
-  let largest = 0;
+  let largest = 0, levels = 0;
+  let last: [number, number] | null = null;
   for (let i = 0; i < steps.length; i++) {
     const r = steps[i]!, N = r['copy_n'] as number;
     if (!reach.has(N)) reach.set(N, num(r['samples']) ?? r.step);
     const next = steps[i + 1];
-    if (next && (next['copy_n'] !== N || next['copy_r'] !== r['copy_r'])) largest = Math.max(largest, N);
+    if (next && (next['copy_n'] !== N || next['copy_r'] !== r['copy_r'])) {
+      largest = Math.max(largest, N);
+      levels++;
+      last = [N, num(r['copy_r']) ?? 1];
+    }
   }
-  return { largestSolved: steps.length > 0 ? largest : null, reach };
+  return { largestSolved: steps.length > 0 ? largest : null, levelsSolved: levels, lastSolved: last, reach };
 }
 
 export interface RunRow {

@@ -90,6 +90,14 @@ describe('synthgrad report', () => {
     expect(copyProgress([{ step: 0, epoch: 0, loss: 1, lr: 1e-3, mode: 'real' }] as never).largestSolved).toBe(null);
   });
 
+  it('repeat-copy: every raise of N or R is a level solved; the last one is named as [N, R]', () => {
+    const rec = (step: number, n: number, r: number) => ({ step, epoch: step, loss: 0.5, lr: 1e-3, mode: 'real', copy_n: n, copy_r: r, samples: step });
+    const p = copyProgress([rec(0, 1, 1), rec(1, 2, 1), rec(2, 2, 1), rec(3, 2, 2), rec(4, 3, 2)] as never);
+    expect([p.largestSolved, p.levelsSolved, p.lastSolved]).toEqual([2, 3, [2, 2]]);
+    const none = copyProgress([rec(0, 1, 1), rec(1, 1, 1)] as never);
+    expect([none.largestSolved, none.levelsSolved, none.lastSolved]).toEqual([0, 0, null]);
+  });
+
   it('report.json and report.csv hold one row per run', () => {
     const rows = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Record<string, unknown>[];
     expect(rows).toHaveLength(10);
