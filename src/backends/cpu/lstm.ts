@@ -10,7 +10,9 @@
 // - On the SIMD path (float32, a backend with a SIMD variant) W_hh is copied into the wasm
 //   module's memory once per chunk (simdPinB), transposed for the forward, so
 //   the T per-step products neither copy nor transpose it again; with the SIMD gates
-//   too, each step's product and gates work in that one memory (../wasm/lstm-step-simd.ts).
+//   too, the whole chunk works in that one memory (../wasm/lstm-chunk-simd.ts): the
+//   steps' activations go in and out once a chunk, and the input projection is
+//   computed there (rows in, not the `gates` array) when it would run in SIMD anyway.
 // - The gate nonlinearities and the cell update are one fused loop per step: in
 //   WebAssembly SIMD (../wasm/lstm-gates-simd.ts) on a backend with SIMD, float32
 //   data and H a multiple of 4; else the TypeScript loops below.
@@ -21,11 +23,11 @@
 //   its share; the single-threaded kernels below call them over everything. The
 //   ranges never split a sum, so every thread count gives the same bits.
 import type { LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
-import type { FloatArray } from '../../tensor/dtype.js';
+import { allFloat32, type FloatArray } from '../../tensor/dtype.js';
 import { productFor, SIMD_MIN_MACS } from './matmul.js';
 import { matmulSimdPinned, simdPinB, type Strides } from '../wasm/matmul-simd.js';
 import { gatesBackwardSimd, gatesForwardSimd, simdGatesFit } from '../wasm/lstm-gates-simd.js';
-import { lstmBackwardStepSimd, lstmForwardStepSimd } from '../wasm/lstm-step-simd.js';
+import { lstmBackwardChunkSimd, lstmForwardChunkSimd } from '../wasm/lstm-chunk-simd.js';
 import { isFused, isSimd, type Kernels } from '../wasm/variant.js';
 
 /** Whether the gates of this layer run in the SIMD kernels (the same answer on every thread). */
@@ -48,6 +50,15 @@ function denseProduct(kernels: Kernels): Product {
   };
 }
 const DENSE: Record<Kernels, Product> = { 'wasm-simd-fma': denseProduct('wasm-simd-fma'), 'wasm-simd': denseProduct('wasm-simd'), ts: denseProduct('ts') };
+
+/**
+ * Whether a layer whose steps run resident in wasm memory (pinned, SIMD gates) computes
+ * its input projection there too: only where lstmInputRows's product would run in the
+ * SIMD kernel (its size, float32), so that the bits are that kernel's.
+ */
+export function projectInChunk(a: LstmForwardArgs, pinned: boolean, kernels: Kernels): boolean {
+  return pinned && simdGates(a.gates, a.H, kernels) && a.T * a.B * a.D * 4 * a.H >= SIMD_MIN_MACS && allFloat32(a.x, a.wih, a.bih, a.bhh);
+}
 
 /** Pin W_hh for the per-step products when they would go to the SIMD kernel anyway. */
 export function pinWhh(whh: FloatArray, B: number, H: number, kernels: Kernels): whh is Float32Array {
@@ -127,25 +138,22 @@ export function lstmInputRows(a: LstmForwardArgs, r0: number, r1: number, mm: Pr
  * Forward pass 2, batch rows b0..b1 through all T steps (rows of different batch
  * entries never meet): z += W_hh h_{t−1}, then the gates and the cell update.
  * `pinned`: W_hh goes to the SIMD kernel pinned (pinWhh's answer for the whole batch).
+ * `project`: pass 1 for these rows too (projectInChunk's answer); else it has run.
  */
-export function lstmRecurrenceRows(a: LstmForwardArgs, b0: number, b1: number, pinned: boolean, mm: Product, kernels: Kernels): void {
+export function lstmRecurrenceRows(a: LstmForwardArgs, b0: number, b1: number, pinned: boolean, mm: Product, kernels: Kernels, project = false): void {
   const { T, B, H, h0, c0, whh, gates, cs, hs } = a;
   const G = 4 * H;
   const n = b1 - b0;
   const vector = simdGates(gates, H, kernels);
   const fused = isFused(kernels);
   if (pinned) simdPinB(whh as Float32Array, H, G, true); // op(B) = W_hhᵀ [H, 4H]
+  if (pinned && vector) return lstmForwardChunkSimd(a, b0, b1, project, fused);
+  if (project) throw new Error('lstm: the input projection is computed in the chunk only on the resident path');
   for (let t = 0; t < T; t++) {
     const row = t * B + b0; // this step's first row
     const hPrev = t === 0 ? h0.subarray(b0 * H, b1 * H) : hs.subarray((row - B) * H, (row - B + n) * H);
     const z = gates.subarray(row * G, (row + n) * G);
     const cPrev = t === 0 ? c0 : cs, pOff = t === 0 ? b0 * H : (row - B) * H;
-    if (pinned && vector) {
-      // the product and the gates in one memory: z does not leave it between them
-      const state = (x: FloatArray, at: number) => x.subarray(at, at + n * H) as Float32Array;
-      lstmForwardStepSimd(hPrev as Float32Array, z as Float32Array, state(cPrev, pOff), state(cs, row * H), state(hs, row * H), n, H, fused);
-      continue;
-    }
     // z += W_hh h_{t-1}
     if (pinned) matmulSimdPinned(hPrev as Float32Array, z as Float32Array, n, false, true, fused);
     else mm(hPrev, whh, z, n, H, G, false, true, true, { a: H, b: H, c: G });
@@ -157,8 +165,9 @@ export function lstmRecurrenceRows(a: LstmForwardArgs, b0: number, b1: number, p
 /** `kernels`: the CPU backend's variant (a SIMD one: the products and the gates in WebAssembly where they fit). */
 export function lstmForwardCpu(a: LstmForwardArgs, kernels: Kernels): void {
   const mm = DENSE[kernels];
-  lstmInputRows(a, 0, a.T * a.B, mm);
-  lstmRecurrenceRows(a, 0, a.B, pinWhh(a.whh, a.B, a.H, kernels), mm, kernels);
+  const pinned = pinWhh(a.whh, a.B, a.H, kernels), project = projectInChunk(a, pinned, kernels);
+  if (!project) lstmInputRows(a, 0, a.T * a.B, mm);
+  lstmRecurrenceRows(a, 0, a.B, pinned, mm, kernels, project);
 }
 
 /**
@@ -202,14 +211,10 @@ export function lstmBackRecurrenceRows(a: LstmBackwardArgs, dZ: FloatArray, dhNe
   const vector = simdGates(gates, H, kernels);
   const fused = isFused(kernels);
   if (pinned) simdPinB(whh as Float32Array, G, H, false); // op(B) = W_hh [4H, H]
-  for (let t = T - 1; t >= 0; t--) {
+  // dh, dc: this share's rows of dhNext, dcNext, carried in wasm memory across the steps
+  if (pinned && vector) lstmBackwardChunkSimd(a, dZ as Float32Array, dh as Float32Array, dc as Float32Array, b0, b1, fused);
+  else for (let t = T - 1; t >= 0; t--) {
     const cPrev = t === 0 ? c0 : cs, pOff = t === 0 ? 0 : (t - 1) * B * H;
-    if (pinned && vector) {
-      // the gates write dz where the product reads it (one memory); dh, dc: this share's rows of dhNext, dcNext
-      const r = t * B + b0, rows = (x: FloatArray, at: number, w: number) => x.subarray(at * w, (at + n) * w) as Float32Array;
-      lstmBackwardStepSimd(rows(gates, r, G), rows(cs, r, H), rows(cPrev, pOff / H + b0, H), rows(dhs, r, H), dh as Float32Array, dc as Float32Array, rows(dZ, r, G), n, H, fused);
-      continue;
-    }
     if (vector) {
       gatesBackwardSimd(t * B + b0, n, H, gates, cs as Float32Array, cPrev as Float32Array, pOff + b0 * H, dhs as Float32Array, dhNext as Float32Array, dcNext as Float32Array, b0 * H, dZ as Float32Array, fused);
     } else gateBackStep(t, b0, b1, B, H, gates, cs, cPrev, pOff, dhs, dhNext, dcNext, dZ);

@@ -15,7 +15,7 @@
 import type { AdamArgs, Backend, LstmBackwardArgs, LstmForwardArgs, SoftmaxCeArgs } from '../backend.js';
 import { allFloat32, type FloatArray } from '../../tensor/dtype.js';
 import { SIMD_MIN_MACS } from '../cpu/matmul.js';
-import { pinWhh } from '../cpu/lstm.js';
+import { pinWhh, projectInChunk } from '../cpu/lstm.js';
 import { createCpuBackend, resolveKernels, type CpuBackend } from '../cpu/index.js';
 import type { Kernels } from '../wasm/variant.js';
 import { ArenaLayout } from '../arena-layout.js';
@@ -166,8 +166,10 @@ class Threaded implements ThreadedBackend {
       bih: plan.in(f.bih as Float32Array, G), bhh: plan.in(f.bhh as Float32Array, G),
       gates: plan.out(f.gates as Float32Array, rows * G), cs: plan.out(f.cs as Float32Array, rows * H), hs: plan.out(f.hs as Float32Array, rows * H),
     };
-    this.lstmParams(T, B, D, H, ops);
-    this.runPlan([JOB.lstmInput, JOB.lstmRecurrence], plan);
+    // the input rows in the recurrence job: each thread projects its batch rows where its steps read them
+    const project = projectInChunk(f, true, this.cpu.kernels);
+    this.lstmParams(T, B, D, H, ops, project);
+    this.runPlan(project ? [JOB.lstmRecurrence] : [JOB.lstmInput, JOB.lstmRecurrence], plan);
   }
 
   lstmBackward(g: LstmBackwardArgs): void {
@@ -263,10 +265,11 @@ class Threaded implements ThreadedBackend {
     return this.cpu.simd && T * B * G * (D + H) >= this.minLstm && pinWhh(a.whh, B, H, this.cpu.kernels) && T * B * D * G >= SIMD_MIN_MACS && B * G * H >= SIMD_MIN_MACS && T * B * G >= SIMD_MIN_MACS;
   }
 
-  private lstmParams(T: number, B: number, D: number, H: number, ops: Partial<Record<LstmOperand, OperandRef>>): void {
+  private lstmParams(T: number, B: number, D: number, H: number, ops: Partial<Record<LstmOperand, OperandRef>>, project = false): void {
     const p = this.pool.params;
     p[LSTM.T] = T, p[LSTM.B] = B, p[LSTM.D] = D, p[LSTM.H] = H;
     p[LSTM.pinned] = 1;
+    p[LSTM.project] = project ? 1 : 0;
     LSTM_OPERANDS.forEach((k, i) => writeRef(p, LSTM.operands + 2 * i, ops[k] ?? null));
   }
 

@@ -76,8 +76,9 @@ function readRef(ctx: JobContext, at: number): Float32Array | null {
 // matmul parameters (a, b, c: operand refs, two integers each)
 export const MM = { M: 0, K: 1, N: 2, transA: 3, transB: 4, accumulate: 5, byColumns: 6, a: 7, b: 9, c: 11 } as const;
 
-// LSTM parameters: sizes, the pinned flag, then one operand ref (two integers) per operand
-export const LSTM = { T: 0, B: 1, D: 2, H: 3, pinned: 4, operands: 5 } as const;
+// LSTM parameters: sizes, the pinned flag, the project flag (the recurrence job computes
+// its rows' input projection: ../cpu/lstm.ts projectInChunk), then one operand ref (two integers) per operand
+export const LSTM = { T: 0, B: 1, D: 2, H: 3, pinned: 4, project: 5, operands: 6 } as const;
 export const LSTM_OPERANDS = [
   'x', 'h0', 'c0', 'wih', 'whh', 'bih', 'bhh', 'gates', 'cs', 'hs',
   'dhs', 'dcT', 'dx', 'dh0', 'dc0', 'dwih', 'dwhh', 'dbih', 'dbhh', 'dZ',
@@ -143,7 +144,7 @@ function runLstm(kind: number, ctx: JobContext, w: number, n: number): void {
     if (r1 > r0) lstmInputRows(a, r0, r1, mm);
   } else if (kind === JOB.lstmRecurrence) {
     const [b0, b1] = share(B, w, n, 4);
-    if (b1 > b0) lstmRecurrenceRows(a, b0, b1, pinned, mm, k);
+    if (b1 > b0) lstmRecurrenceRows(a, b0, b1, pinned, mm, k, p[LSTM.project] === 1);
   } else if (kind === JOB.lstmBackRecurrence) {
     const [b0, b1] = share(B, w, n, 4);
     // this thread's dh_{t}, dc_{t} carries: its own [B, H] scratch, rows b0..b1 used

@@ -210,7 +210,7 @@ function getInstance(fused: boolean): GatesInstance {
   return (instances[fused ? 1 : 0] ??= instantiate(new WebAssembly.Memory({ initial: 1 }), fused));
 }
 
-/** The gate kernels on another module's memory (the product's: ./lstm-step-simd.ts), one instance per memory and variant. */
+/** The gate kernels on another module's memory (the product's: ./lstm-chunk-simd.ts), one instance per memory and variant. */
 const onMemory = new WeakMap<WebAssembly.Memory, [GatesInstance | null, GatesInstance | null]>();
 
 export function gatesOn(memory: WebAssembly.Memory, fused: boolean): { forward: ForwardFn; backward: BackwardFn } {

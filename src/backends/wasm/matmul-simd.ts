@@ -356,6 +356,22 @@ function scratchBase(): number {
   return align16(pinCapacity);
 }
 
+/** Where one product keeps its operands in the memory (floats): packed B's block, packed A, C, A's and B's copies. */
+interface Layout {
+  offB: number;
+  offA: number;
+  offC: number;
+  rawA: number;
+  rawB: number;
+}
+
+/** The layout of a product whose scratch starts at offA: C after packed A, both copies after C (A is packed before B is copied). */
+function layoutAfter(offB: number, offA: number, M: number, K: number, N: number): Layout {
+  const offC = align16(offA + roundUp(M, MR) * K);
+  const raw = align16(offC + roundUp(M, MR) * roundUp(N, NR));
+  return { offB, offA, offC, rawA: raw, rawB: raw };
+}
+
 /**
  * The blocked product. op(A) is packed whole at `offA` (Mpad·K floats), C sits
  * after it ([Mpad, Npad]), raw copies after C. With `b` given, op(B) is packed one
@@ -363,17 +379,16 @@ function scratchBase(): number {
  * it, so a large B goes through memory once (as the copy) and is packed and used
  * from cache; with b null, all of op(B) is already packed at offB (pinned).
  */
-function run(inst: Instance, a: Float32Array | null, b: Float32Array | null, c: Float32Array | null, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean, offB: number, offA: number, ld: Strides, fused: boolean): void {
+function run(inst: Instance, a: Float32Array | null, b: Float32Array | null, c: Float32Array | null, M: number, K: number, N: number, transA: boolean, transB: boolean, accumulate: boolean, at: Layout, ld: Strides, fused: boolean): void {
   const Mpad = roundUp(M, MR);
   const Npad = roundUp(N, NR);
-  const offC = align16(offA + Mpad * K);
-  const raw = align16(offC + Mpad * Npad);
-  ensureFloats(inst, raw);
-  // op(A)ᵀ is [K, M]: A stored [K, M] (transA) is depth-major; a null: already copied in at raw (see pinnedLayout)
-  if (a) loadPanels(inst, a, K, M, ld.a, MR, transA, raw, offA);
-  else for (let p0 = 0; p0 < K; p0 += KC) packBlockRowMajor(inst, K, M, MR, p0, Math.min(KC, K - p0), raw, offA + p0 * Mpad);
-  // then raw holds B's copy (when B is stored transposed)
-  if (b && transB) copyRowMajor(inst, b, K, N, ld.b, NR, raw);
+  const { offB, offA, offC, rawA, rawB } = at;
+  ensureFloats(inst, Math.max(offC + Mpad * Npad, rawA));
+  // op(A)ᵀ is [K, M]: A stored [K, M] (transA) is depth-major; a null: already copied in at rawA
+  if (a) loadPanels(inst, a, K, M, ld.a, MR, transA, rawA, offA);
+  else for (let p0 = 0; p0 < K; p0 += KC) packBlockRowMajor(inst, K, M, MR, p0, Math.min(KC, K - p0), rawA, offA + p0 * Mpad);
+  // then rawB holds B's copy (when B is stored transposed)
+  if (b && transB) copyRowMajor(inst, b, K, N, ld.b, NR, rawB);
   if (accumulate && c) {
     const mem = inst.f32;
     if (Npad === N && ld.c === N) mem.set(c.subarray(0, M * N), offC);
@@ -387,8 +402,8 @@ function run(inst: Instance, a: Float32Array | null, b: Float32Array | null, c: 
     let pb = offB + p0 * Npad;
     if (b) {
       pb = offB;
-      if (transB) packBlockRowMajor(inst, K, N, NR, p0, kc, raw, offB);
-      else packBlockDepthMajor(inst, b, N, ld.b, NR, p0, kc, raw, offB);
+      if (transB) packBlockRowMajor(inst, K, N, NR, p0, kc, rawB, offB);
+      else packBlockDepthMajor(inst, b, N, ld.b, NR, p0, kc, rawB, offB);
     }
     // the first depth block overwrites C (unless accumulating), later ones add
     const add = accumulate || p0 > 0 ? 1 : 0;
@@ -400,7 +415,7 @@ function run(inst: Instance, a: Float32Array | null, b: Float32Array | null, c: 
   }
 
   const mem = inst.f32;
-  if (!c) return; // the result stays in the memory (pinnedLayout's offC)
+  if (!c) return; // the result stays in the memory at offC
   if (Npad === N && ld.c === N) c.set(mem.subarray(offC, offC + M * N));
   else for (let i = 0; i < M; i++) c.set(mem.subarray(offC + i * Npad, offC + i * Npad + N), i * ld.c);
 }
@@ -444,7 +459,7 @@ export function matmulSimdStrided(a: Float32Array, b: Float32Array, c: Float32Ar
   // scratch layout (floats): [one packed depth block of B: KC·Npad][packed A][C][raw copies]
   const offB = scratchBase();
   const offA = align16(offB + Math.min(K, KC) * roundUp(N, NR));
-  run(getInstance(), a, b, c, M, K, N, transA, transB, accumulate, offB, offA, ld, fused);
+  run(getInstance(), a, b, c, M, K, N, transA, transB, accumulate, layoutAfter(offB, offA, M, K, N), ld, fused);
 }
 
 /**
@@ -469,34 +484,32 @@ export function matmulSimdPinned(a: Float32Array, c: Float32Array, M: number, tr
   const K = pinK, N = pinN;
   if (M === 0 || N === 0) return;
   if (K === 0) return zeroK(c, M, N, N, accumulate);
-  run(getInstance(), a, null, c, M, K, N, transA, false, accumulate, 0, scratchBase(), denseStrides(M, K, N, transA, false), fused);
+  run(getInstance(), a, null, c, M, K, N, transA, false, accumulate, layoutAfter(0, scratchBase(), M, K, N), denseStrides(M, K, N, transA, false), fused);
 }
 
-/**
- * Where a product of M rows of A (not transposed) with the pinned B keeps its
- * operands in the module's memory (in floats): A's row-major copy at `raw`
- * ([roundUp(M, MR), K], the padding rows zero), C at `offC` ([roundUp(M, MR), Npad]);
- * `end` is the first float past them. The memory is grown first to end + `extra`
- * floats, so `f32` stays valid through matmulSimdPinnedResident. `memory` is for a
- * module that works on the result in place (./lstm-gates-simd.ts gatesOn).
- */
-export function pinnedLayout(M: number, extra: number): { memory: WebAssembly.Memory; f32: Float32Array; raw: number; offC: number; end: number } {
-  if (pinK < 0) throw new Error('pinnedLayout: no B is pinned (call simdPinB first)');
+/** The first float past the pinned B: where a caller's own layout may start (pin first: pinning may move it). */
+export function simdScratchStart(): number {
+  return scratchBase();
+}
+
+/** The module's memory grown to at least `floats` floats, and its float32 view (valid until it grows again). */
+export function simdMemory(floats: number): { memory: WebAssembly.Memory; f32: Float32Array } {
   const inst = getInstance();
-  const Mpad = roundUp(M, MR);
-  const offC = align16(scratchBase() + Mpad * pinK);
-  const raw = align16(offC + Mpad * roundUp(pinN, NR));
-  const end = align16(raw + Mpad * pinK);
-  return { memory: inst.memory, f32: ensureFloats(inst, end + extra), raw, offC, end };
+  return { memory: inst.memory, f32: ensureFloats(inst, floats) };
 }
 
+export type { Layout as SimdLayout };
+
 /**
- * matmulSimdPinned (A not transposed) with the operands in the memory's pinnedLayout:
- * `a` null means A's rows are already at raw; `c` null means C is not copied out
- * (it stays at offC), and, with `accumulate`, that what is at offC is accumulated onto.
+ * C (+)= A·op(B) on operands that stay in the memory (for kernels working there
+ * between products, ./lstm-chunk-simd.ts): A row-major [roundUp(M, MR), K] at
+ * at.rawA, its padding rows zero; C [roundUp(M, MR), roundUp(N, NR)] at at.offC,
+ * left there. b null: the pinned B, [K, N]; else b is copied to at.rawB and packed
+ * a depth block at a time at at.offB. Size the memory for the layout first
+ * (simdMemory), so that no view of it is detached here.
  */
-export function matmulSimdPinnedResident(a: Float32Array | null, c: Float32Array | null, M: number, accumulate: boolean, fused: boolean): void {
-  if (pinK < 0) throw new Error('matmulSimdPinnedResident: no B is pinned (call simdPinB first)');
-  if (M === 0 || pinN === 0 || pinK === 0) throw new Error('matmulSimdPinnedResident: an empty product');
-  run(getInstance(), a, null, c, M, pinK, pinN, false, false, accumulate, 0, scratchBase(), denseStrides(M, pinK, pinN, false, false), fused);
+export function matmulSimdInMemory(b: Float32Array | null, M: number, K: number, N: number, transB: boolean, accumulate: boolean, at: Layout, fused: boolean): void {
+  if (!b && (K !== pinK || N !== pinN)) throw new Error('matmulSimdInMemory: not the pinned B\'s shape');
+  if (M === 0 || K === 0 || N === 0) throw new Error('matmulSimdInMemory: an empty product');
+  run(getInstance(), null, b, null, M, K, N, false, transB, accumulate, at, denseStrides(M, K, N, false, transB), fused);
 }
