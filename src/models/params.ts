@@ -21,6 +21,7 @@ export class ParamSet {
   readonly grad: FloatArray;
   private readonly byName = new Map<string, { v: Var; offset: number }>();
   readonly specs: ParamSpec[];
+  private readonly storage: Pick<Backend, 'allocate'>;
 
   /**
    * `storage`: the backend the parameters are built for, which allocates them (the
@@ -29,6 +30,7 @@ export class ParamSet {
    */
   constructor(specs: ParamSpec[], dtype: DType = 'float32', storage: Pick<Backend, 'allocate'> = backend()) {
     this.dtype = dtype;
+    this.storage = storage;
     this.specs = specs.map((s) => ({ name: s.name, shape: s.shape.slice() }));
     const total = specs.reduce((n, s) => n + sizeOf(s.shape), 0);
     this.data = storage.allocate(dtype, total);
@@ -43,6 +45,11 @@ export class ParamSet {
       this.byName.set(s.name, { v, offset });
       offset += n;
     }
+  }
+
+  /** A zeroed buffer of the parameters' size from their storage (an optimizer's state: where its kernel reads the parameters). */
+  allocateState(): FloatArray {
+    return this.storage.allocate(this.dtype, this.size);
   }
 
   get size(): number {

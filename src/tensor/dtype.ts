@@ -21,12 +21,6 @@ export function allocateShared(dtype: DType, size: number): FloatArray {
   return dtype === 'float64' ? new Float64Array(buf) : new Float32Array(buf);
 }
 
-/** A zeroed array with `like`'s length and dtype, shared when `like` is. */
-export function allocateLike(like: FloatArray): FloatArray {
-  const shared = typeof SharedArrayBuffer !== 'undefined' && like.buffer instanceof SharedArrayBuffer;
-  return shared ? allocateShared(dtypeOf(like), like.length) : allocate(dtypeOf(like), like.length);
-}
-
 /** Whether every given array (null: absent, ignored) is float32: what the float32-only kernel paths accept. */
 export function allFloat32(...arrays: (FloatArray | null)[]): boolean {
   return arrays.every((a) => a === null || a instanceof Float32Array);

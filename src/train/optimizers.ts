@@ -1,5 +1,5 @@
 // Optimizers over a flat parameter buffer (docs/algorithm.md §5, torch semantics).
-import { allocate, allocateLike, type FloatArray } from '../tensor/dtype.js';
+import { allocate, type FloatArray } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { copyInto, type StateDict, type Stateful } from '../models/state.js';
 import { backend, type AdamArgs } from '../backends/backend.js';
@@ -24,9 +24,9 @@ export class Adam implements Optimizer {
   t = 0;
 
   constructor(private readonly params: ParamSet, private readonly beta1 = 0.9, private readonly beta2 = 0.999, private readonly eps = 1e-8, private readonly weightDecay = 0) {
-    // shared memory when the parameters are (so that threads can update them in place)
-    this.m = allocateLike(params.data);
-    this.v = allocateLike(params.data);
+    // where the parameters' backend keeps them: shared memory for threads, the SIMD Adam's memory on one
+    this.m = params.allocateState();
+    this.v = params.allocateState();
   }
 
   step(lr: number): void {

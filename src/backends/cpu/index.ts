@@ -8,6 +8,7 @@ import { lstmBackwardCpu, lstmForwardCpu } from './lstm.js';
 import { productFor } from './matmul.js';
 import { isSimd, kernelsAvailable, kernelsFromEnv, type Kernels } from '../wasm/variant.js';
 import { adamCpu } from './adam.js';
+import { adamSimd, allocateInArena } from '../wasm/adam-simd.js';
 import { softmaxCeCpu } from './softmax-ce.js';
 import { sigmoidBceBackwardCpu, sigmoidBceCpu } from './sigmoid-bce.js';
 import { embeddingGather, embeddingScatterAdd } from './embedding.js';
@@ -32,6 +33,13 @@ export interface CpuBackendOptions {
   simd?: boolean;
   /** Storage for parameters and scratch (default: plain ArrayBuffers). */
   allocate?: (dtype: DType, n: number) => FloatArray;
+  /**
+   * With a SIMD variant and no `allocate`: float32 parameters (their gradients and, through
+   * their ParamSet, the Adam moments) in the SIMD Adam's WebAssembly memory
+   * (../wasm/adam-simd.ts), updated there in place. Off by default: on the CPUs measured it
+   * was no faster than the TypeScript loop (docs/performance.md), and that memory is never freed.
+   */
+  wasmParams?: boolean;
 }
 
 /** The variant a backend created with `opts` runs on this engine. */
@@ -45,21 +53,23 @@ export function resolveKernels(opts: Pick<CpuBackendOptions, 'kernels' | 'simd'>
 /** A CPU backend; `setBackend` it before building models (their parameters come from the backend selected then). */
 export function createCpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   const kernels = resolveKernels(opts);
-  const alloc = opts.allocate ?? allocate;
+  const simd = isSimd(kernels);
+  const inArena = (dtype: DType, n: number) => (dtype === 'float32' && allocateInArena(n)) || allocate(dtype, n);
+  const alloc = opts.allocate ?? (simd && opts.wasmParams ? inArena : allocate);
   return {
     name: 'cpu',
     kernels,
-    simd: isSimd(kernels),
+    simd,
     matmul: productFor(kernels),
     lstmForward: (a) => lstmForwardCpu(a, kernels),
     lstmBackward: (a) => lstmBackwardCpu(a, kernels),
-    adam: (a) => adamCpu(a),
+    adam: simd ? (a) => adamSimd(a) : (a) => adamCpu(a),
     softmaxCrossEntropy: softmaxCeCpu,
     sigmoidBce: sigmoidBceCpu,
     sigmoidBceBackward: sigmoidBceBackwardCpu,
     embeddingGather,
     embeddingScatterAdd,
-    scratch: new ScratchPool(alloc),
+    scratch: new ScratchPool(opts.allocate ?? allocate), // scratch comes and goes: not in the arena, which is never freed
     allocate: alloc,
   };
 }

@@ -19,7 +19,7 @@
 // The product writes whole tiles of MR rows, so every step's block of rows that is
 // a product's A or C is roundUp(n, MR) rows long, the padding rows of A zero.
 import type { LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
-import { matmulSimdInMemory, MR, NR, simdMemory, simdScratchStart, type SimdLayout } from './matmul-simd.js';
+import { matmulSimdInMemory, MR, NR, scratchBase, simdMemory, type Layout } from './matmul-simd.js';
 import { gatesOn } from './lstm-gates-simd.js';
 
 const align16 = (n: number) => (n + 15) & ~15;
@@ -50,7 +50,7 @@ function zeroPadding(mem: Float32Array, at: number, blocks: number, n: number, M
 export function lstmForwardChunkSimd(a: LstmForwardArgs, b0: number, b1: number, project: boolean, fused: boolean): void {
   const { T, B, D, H } = a;
   const G = 4 * H, n = b1 - b0, Mp = roundUp(n, MR), ns = n * H;
-  const offA = simdScratchStart();
+  const offA = scratchBase();
   const offB = align16(offA + Math.max(project ? T * Mp * D : 0, Mp * H));
   const rawB = align16(offB + (project ? D * G : 0));
   const rawX = align16(rawB + (project ? G * D : 0));
@@ -73,7 +73,7 @@ export function lstmForwardChunkSimd(a: LstmForwardArgs, b0: number, b1: number,
   const gates = gatesOn(memory, fused);
   for (let t = 0; t < T; t++) {
     const z = Z + t * Mp * G;
-    const at: SimdLayout = { offB: 0, offA, offC: z, rawA: HS + t * Mp * H, rawB: 0 };
+    const at: Layout = { offB: 0, offA, offC: z, rawA: HS + t * Mp * H, rawB: 0 };
     matmulSimdInMemory(null, n, H, G, false, true, at, fused); // z += h_{t−1}·W_hhᵀ
     gates.forward(z * 4, (CS + t * ns) * 4, (CS + (t + 1) * ns) * 4, (HS + (t + 1) * Mp * H) * 4, n, H);
   }
@@ -90,7 +90,7 @@ export function lstmForwardChunkSimd(a: LstmForwardArgs, b0: number, b1: number,
 export function lstmBackwardChunkSimd(a: LstmBackwardArgs, dZ: Float32Array, dh: Float32Array, dc: Float32Array, b0: number, b1: number, fused: boolean): void {
   const { T, B, H } = a;
   const G = 4 * H, n = b1 - b0, Mp = roundUp(n, MR), ns = n * H, Npad = roundUp(H, NR);
-  const offA = simdScratchStart();
+  const offA = scratchBase();
   const offC = align16(offA + Mp * G); // the product's result, Mp × Npad
   const GT = align16(offC + Mp * Npad); // T blocks of n × 4H: the saved gates
   const CP = align16(GT + T * n * G); // T + 1 blocks of n × H: c0, then c_t

@@ -351,13 +351,13 @@ let pinCapacity = 0;
 let pinK = -1;
 let pinN = -1;
 
-/** First float of the per-call scratch: past the pinned B. */
-function scratchBase(): number {
+/** First float of the per-call scratch: past the pinned B (a caller's own layout may start there; pin first: pinning may move it). */
+export function scratchBase(): number {
   return align16(pinCapacity);
 }
 
 /** Where one product keeps its operands in the memory (floats): packed B's block, packed A, C, A's and B's copies. */
-interface Layout {
+export interface Layout {
   offB: number;
   offA: number;
   offC: number;
@@ -487,18 +487,11 @@ export function matmulSimdPinned(a: Float32Array, c: Float32Array, M: number, tr
   run(getInstance(), a, null, c, M, K, N, transA, false, accumulate, layoutAfter(0, scratchBase(), M, K, N), denseStrides(M, K, N, transA, false), fused);
 }
 
-/** The first float past the pinned B: where a caller's own layout may start (pin first: pinning may move it). */
-export function simdScratchStart(): number {
-  return scratchBase();
-}
-
 /** The module's memory grown to at least `floats` floats, and its float32 view (valid until it grows again). */
 export function simdMemory(floats: number): { memory: WebAssembly.Memory; f32: Float32Array } {
   const inst = getInstance();
   return { memory: inst.memory, f32: ensureFloats(inst, floats) };
 }
-
-export type { Layout as SimdLayout };
 
 /**
  * C (+)= A·op(B) on operands that stay in the memory (for kernels working there

@@ -12,8 +12,9 @@
 /** Value types (binary encoding). */
 export const I32 = 0x7f;
 export const F32 = 0x7d;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
-export type ValType = typeof I32 | typeof F32 | typeof V128;
+export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
 
 /** Unsigned LEB128: 7 bits per byte, high bit set on all but the last. */
 export function uleb(n: number): number[] {
@@ -160,6 +161,16 @@ export class Code {
   f32x4Div(): this { return this.simd(0xe7); }
   f32x4Min(): this { return this.simd(0xe8); }
   f32x4Max(): this { return this.simd(0xe9); }
+  f64x2Splat(): this { return this.simd(0x14); }
+  /** the two low f32 lanes widened to f64 (exactly) */
+  f64x2PromoteLowF32x4(): this { return this.simd(0x5f); }
+  /** the two f64 lanes rounded to f32 (to nearest, ties to even) in lanes 0, 1; lanes 2, 3 zero */
+  f32x4DemoteF64x2Zero(): this { return this.simd(0x5e); }
+  f64x2Sqrt(): this { return this.simd(0xef); }
+  f64x2Add(): this { return this.simd(0xf0); }
+  f64x2Sub(): this { return this.simd(0xf1); }
+  f64x2Mul(): this { return this.simd(0xf2); }
+  f64x2Div(): this { return this.simd(0xf3); }
   /** (v128, i32 shift) → each lane shifted left */
   i32x4Shl(): this { return this.simd(0xab); }
   i32x4Add(): this { return this.simd(0xae); }
