@@ -31,11 +31,6 @@ function gather(mem: Float32Array, dst: number, stride: number, src: Float32Arra
   for (let t = 0; t < T; t++) mem.set(src.subarray((t * B + b0) * w, (t * B + b0 + n) * w), dst + t * stride);
 }
 
-/** The inverse of gather: the blocks at src (`stride` floats apart, from block `first`) back to rows b0..b0+n of each step of out. */
-function scatter(mem: Float32Array, src: number, stride: number, out: Float32Array, T: number, B: number, b0: number, n: number, w: number): void {
-  for (let t = 0; t < T; t++) out.set(mem.subarray(src + t * stride, src + t * stride + n * w), (t * B + b0) * w);
-}
-
 /** Zeroes rows n..Mp of each of `blocks` blocks of Mp rows of w floats at `at`. */
 function zeroPadding(mem: Float32Array, at: number, blocks: number, n: number, Mp: number, w: number): void {
   if (Mp === n) return;
@@ -75,45 +70,53 @@ export function lstmForwardChunkSimd(a: LstmForwardArgs, b0: number, b1: number,
     const z = Z + t * Mp * G;
     const at: Layout = { offB: 0, offA, offC: z, rawA: HS + t * Mp * H, rawB: 0 };
     matmulSimdInMemory(null, n, H, G, false, true, at, fused); // z += h_{t−1}·W_hhᵀ
-    gates.forward(z * 4, (CS + t * ns) * 4, (CS + (t + 1) * ns) * 4, (HS + (t + 1) * Mp * H) * 4, n, H);
+    const c = CS + (t + 1) * ns, h = HS + (t + 1) * Mp * H, row = t * B + b0;
+    gates.forward(z * 4, (CS + t * ns) * 4, c * 4, h * 4, n, H);
+    // the step's outputs go out now, while they are in cache (after the chunk they would be read back from memory)
+    f32(a.gates).set(mem.subarray(z, z + n * G), row * G);
+    f32(a.cs).set(mem.subarray(c, c + ns), row * H);
+    f32(a.hs).set(mem.subarray(h, h + ns), row * H);
   }
-  scatter(mem, Z, Mp * G, f32(a.gates), T, B, b0, n, G);
-  scatter(mem, CS + ns, ns, f32(a.cs), T, B, b0, n, H);
-  scatter(mem, HS + Mp * H, Mp * H, f32(a.hs), T, B, b0, n, H);
 }
 
 /**
  * Backward over batch rows b0..b1 from step T−1 down to 0 (W_hh pinned as stored,
  * op(B) = W_hh [4H, H]): these rows of dZ written; dh and dc (this share's n × H
  * rows of dhNext, dcNext: zero and dc_T on entry) end as the gradients at h0, c0.
+ * A step's saved gates, c_{t−1} and dhs go in right before it and its dz comes out
+ * right after, from the same few buffers, so that they are in cache: the whole
+ * chunk laid out at once measured slower. c_t is the previous step's c_{t−1}, left in place.
  */
 export function lstmBackwardChunkSimd(a: LstmBackwardArgs, dZ: Float32Array, dh: Float32Array, dc: Float32Array, b0: number, b1: number, fused: boolean): void {
   const { T, B, H } = a;
   const G = 4 * H, n = b1 - b0, Mp = roundUp(n, MR), ns = n * H, Npad = roundUp(H, NR);
+  const cs = f32(a.cs), c0 = f32(a.c0), saved = f32(a.gates), dhs = f32(a.dhs);
   const offA = scratchBase();
   const offC = align16(offA + Mp * G); // the product's result, Mp × Npad
-  const GT = align16(offC + Mp * Npad); // T blocks of n × 4H: the saved gates
-  const CP = align16(GT + T * n * G); // T + 1 blocks of n × H: c0, then c_t
-  const DHS = align16(CP + (T + 1) * ns); // T blocks of n × H
-  const DH = Npad === H ? offC : align16(DHS + T * ns); // dhNext: the product writes it in place when its rows are H apart
-  const DC = align16(Math.max(DH, DHS + T * ns) + ns);
-  const DZ = align16(DC + ns); // T blocks of Mp × 4H
-  const { memory, f32: mem } = simdMemory(DZ + T * Mp * G);
-  gather(mem, GT, n * G, f32(a.gates), T, B, b0, n, G);
-  mem.set(f32(a.c0).subarray(b0 * H, b1 * H), CP);
-  gather(mem, CP + ns, ns, f32(a.cs), T, B, b0, n, H);
-  gather(mem, DHS, ns, f32(a.dhs), T, B, b0, n, H);
+  const GT = align16(offC + Mp * Npad); // the step's saved gates, n × 4H
+  const CA = align16(GT + n * G), CB = align16(CA + ns); // c_t and c_{t−1}, swapping roles each step
+  const DHS = align16(CB + ns);
+  const DH = Npad === H ? offC : align16(DHS + ns); // dhNext: the product writes it in place when its rows are H apart
+  const DC = align16(Math.max(DH, DHS) + ns);
+  const DZ = align16(DC + ns); // Mp × 4H, the padding rows zero: the product's A
+  const { memory, f32: mem } = simdMemory(DZ + Mp * G);
   mem.set(dh.subarray(0, ns), DH);
   mem.set(dc.subarray(0, ns), DC);
-  zeroPadding(mem, DZ, T, n, Mp, G);
+  zeroPadding(mem, DZ, 1, n, Mp, G);
   const gates = gatesOn(memory, fused);
+  let ct = CA, cp = CB;
+  mem.set(cs.subarray(((T - 1) * B + b0) * H, ((T - 1) * B + b1) * H), ct);
   for (let t = T - 1; t >= 0; t--) {
-    const dz = DZ + t * Mp * G;
-    gates.backward((GT + t * n * G) * 4, (CP + (t + 1) * ns) * 4, (CP + t * ns) * 4, (DHS + t * ns) * 4, DH * 4, DC * 4, dz * 4, n, H);
-    matmulSimdInMemory(null, n, G, H, false, false, { offB: 0, offA, offC, rawA: dz, rawB: 0 }, fused); // dhNext = dz·W_hh
-    if (DH !== offC) for (let r = 0; r < n; r++) mem.copyWithin(DH + r * H, offC + r * Npad, offC + r * Npad + H);
+    const r = t * B + b0;
+    mem.set(saved.subarray(r * G, (r + n) * G), GT);
+    mem.set(t === 0 ? c0.subarray(b0 * H, b1 * H) : cs.subarray((r - B) * H, (r - B + n) * H), cp);
+    mem.set(dhs.subarray(r * H, (r + n) * H), DHS);
+    gates.backward(GT * 4, ct * 4, cp * 4, DHS * 4, DH * 4, DC * 4, DZ * 4, n, H);
+    dZ.set(mem.subarray(DZ, DZ + n * G), r * G);
+    matmulSimdInMemory(null, n, G, H, false, false, { offB: 0, offA, offC, rawA: DZ, rawB: 0 }, fused); // dhNext = dz·W_hh
+    if (DH !== offC) for (let i = 0; i < n; i++) mem.copyWithin(DH + i * H, offC + i * Npad, offC + i * Npad + H);
+    [ct, cp] = [cp, ct];
   }
-  scatter(mem, DZ, Mp * G, dZ, T, B, b0, n, G);
   dh.set(mem.subarray(DH, DH + ns));
   dc.set(mem.subarray(DC, DC + ns));
 }
