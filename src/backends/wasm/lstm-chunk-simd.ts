@@ -1,12 +1,14 @@
 // One LSTM layer's chunk of T steps on the SIMD path with W_hh pinned
-// (src/backends/cpu/lstm.ts), for batch rows b0..b1, with everything the steps pass
-// to each other resident in the product's WebAssembly memory: the chunk's inputs go
-// in once, its outputs come out once, and between steps nothing leaves the memory.
-// Forward, the input projection is computed there too (rows b_ih + b_hh, W_ih x
-// accumulated onto them), each step's product accumulates onto its rows, the gate
-// kernels turn them into the activated gates in place, and h_t, c_t are written
-// where the next step's product and gates read them. Backward, dhNext and dcNext
-// stay in the memory across steps and dz is written where the product reads it.
+// (src/backends/cpu/lstm.ts), for batch rows b0..b1, with what the steps pass to
+// each other resident in the product's WebAssembly memory. Forward, the input
+// projection is computed there (rows b_ih + b_hh, W_ih x accumulated onto them),
+// each step's product accumulates onto its rows, the gate kernels turn them into
+// the activated gates in place, and h_t, c_t are written where the next step's
+// product and gates read them. Backward, dhNext and dcNext stay in the memory across
+// steps and dz is written where the product reads it. What the caller keeps (gates,
+// c_t, h_t; dZ) is copied out right after each step, and backward's saved activations
+// in right before it, while they are in cache: copying a whole chunk in or out at
+// once moved as many bytes and measured no faster (docs/performance.md).
 //
 // Bits: every element is computed by the same kernels (product and gates) on the
 // same values in the same order as the per-step calls: a product's output row
