@@ -68,7 +68,7 @@ Examples:
     (backend.backend as { dispose?: () => void }).dispose?.();
     printSummary(result, outDir);
     if (result.nonFinite) {
-      process.stderr.write(`synthgrad: stopped: ${result.nonFinite.message}. The last good checkpoint is ${path.join(outDir, 'checkpoint.safetensors')}; lower --lr, set --clip, or use --on-nan skip.\n`);
+      process.stderr.write(`synthgrad: ${stoppedMessage(result.nonFinite.message, outDir)}\n`);
       process.exit(3);
     }
     const badEval = nonFiniteEvaluation(result);
@@ -79,6 +79,19 @@ Examples:
     if (result.stopped) process.exit(result.stopped === 'SIGINT' ? 130 : 143);
   });
   return cmd;
+}
+
+/**
+ * The line for a run stopped by a non-finite step: it names the last good checkpoint only where
+ * one exists (checkpoints are written every minute and at epoch ends, so a run that fails in its
+ * first minute has none, and cannot be resumed).
+ */
+export function stoppedMessage(what: string, outDir: string): string {
+  const ckpt = path.join(outDir, 'checkpoint.safetensors');
+  const where = fs.existsSync(ckpt)
+    ? `The last good checkpoint is ${ckpt}`
+    : `No checkpoint had been written yet (one is written every minute and at each epoch's end), so there is nothing to resume: start again`;
+  return `stopped: ${what}. ${where}; lower --lr, set --clip, or use --on-nan skip.`;
 }
 
 /** What was not finite in the final evaluations of a run whose training losses all were; null when nothing. */
@@ -92,7 +105,8 @@ function printSummary(r: RunResult, outDir: string): void {
   if (r.valid) lines.push(`valid loss ${r.valid.loss.toFixed(4)}  ppl ${r.valid.ppl.toFixed(2)}  bpc ${r.valid.bpc.toFixed(3)}`);
   if (r.test) lines.push(`test  loss ${r.test.loss.toFixed(4)}  ppl ${r.test.ppl.toFixed(2)}  bpc ${r.test.bpc.toFixed(3)}`);
   if (r.copy) lines.push(`copy curriculum: N ${r.copy.N}${r.copy.R > 1 ? ` R ${r.copy.R}` : ''}, best solved N ${r.copy.bestN}, recent bit errors/sequence ${r.copy.recentError.toFixed(3)}`);
-  lines.push(`run directory: ${outDir} (config.json, metrics.jsonl, checkpoint.safetensors, curves.svg)`);
+  const files = ['config.json', 'metrics.jsonl', 'checkpoint.safetensors', 'curves.svg'].filter((f) => fs.existsSync(path.join(outDir, f)));
+  lines.push(`run directory: ${outDir} (${files.join(', ')})`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 

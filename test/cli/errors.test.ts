@@ -45,7 +45,7 @@ const cases: Case[] = [
   { name: 'a batch too large for the data', args: ['train', ...SMALL, '--data', at('corpus.txt'), '--batch', '5000', '--steps', '1', '--out', at('r5')], code: 2, names: ['batch'] },
   { name: 'a bad value', args: ['train', '--lr', '-1'], code: 2, names: ['--lr'] },
   { name: 'an unknown option', args: ['train', '--hiden', '8'], code: 2, names: ['--hiden'] },
-  { name: 'a non-finite loss', args: ['train', ...SMALL, '--data', at('corpus.txt'), '--optimizer', 'sgd', '--lr', '1e30', '--clip', 'none', '--steps', '20', '--out', at('r6')], code: 3, names: ['--lr', path.join(at('r6'), 'checkpoint.safetensors')] },
+  { name: 'a non-finite loss', args: ['train', ...SMALL, '--data', at('corpus.txt'), '--optimizer', 'sgd', '--lr', '1e30', '--clip', 'none', '--steps', '20', '--out', at('r6')], code: 3, names: ['--lr', 'No checkpoint had been written yet'] }, // it fails at step 2, before the first checkpoint
   { name: 'eval of a missing run directory', args: ['eval', at('gone')], code: 2, names: [at('gone')] },
   { name: 'eval of a directory that holds no run', args: ['eval', at('adir')], code: 2, names: [at('adir'), 'config.json'] },
   { name: 'sample of a missing run directory', args: ['sample', at('gone')], code: 2, names: [at('gone')] },
@@ -88,5 +88,16 @@ describe('a final evaluation that is not finite', () => {
     expect(nonFiniteEvaluation({ steps: 7, valid: ev(NaN), test: ev(1.6) })).toBe('the valid loss after step 7 is not finite (NaN)');
     expect(nonFiniteEvaluation({ steps: 9, valid: ev(Infinity), test: ev(NaN) }))
       .toBe('the valid and test loss after step 9 is not finite (Infinity, NaN)');
+  });
+
+  it('a run stopped before its first checkpoint does not name one', async () => {
+    const { stoppedMessage } = await import('../../src/cli/train-command.js');
+    const run = at('stopped-run');
+    fs.mkdirSync(run, { recursive: true });
+    const before = stoppedMessage('step 3: the loss (NaN) is not finite', run);
+    expect(before).toContain('No checkpoint had been written yet');
+    expect(before).not.toContain('checkpoint.safetensors');
+    fs.writeFileSync(path.join(run, 'checkpoint.safetensors'), '');
+    expect(stoppedMessage('step 3: the loss (NaN) is not finite', run)).toContain(`The last good checkpoint is ${path.join(run, 'checkpoint.safetensors')}`);
   });
 });
