@@ -190,7 +190,10 @@ export function pointCommand(p: SweepPoint, c: CommandPaths): string {
   const node = shq(c.node), cli = shq(c.cli);
   const fresh = `${node} ${cli} train --config ${run}/config.json --out ${run} --overwrite`;
   const resume = `${node} ${cli} train --resume ${run}`;
-  return `[ -e ${run}/${DONE_FILE} ] || { if [ -e ${run}/${CHECKPOINT} ]; then ${resume}; else ${fresh}; fi && echo '{"status":"done"}' > ${run}/${DONE_FILE}; }`;
+  // a failure leaves failed.json as `sweep` does (without the stderr tail, which stays the runner's), and the exit code
+  const ok = `{ echo '{"status":"done"}' > ${run}/${DONE_FILE}; rm -f ${run}/${FAILED_FILE}; }`;
+  const failed = `{ c=$?; echo "{\\"status\\":\\"failed\\",\\"exit_code\\":$c}" > ${run}/${FAILED_FILE}; (exit $c); }`;
+  return `[ -e ${run}/${DONE_FILE} ] || { if [ -e ${run}/${CHECKPOINT} ]; then ${resume}; else ${fresh}; fi && ${ok} || ${failed}; }`;
 }
 
 /** The argument list of the `train` process for a point in its current state. */

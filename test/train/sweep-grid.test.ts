@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { expandGrid, loadGrid, pointCommand, safeName, setPath } from '../../src/train/sweep.js';
 import { ConfigError } from '../../src/train/config.js';
 
@@ -66,5 +67,23 @@ describe('sweep grids', () => {
     const [p] = expandGrid(loadGrid(gridFile({ base: BASE, variants: [{ _name: "it's" }] })));
     const cmd = pointCommand(p!, { node: '/usr/bin/node', cli: '/x/main.js', dir: '/tmp/a b' });
     expect(cmd).toContain(`'/tmp/a b/it_s'/config.json`);
+  });
+
+  it('a printed command marks its run done, or failed with the exit code, and exits with that code', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'synthgrad-jobs-'));
+    const fake = path.join(root, 'fake-cli.sh'); // stands in for main.js, run by sh instead of node
+    fs.writeFileSync(fake, 'exit "${FAKE_CODE:-0}"\n');
+    const [p] = expandGrid(loadGrid(gridFile({ base: BASE, variants: [{ _name: 'r' }] })));
+    const cmd = pointCommand(p!, { node: '/bin/sh', cli: fake, dir: root });
+    const run = (code: number) => spawnSync('bash', ['-c', cmd], { env: { ...process.env, FAKE_CODE: String(code) } }).status;
+    const at = (f: string) => path.join(root, 'r', f);
+    fs.mkdirSync(at(''), { recursive: true });
+    expect(run(3)).toBe(3);
+    expect(JSON.parse(fs.readFileSync(at('failed.json'), 'utf8'))).toEqual({ status: 'failed', exit_code: 3 });
+    expect(fs.existsSync(at('done.json'))).toBe(false);
+    expect(run(0)).toBe(0);
+    expect(JSON.parse(fs.readFileSync(at('done.json'), 'utf8'))).toEqual({ status: 'done' });
+    expect(fs.existsSync(at('failed.json'))).toBe(false);
+    fs.rmSync(root, { recursive: true, force: true });
   });
 });
