@@ -81,4 +81,24 @@ describe('experiments/copy grids', () => {
     expect(cols).toEqual(new Set(['bptt', '0.1/0', '1/0.1']));
     expect(new Set(rc.map((p) => p.cfg.bptt))).toEqual(new Set(TABLE_T));
   });
+
+  it('8x and 16x the budget for bptt and dni lambda 1, and repeat-copy at 4x', () => {
+    for (const [name, T, positions] of [['longer.json', [2, 3, 4, 5], 240000], ['longest.json', [3, 4, 5], 480000]] as const) {
+      const pts = grid(name);
+      expect(pts).toHaveLength(6 * T.length);
+      expect(new Set(pts.map((p) => p.cfg.bptt))).toEqual(new Set(T));
+      expect(new Set(pts.map((p) => p.cfg.seed))).toEqual(new Set([1, 2, 3]));
+      for (const p of pts) {
+        expect(p.cfg.steps! * p.cfg.bptt).toBe(positions);
+        if (p.cfg.policy.name === 'dni') expect(p.cfg.synthesizer).toMatchObject({ scale: 1, lr: 0.01, discount: 0.1, aux: 0 });
+        else expect(p.cfg.synthesizer).toBeNull();
+      }
+    }
+    const rcl = grid('repeat-copy-long.json');
+    expect(rcl).toHaveLength(18);
+    for (const p of rcl) {
+      expect([p.cfg.task, p.cfg.steps! * p.cfg.bptt]).toEqual(['repeat-copy', 120000]);
+      if (p.cfg.synthesizer) expect(p.cfg.synthesizer).toMatchObject({ scale: 1, lr: 0.01, discount: 0.1, aux: 0.1 });
+    }
+  });
 });
