@@ -52,6 +52,21 @@ describe('experiments/lm grids', () => {
     }
   });
 
+  it('issue13-lr-min.json: alternating and its bptt-sgdr control at eta_min 3e-4 and 1e-3, otherwise issue13-done.json', () => {
+    const pts = grid('issue13-lr-min.json');
+    expect(pts.map((p) => `${variant(p)}:${p.cfg.schedule?.eta_min}:${p.cfg.seed}`).sort()).toEqual(
+      ['alternating', 'bptt-sgdr'].flatMap((v) => [0.0003, 0.001].flatMap((m) => [0, 1, 2].map((s) => `${v}:${m}:${s}`))));
+    const done = grid('issue13-done.json').find((p) => p.cfg.policy.name === 'alternating')!;
+    for (const p of pts) {
+      expect([p.cfg.hidden, p.cfg.embed, p.cfg.batch, p.cfg.bptt, p.cfg.epochs, p.cfg.optimizer.lr, p.cfg.clip, p.cfg.eval.every, p.cfg.split])
+        .toEqual([done.cfg.hidden, done.cfg.embed, done.cfg.batch, done.cfg.bptt, 2, 0.003, 1, 600, done.cfg.split]);
+      expect({ ...p.cfg.schedule, eta_min: 0 }).toEqual(done.cfg.schedule);
+      expect(p.cfg.policy.name).toBe(variant(p) === 'alternating' ? 'alternating' : 'bptt');
+      if (variant(p) === 'alternating') expect(p.cfg.synthesizer).toEqual({ ...done.cfg.synthesizer });
+      else expect(p.cfg.synthesizer).toBeNull();
+    }
+  });
+
   it('ptb.json: word level, 24 runs, one SGDR cycle per epoch', () => {
     const pts = grid('ptb.json');
     expect(pts).toHaveLength(24);
