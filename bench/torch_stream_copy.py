@@ -1,7 +1,7 @@
 """The PyTorch peer of `synthgrad bench --stream-copy` (issue: CPU speed).
 
     OMP_NUM_THREADS=1 /usr/bin/python3 bench/torch_stream_copy.py [--hidden 256] [--batch 256] [--bptt 2,4,8]
-        [--threads 1] [--steps 20] [--json]
+        [--threads 1] [--steps 20] [--seconds 0] [--json]
 
 The same model and step as `synthgrad train --task copy --copy-stream --hidden H --batch B --bptt T`
 (docs/algorithm.md §4, §8, §12), the experiments' settings (experiments/copy/*.json): copy width 8 (input
@@ -16,7 +16,8 @@ chunk's output positions, Adam lr 1e-3, no clipping, the state carried (detached
         (1/B) Σ_b ‖M(s_{k-1}) − δ_{k-1}/σ‖².
 The episodes (N = 1, the curriculum's first level, length 2N+1) are laid out as endless streams per row
 before timing; our step draws its chunk inside the step (a few hundred µs at B 256). For each T the bptt
-and dni steps are timed in alternation; prints the median ms per step and positions/s (B·T / step time).
+and dni steps are timed in alternation, at least --steps each and on until --seconds have passed; prints the
+median ms per step and positions/s (B·T / step time).
 """
 import argparse, json, statistics, time
 import torch
@@ -29,6 +30,9 @@ p.add_argument('--batch', type=int, default=256)
 p.add_argument('--bptt', default='2,4,8')
 p.add_argument('--threads', type=int, default=1)
 p.add_argument('--steps', type=int, default=20)
+# `synthgrad bench` passes the time budget its own steps get, so that both medians are over
+# comparable numbers of steps (20 steps of the peer alone spread by 1.7x on an idle machine)
+p.add_argument('--seconds', type=float, default=0.0)
 p.add_argument('--json', action='store_true')
 a = p.parse_args()
 torch.set_num_threads(a.threads)
@@ -65,11 +69,13 @@ class Run:
             self.sopt = torch.optim.Adam(self.synth.parameters(), lr=1e-3)
             self.nu, self.count, self.sigma = 0.0, 0, 1.0
         self.x, self.y, self.scored = streams(T, steps)
+        self.chunks = steps
         self.s = torch.zeros(B, 2 * H)
         self.k = 0
 
     def step(self):
         T, k = self.T, self.k
+        k %= self.chunks  # a timing run longer than the laid-out streams starts them again
         x, y, m = self.x[k * T:(k + 1) * T], self.y[k * T:(k + 1) * T], self.scored[k * T:(k + 1) * T]
         self.k += 1
         self.opt.zero_grad()
@@ -106,14 +112,19 @@ class Run:
 
 results = []
 for T in [int(t) for t in a.bptt.split(',')]:
-    runs = [Run(T, False, a.steps + 5), Run(T, True, a.steps + 5)]
+    chunks = max(a.steps + 5, 200)
+    runs = [Run(T, False, chunks), Run(T, True, chunks)]
     times = [[], []]
-    for step in range(a.steps + 5):
+    step, start = 0, None
+    while step < a.steps + 5 or time.perf_counter() - start < a.seconds:
+        if step == 5:
+            start = time.perf_counter()
         for i, r in enumerate(runs):
             t0 = time.perf_counter()
             r.step()
             if step >= 5:
                 times[i].append(time.perf_counter() - t0)
+        step += 1
     for policy, t in zip(['bptt', 'dni'], times):
         ms = 1000 * statistics.median(t)
         results.append({'bptt': T, 'policy': policy, 'msPerStep': ms, 'positionsPerSec': B * T / ms * 1000})

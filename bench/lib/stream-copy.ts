@@ -71,7 +71,7 @@ function runTorch(python: string, o: StreamCopyOptions, T: number): TorchRun | s
   const file = fs.existsSync(script) ? script : fs.existsSync(alt) ? alt : null;
   if (!file) return 'bench/torch_stream_copy.py is not here (it is in the repository, not the npm package)';
   const args = [file, '--json', '--threads', '1', '--hidden', String(o.hidden), '--batch', String(o.batch), '--bptt', String(T),
-    '--steps', String(Math.max(3, o.minRounds))];
+    '--steps', String(Math.max(3, o.minRounds)), '--seconds', String(o.budgetMs / o.backends.length / 1000)];
   const r = spawnSync(python, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
   if (r.error) return `${python}: ${r.error.message}`;
   if (r.status !== 0) return `${python} ${args.slice(0, 1).join(' ')} failed (exit ${r.status}): ${r.stderr.trim().split('\n').pop() ?? ''}`;

@@ -46,7 +46,8 @@ describe('bench --stream-copy', () => {
     const dir = tempDir();
     const fake = path.join(dir, 'python');
     const results = [2, 3].flatMap((T) => ['bptt', 'dni'].map((policy) => ({ bptt: T, policy, msPerStep: T * 100 + (policy === 'dni' ? 1 : 0) })));
-    fs.writeFileSync(fake, `#!/bin/sh\necho '${JSON.stringify({ torch: 'fake', threads: 1, results })}'\n`, { mode: 0o755 });
+    const argsFile = path.join(dir, 'args.txt');
+    fs.writeFileSync(fake, `#!/bin/sh\necho "$@" >> '${argsFile}'\necho '${JSON.stringify({ torch: 'fake', threads: 1, results })}'\n`, { mode: 0o755 });
     const r = spawnSync(process.execPath, [CLI, ...TINY, '--json', '--torch', fake], { encoding: 'utf8' });
     expect(r.stderr).toContain('stream copy H8 B4 T3');
     expect(r.status).toBe(0);
@@ -59,6 +60,13 @@ describe('bench --stream-copy', () => {
       expect(Object.values(row.msPerStep).every((ms) => ms > 0)).toBe(true);
       const t = row.bptt * 100 + (row.policy === 'dni' ? 1 : 0);
       expect(row.torchMs).toEqual([t, t]); // before and after ours
+    }
+    // the peer is timed for as long as our steps are (each backend's share of the budget), not for a few steps
+    const calls = fs.readFileSync(argsFile, 'utf8').trim().split('\n');
+    expect(calls).toHaveLength(4);
+    for (const c of calls) {
+      const seconds = Number(/--seconds (\S+)/.exec(c)?.[1]);
+      expect(seconds * 1000 * out.backends.length).toBeCloseTo(2000, 6);
     }
   });
 
