@@ -67,6 +67,19 @@ describe('experiments/lm grids', () => {
     }
   });
 
+  it('sg-cos-phase.json: dni as in issue13-done.json, read every 5 steps, under SGDR and at a constant lr', () => {
+    const pts = grid('sg-cos-phase.json');
+    expect(pts.map((p) => `${variant(p)}:${p.cfg.seed}`).sort()).toEqual(['constant:0', 'constant:1', 'sgdr:0', 'sgdr:1']);
+    const dni = grid('issue13-done.json').find((p) => p.cfg.policy.name === 'dni')!;
+    for (const p of pts) {
+      expect([p.cfg.hidden, p.cfg.batch, p.cfg.bptt, p.cfg.optimizer, p.cfg.clip, p.cfg.policy, p.cfg.synthesizer, p.cfg.split])
+        .toEqual([dni.cfg.hidden, dni.cfg.batch, dni.cfg.bptt, dni.cfg.optimizer, dni.cfg.clip, dni.cfg.policy, dni.cfg.synthesizer, dni.cfg.split]);
+      expect([p.cfg.steps, p.cfg.diagnostics.every, p.cfg.diagnostics.horizon]).toEqual([1600, 5, 1]);
+      if (variant(p) === 'sgdr') expect([p.cfg.schedule?.t0, p.cfg.schedule?.unit, p.cfg.schedule?.eta_min]).toEqual([400, 'step', 0]);
+      else expect(p.cfg.schedule).toBeNull();
+    }
+  });
+
   it('ptb.json: word level, 24 runs, one SGDR cycle per epoch', () => {
     const pts = grid('ptb.json');
     expect(pts).toHaveLength(24);
