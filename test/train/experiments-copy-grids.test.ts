@@ -83,11 +83,13 @@ describe('experiments/copy grids', () => {
   });
 
   it('8x and 16x the budget for bptt and dni lambda 1, and repeat-copy at 4x', () => {
-    for (const [name, T, positions] of [['longer.json', [2, 3, 4, 5], 240000], ['longest.json', [3, 4, 5], 480000]] as const) {
+    const grids = [['longer.json', [2, 3, 4, 5], 240000, [1, 2, 3]], ['longest.json', [3, 4, 5], 480000, [1, 2, 3]],
+      ['longest-new-seeds.json', [4, 5], 480000, [4, 5, 6]]] as const;
+    for (const [name, T, positions, seeds] of grids) {
       const pts = grid(name);
       expect(pts).toHaveLength(6 * T.length);
       expect(new Set(pts.map((p) => p.cfg.bptt))).toEqual(new Set(T));
-      expect(new Set(pts.map((p) => p.cfg.seed))).toEqual(new Set([1, 2, 3]));
+      expect(new Set(pts.map((p) => p.cfg.seed))).toEqual(new Set(seeds));
       for (const p of pts) {
         expect(p.cfg.steps! * p.cfg.bptt).toBe(positions);
         if (p.cfg.policy.name === 'dni') expect(p.cfg.synthesizer).toMatchObject({ scale: 1, lr: 0.01, discount: 0.1, aux: 0 });
