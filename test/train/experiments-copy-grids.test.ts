@@ -21,6 +21,22 @@ describe('experiments/copy grids', () => {
     }
   });
 
+  it('table-new-seeds.json: the table columns at T 2 and 3, run for seeds 4-6 with the same configuration', () => {
+    const pts = grid('table-new-seeds.json');
+    expect(pts).toHaveLength(24);
+    const sources: Record<string, ReturnType<typeof grid>> = {
+      bptt: grid('bptt.json'), dni: grid('dni.json'), 'dni-lambda1': grid('dni-lambda1.json'),
+      'dni-lambda1-aux0.1': grid('dni-aux.json').filter((p) => p.cfg.synthesizer?.aux === 0.1),
+    };
+    for (const p of pts) {
+      expect([4, 5, 6]).toContain(p.cfg.seed);
+      const column = p.name.split(',')[0]!;
+      const twin = sources[column]!.find((q) => q.cfg.bptt === p.cfg.bptt && q.cfg.seed === 1)!;
+      expect([2, 3]).toContain(p.cfg.bptt);
+      expect({ ...p.cfg, seed: 1 }).toEqual(twin.cfg);
+    }
+  });
+
   it('each column has the synthesizer docs/results.md names', () => {
     expect(grid('bptt.json').every((p) => p.cfg.synthesizer === null && p.cfg.policy.name === 'bptt')).toBe(true);
     expect(grid('dni.json')[0]!.cfg.synthesizer).toMatchObject({ scale: 0.1, lr: 0.001, normalize: 'popart', discount: null, aux: 0 });
