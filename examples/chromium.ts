@@ -66,11 +66,13 @@ export function openInChromium(run: PageRun): Promise<{ body: string; stderr: st
     const timer = setTimeout(() => done(() => reject(new Error(`${run.url} did not report within ${run.timeoutMs} ms; chromium said:\n${stderr.slice(-4000)}`))), run.timeoutMs);
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };
+      // Chromium puts its singleton socket folder under TMPDIR: inside userDir it goes with userDir,
+      // which a SIGKILLed Chromium cannot clean up itself
       child = spawn(CHROMIUM, [
         '--headless', '--no-sandbox', ...(run.args ?? []),
         '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
         '--no-default-browser-check', `--user-data-dir=${userDir}`, `http://127.0.0.1:${port}${run.url}`,
-      ], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+      ], { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, TMPDIR: userDir } });
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
       child.on('error', (e) => done(() => reject(e)));
     });
