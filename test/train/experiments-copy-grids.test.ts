@@ -118,5 +118,14 @@ describe('experiments/copy grids', () => {
       expect([p.cfg.task, p.cfg.steps! * p.cfg.bptt]).toEqual(['repeat-copy', 120000]);
       if (p.cfg.synthesizer) expect(p.cfg.synthesizer).toMatchObject({ scale: 1, lr: 0.01, discount: 0.1, aux: 0.1 });
     }
+    // its T 3 and 4 cells on seeds 4-6: the same configurations but for the seed
+    const fresh = grid('repeat-copy-new-seeds.json');
+    expect(fresh).toHaveLength(12);
+    for (const p of fresh) {
+      expect([4, 5, 6]).toContain(p.cfg.seed);
+      const twin = rcl.find((q) => q.name.split(',').slice(0, 2).join() === p.name.split(',').slice(0, 2).join() && q.cfg.seed === 1)!;
+      expect([3, 4]).toContain(p.cfg.bptt);
+      expect({ ...p.cfg, seed: 1 }).toEqual(twin.cfg);
+    }
   });
 });
