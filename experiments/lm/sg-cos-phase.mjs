@@ -3,9 +3,8 @@
 // same steps, for the runs at a constant lr. Steps 400 on (the first cycle holds the
 // warm-up); medians over every reading of every seed in the bin.
 // Usage: node experiments/lm/sg-cos-phase.mjs OUT   (run `npm run build` first)
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadRun, median } from '../../dist/src/train/report.js';
+import { findRuns, loadRun, median } from '../../dist/src/train/report.js';
 
 const out = process.argv[2];
 if (!out) {
@@ -18,9 +17,9 @@ const fmt = (xs, d) => (xs.length ? median(xs).toFixed(d) : '–');
 const lrRange = (xs) => (xs.length ? `${Math.min(...xs).toExponential(1)}–${Math.max(...xs).toExponential(1)}` : '–');
 
 const steps = {};
-for (const name of fs.readdirSync(out).filter((d) => fs.existsSync(path.join(out, d, 'metrics.jsonl')))) {
-  const variant = name.split(',')[0];
-  const recs = loadRun(path.join(out, name)).records.filter((r) => r.split === undefined && r.step >= CYCLE);
+for (const dir of findRuns([out])) {
+  const variant = path.basename(dir).split(',')[0];
+  const recs = loadRun(dir).records.filter((r) => r.split === undefined && r.step >= CYCLE);
   (steps[variant] ??= []).push(...recs);
 }
 const variants = Object.keys(steps).sort().reverse(); // sgdr first

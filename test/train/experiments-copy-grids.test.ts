@@ -5,6 +5,19 @@ import { expandGrid, loadGrid } from '../../src/train/sweep.js';
 
 const grid = (name: string) => expandGrid(loadGrid(`experiments/copy/${name}`));
 const TABLE_T = [2, 3, 4, 5, 8];
+type Point = ReturnType<typeof grid>[number];
+/** A run's name without its seed: the grid's cell. */
+const cell = (p: Point) => p.name.split(',').filter((x) => !x.startsWith('seed=')).join();
+
+/** A new-seeds grid: every point is its twin's configuration (seed 1 of the grid it repeats) with another seed. */
+function expectSameButSeed(fresh: Point[], twinOf: (p: Point) => Point | undefined, seeds: number[]) {
+  for (const p of fresh) {
+    expect(seeds).toContain(p.cfg.seed);
+    const twin = twinOf(p);
+    expect(twin, p.name).toBeDefined();
+    expect({ ...p.cfg, seed: 1 }).toEqual(twin!.cfg);
+  }
+}
 
 describe('experiments/copy grids', () => {
   it('the table columns: T in {2,3,4,5,8} x seeds 1-3 at 30,000 stream positions per row, LSTM 64, B 32', () => {
@@ -28,13 +41,8 @@ describe('experiments/copy grids', () => {
       bptt: grid('bptt.json'), dni: grid('dni.json'), 'dni-lambda1': grid('dni-lambda1.json'),
       'dni-lambda1-aux0.1': grid('dni-aux.json').filter((p) => p.cfg.synthesizer?.aux === 0.1),
     };
-    for (const p of pts) {
-      expect([4, 5, 6]).toContain(p.cfg.seed);
-      const column = p.name.split(',')[0]!;
-      const twin = sources[column]!.find((q) => q.cfg.bptt === p.cfg.bptt && q.cfg.seed === 1)!;
-      expect([2, 3]).toContain(p.cfg.bptt);
-      expect({ ...p.cfg, seed: 1 }).toEqual(twin.cfg);
-    }
+    expect(new Set(pts.map((p) => p.cfg.bptt))).toEqual(new Set([2, 3]));
+    expectSameButSeed(pts, (p) => sources[p.name.split(',')[0]!]?.find((q) => q.cfg.bptt === p.cfg.bptt && q.cfg.seed === 1), [4, 5, 6]);
   });
 
   it('each column has the synthesizer docs/results.md names', () => {
@@ -112,6 +120,8 @@ describe('experiments/copy grids', () => {
         else expect(p.cfg.synthesizer).toBeNull();
       }
     }
+    const longest = grid('longest.json');
+    expectSameButSeed(grid('longest-new-seeds.json'), (p) => longest.find((q) => cell(q) === cell(p) && q.cfg.seed === 1), [4, 5, 6]);
     const rcl = grid('repeat-copy-long.json');
     expect(rcl).toHaveLength(18);
     for (const p of rcl) {
@@ -121,11 +131,7 @@ describe('experiments/copy grids', () => {
     // its T 3 and 4 cells on seeds 4-6: the same configurations but for the seed
     const fresh = grid('repeat-copy-new-seeds.json');
     expect(fresh).toHaveLength(12);
-    for (const p of fresh) {
-      expect([4, 5, 6]).toContain(p.cfg.seed);
-      const twin = rcl.find((q) => q.name.split(',').slice(0, 2).join() === p.name.split(',').slice(0, 2).join() && q.cfg.seed === 1)!;
-      expect([3, 4]).toContain(p.cfg.bptt);
-      expect({ ...p.cfg, seed: 1 }).toEqual(twin.cfg);
-    }
+    expect(new Set(fresh.map((p) => p.cfg.bptt))).toEqual(new Set([3, 4]));
+    expectSameButSeed(fresh, (p) => rcl.find((q) => cell(q) === cell(p) && q.cfg.seed === 1), [4, 5, 6]);
   });
 });
