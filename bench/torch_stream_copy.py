@@ -31,7 +31,7 @@ p.add_argument('--bptt', default='2,4,8')
 p.add_argument('--threads', type=int, default=1)
 p.add_argument('--steps', type=int, default=20)
 # `synthgrad bench` passes the time budget its own steps get, so that both medians are over
-# comparable numbers of steps (20 steps of the peer alone spread by 1.7x on an idle machine)
+# comparable numbers of steps (medians of 20 steps of the peer alone spread by 1.8x on an idle machine)
 p.add_argument('--seconds', type=float, default=0.0)
 p.add_argument('--json', action='store_true')
 a = p.parse_args()
