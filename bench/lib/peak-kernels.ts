@@ -1,6 +1,6 @@
 // Register-only loops of f32x4 multiply-adds, fused (relaxed_madd) or not (mul then
-// add), for bench/fma-peak.ts: what the CPU's vector units allow fused multiply-add
-// to gain, apart from the product kernel's packing and memory traffic.
+// add), for bench/fma-peak.ts: the latency and the throughput of the two forms on
+// this CPU, apart from the product kernel's loads, packing and loop.
 import { buildModule, Code, I32, V128, type FunctionDef } from '../../src/backends/wasm/wasm-builder.js';
 
 /** Rounds of every chain per loop trip. */
@@ -20,33 +20,6 @@ export function chainKernel(k: number, fused: boolean): Code {
       code.mulAdd(fused, () => code.get(acc[i]!), () => code.get(m), () => code.get(c)).set(acc[i]!);
     }
   }
-  code.get(trips).i32(1).sub().set(trips).br(0).end().end();
-  return sumAndStore(code, acc);
-}
-
-/**
- * The product's inner loop on data in L1: per depth step two vectors of B and R
- * broadcasts of A, R×2 accumulators; A and B walk 32 depth steps (4 and 8 KiB) then
- * start again, so every load is a real load (nothing to hoist out of the loop).
- */
-export function tileKernel(rows: number, fused: boolean): Code {
-  const code = new Code([I32]);
-  const trips = 0;
-  const pa = code.local(I32), pb = code.local(I32), a = code.local(V128), b0 = code.local(V128), b1 = code.local(V128);
-  const acc = Array.from({ length: rows * 2 }, () => code.local(V128));
-  for (const x of acc) code.v128Zero().set(x);
-  code.block().loop().get(trips).eqz().brIf(1);
-  // every 32 trips the pointers start the buffers again
-  code.get(pb).i32(32 * UNROLL * 32).geU().if().i32(0).set(pa).i32(0).set(pb).end();
-  for (let u = 0; u < UNROLL; u++) {
-    code.get(pb).v128Load(8192 + 32 * u).set(b0).get(pb).v128Load(8192 + 32 * u + 16).set(b1);
-    for (let r = 0; r < rows; r++) {
-      code.get(pa).v128Load32Splat(4 * (rows * u + r)).set(a);
-      code.mulAdd(fused, () => code.get(a), () => code.get(b0), () => code.get(acc[2 * r]!)).set(acc[2 * r]!);
-      code.mulAdd(fused, () => code.get(a), () => code.get(b1), () => code.get(acc[2 * r + 1]!)).set(acc[2 * r + 1]!);
-    }
-  }
-  code.get(pa).i32(4 * rows * UNROLL).add().set(pa).get(pb).i32(32 * UNROLL).add().set(pb);
   code.get(trips).i32(1).sub().set(trips).br(0).end().end();
   return sumAndStore(code, acc);
 }
