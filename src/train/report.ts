@@ -3,7 +3,7 @@
 // statistics over seeds, written as Markdown tables, CSV and JSON.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { MetricRecord } from './curves.js';
+import type { MetricRecord, StepRecord } from './curves.js';
 import { METRICS } from './run.js';
 import { ConfigError } from './config.js';
 
@@ -87,6 +87,20 @@ export function median(values: number[]): number | null {
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const isEval = (r: MetricRecord, split: string) => (r as { split?: unknown }).split === split;
 const isStep = (r: MetricRecord) => (r as { split?: unknown }).split === undefined && num(r.step) !== null;
+
+/**
+ * Whether the synthetic gradient outgrew the real one just before a run stopped: the median
+ * ‖ĝ_k‖/‖δ_{k−1}‖ over (up to) the last 50 synthetic steps above 5 (issue 13's line; stable runs
+ * sit at 0.1–0.7, runaways at 7–30, docs/results.md). Null when it did not, or nothing was synthetic.
+ */
+export function syntheticRunaway(records: MetricRecord[]): { ratio: number; ghat: number; step: number } | null {
+  const syn = records.filter((r): r is StepRecord => isStep(r) && (r as StepRecord).mode === 'synthetic'
+    && num((r as StepRecord).ghat_norm) !== null && (num((r as StepRecord).delta_norm) ?? 0) > 0).slice(-50);
+  const ratio = median(syn.map((r) => r.ghat_norm! / r.delta_norm));
+  if (ratio === null || ratio <= 5) return null;
+  const last = syn.at(-1)!;
+  return { ratio, ghat: last.ghat_norm!, step: last.step };
+}
 
 /** Steps at which a warm restart begins: the learning rate jumps up. */
 export function restartSteps(records: MetricRecord[]): number[] {
