@@ -90,7 +90,7 @@ const isStep = (r: MetricRecord) => (r as { split?: unknown }).split === undefin
 
 /**
  * Whether the synthetic gradient outgrew the real one just before a run stopped: the median
- * ‖ĝ_k‖/‖δ_{k−1}‖ over (up to) the last 50 synthetic steps above 5 (issue 13's line; stable runs
+ * ‖ĝ_k‖/‖δ_{k−1}‖ over (up to) the last 50 synthetic steps above 5 (stable runs
  * sit at 0.1–0.7, runaways at 7–30, docs/results.md). Null when it did not, or nothing was synthetic.
  */
 export function syntheticRunaway(records: MetricRecord[]): { ratio: number; ghat: number; step: number } | null {
