@@ -5,19 +5,20 @@
 // map fitted on that window achieves on the next step. Phase "training": the run's first
 // STEPS steps at its lr; phase "frozen": STEPS more with the model's lr at 1e-30 (Adam then
 // moves no float32 weight), the same model held still. docs/results.md, "How fast the target moves".
-//   node experiments/lm/window-fit.mjs CONFIG [STEPS=600]
-// CONFIG: a run configuration (experiments/lm/window-fit.json). Needs `npm run build`.
+//   node experiments/lm/window-fit.mjs CONFIG [STEPS=600] [SEED]
+// CONFIG: a run configuration (experiments/lm/window-fit.json); SEED overrides its seed. Needs `npm run build`.
 import { loadRunConfig } from '../../dist/src/train/config-file.js';
 import { setupRun } from '../../dist/src/train/setup.js';
 import { Trainer } from '../../dist/src/train/trainer.js';
 
-const [configFile, stepsArg] = process.argv.slice(2);
+const [configFile, stepsArg, seedArg] = process.argv.slice(2);
 if (!configFile) {
-  console.error('usage: node experiments/lm/window-fit.mjs CONFIG [STEPS=600]');
+  console.error('usage: node experiments/lm/window-fit.mjs CONFIG [STEPS=600] [SEED]');
   process.exit(2);
 }
 const STEPS = Number(stepsArg ?? 600);
 const cfg = loadRunConfig({ config: configFile });
+if (seedArg !== undefined) cfg.seed = Number(seedArg);
 const setup = setupRun(cfg);
 const trainer = new Trainer(cfg, setup.source, setup.synth, setup.rng);
 const pairs = { training: [], frozen: [] };
