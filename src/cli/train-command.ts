@@ -11,8 +11,7 @@ import { defaultThreads, selectBackend } from './backend-select.js';
 import { checkFits, estimateRun } from '../train/estimate.js';
 import { addTrainFlags, givenOptions, trainFlagValues } from './train-flags.js';
 import { setBackend } from '../backends/backend.js';
-import { syntheticRunaway } from '../train/report.js';
-import type { MetricRecord } from '../train/curves.js';
+import { syntheticRunaway, type Runaway } from '../train/report.js';
 
 export function trainCommand(cmd: Command): Command {
   cmd
@@ -70,7 +69,7 @@ Examples:
     (backend.backend as { dispose?: () => void }).dispose?.();
     printSummary(result, outDir);
     if (result.nonFinite) {
-      process.stderr.write(`synthgrad: ${stoppedMessage(result.nonFinite.message, outDir)}\n`);
+      process.stderr.write(`synthgrad: ${stoppedMessage(result.nonFinite.message, outDir, syntheticRunaway(result.records))}\n`);
       process.exit(3);
     }
     const badEval = nonFiniteEvaluation(result);
@@ -86,31 +85,18 @@ Examples:
 /**
  * The line for a run stopped by a non-finite step: it names the last good checkpoint only where
  * one exists (checkpoints are written every minute and at epoch ends, so a run that fails in its
- * first minute has none, and cannot be resumed).
+ * first minute has none, and cannot be resumed); after a runaway synthetic gradient
+ * (syntheticRunaway of the run's records) it points at the synthesizer's keys instead of --lr.
  */
-export function stoppedMessage(what: string, outDir: string): string {
+export function stoppedMessage(what: string, outDir: string, runaway: Runaway | null = null): string {
   const ckpt = path.join(outDir, 'checkpoint.safetensors');
   const where = fs.existsSync(ckpt)
     ? `The last good checkpoint is ${ckpt}`
     : `No checkpoint had been written yet (one is written every minute and at each epoch's end), so there is nothing to resume: start again`;
-  const runaway = syntheticRunaway(metricsTail(outDir));
   const advice = runaway
     ? `the synthetic gradient had outgrown the real one (median ‖ĝ‖/‖δ‖ ${runaway.ratio.toPrecision(3)} over the last synthetic steps, ‖ĝ‖ ${runaway.ghat.toPrecision(3)} at step ${runaway.step}): lower --sg-lr or --sg-scale (docs/results.md, "The copy task's setting on tiny Shakespeare")`
     : 'lower --lr, set --clip, or use --on-nan skip';
   return `stopped: ${what}. ${where}; ${advice}.`;
-}
-
-/** The last records of a run's metrics.jsonl (none when it has no such file); unreadable lines are skipped. */
-function metricsTail(outDir: string, n = 200): MetricRecord[] {
-  const file = path.join(outDir, 'metrics.jsonl');
-  if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).flatMap((line) => {
-    try {
-      return [JSON.parse(line) as MetricRecord];
-    } catch {
-      return [];
-    }
-  });
 }
 
 /** What was not finite in the final evaluations of a run whose training losses all were; null when nothing. */

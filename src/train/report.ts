@@ -86,16 +86,18 @@ export function median(values: number[]): number | null {
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const isEval = (r: MetricRecord, split: string) => (r as { split?: unknown }).split === split;
-const isStep = (r: MetricRecord) => (r as { split?: unknown }).split === undefined && num(r.step) !== null;
+const isStep = (r: MetricRecord): r is StepRecord => (r as { split?: unknown }).split === undefined && num(r.step) !== null;
+
+/** A synthetic gradient that outgrew the real one: the median ‖ĝ‖/‖δ‖, and the last ‖ĝ‖ and its step. */
+export interface Runaway { ratio: number; ghat: number; step: number }
 
 /**
  * Whether the synthetic gradient outgrew the real one just before a run stopped: the median
  * ‖ĝ_k‖/‖δ_{k−1}‖ over (up to) the last 50 synthetic steps above 5 (stable runs
  * sit at 0.1–0.7, runaways at 7–30, docs/results.md). Null when it did not, or nothing was synthetic.
  */
-export function syntheticRunaway(records: MetricRecord[]): { ratio: number; ghat: number; step: number } | null {
-  const syn = records.filter((r): r is StepRecord => isStep(r) && (r as StepRecord).mode === 'synthetic'
-    && num((r as StepRecord).ghat_norm) !== null && (num((r as StepRecord).delta_norm) ?? 0) > 0).slice(-50);
+export function syntheticRunaway(records: MetricRecord[]): Runaway | null {
+  const syn = records.filter(isStep).filter((r) => r.mode === 'synthetic' && num(r.ghat_norm) !== null && (num(r.delta_norm) ?? 0) > 0).slice(-50);
   const ratio = median(syn.map((r) => r.ghat_norm! / r.delta_norm));
   if (ratio === null || ratio <= 5) return null;
   const last = syn.at(-1)!;

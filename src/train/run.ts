@@ -61,6 +61,8 @@ export interface RunResult {
   /** where the copy curriculum got to (copy tasks) */
   copy: CopySummary | null;
   seconds: number;
+  /** every record of the run, resumed steps included: what metrics.jsonl holds */
+  records: MetricRecord[];
 }
 
 function restore(s: RunSetup, t: Trainer, file: string): void {
@@ -204,6 +206,7 @@ export async function runTraining(cfg: RunConfig, opts: RunOptions): Promise<Run
     nonFinite: loop.nonFinite,
     copy: s.kind === 'copy' ? s.source.summary() : null,
     seconds: (Date.now() - t0) / 1000,
+    records,
   };
 }
 

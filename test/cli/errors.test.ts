@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, writeCorpus } from '../train/helpers.js';
+import type { MetricRecord } from '../../src/train/curves.js';
 
 const CLI = path.resolve('dist/src/cli/main.js');
 const dir = tempDir();
@@ -103,21 +104,21 @@ describe('a final evaluation that is not finite', () => {
 
   it('a run whose synthetic gradient outgrew the real one is told to lower --sg-lr or --sg-scale', async () => {
     const { stoppedMessage } = await import('../../src/cli/train-command.js');
+    const { syntheticRunaway } = await import('../../src/train/report.js');
     const run = at('runaway-run');
     fs.mkdirSync(run, { recursive: true });
     const rec = (step: number, mode: string, ghat: number | null, delta: number) =>
-      JSON.stringify({ step, epoch: 0, mode, loss: 2, lr: 1e-3, grad_norm: 1, delta_norm: delta, ghat_norm: ghat, sg_loss: 0, sg_fit_cos: 0 });
-    const write = (ratio: number) => fs.writeFileSync(path.join(run, 'metrics.jsonl'),
+      ({ step, epoch: 0, mode, loss: 2, lr: 1e-3, grad_norm: 1, delta_norm: delta, ghat_norm: ghat, sg_loss: 0, sg_fit_cos: 0 }) as unknown as MetricRecord;
+    const records = (ratio: number): MetricRecord[] =>
       [rec(0, 'real', null, 1), ...Array.from({ length: 80 }, (_, i) => rec(i + 1, 'synthetic', ratio * 1.3 ** i, 1.3 ** i)),
-        JSON.stringify({ split: 'valid', step: 40, epoch: 0, loss: 2, ppl: 7.4, bpc: 2.9 })].join('\n') + '\n');
+        { split: 'valid', step: 40, epoch: 0, loss: 2, ppl: 7.4, bpc: 2.9 } as MetricRecord];
     const what = 'step 81: the gradient norm (NaN) is not finite (policy dni, synthetic mode)';
-    write(20);
-    const runaway = stoppedMessage(what, run);
+    const runaway = stoppedMessage(what, run, syntheticRunaway(records(20)));
     expect(runaway).toContain('median ‖ĝ‖/‖δ‖ 20.0');
     expect(runaway).toContain(`at step 80`);
     expect(runaway).toContain('lower --sg-lr or --sg-scale');
     expect(runaway).not.toContain('--on-nan');
-    write(0.5); // a synthetic gradient half the real one: the usual advice
-    expect(stoppedMessage(what, run)).toContain('lower --lr, set --clip, or use --on-nan skip.');
+    // a synthetic gradient half the real one: the usual advice
+    expect(stoppedMessage(what, run, syntheticRunaway(records(0.5)))).toContain('lower --lr, set --clip, or use --on-nan skip.');
   });
 });
