@@ -8,7 +8,8 @@ import { configToJson, resolveConfig } from '../train/config.js';
 import { parsePositiveInt } from './threads-option.js';
 import { nodePath } from '../train/config-file.js';
 import { runTraining, type RunResult } from '../train/run.js';
-import { loadRun, median } from '../train/report.js';
+import { median } from '../train/report.js';
+import type { MetricRecord } from '../train/curves.js';
 
 export const DEMO_POLICIES = ['bptt', 'dni'] as const;
 export type DemoPolicy = (typeof DEMO_POLICIES)[number];
@@ -61,7 +62,7 @@ export function demoCommand(cmd: Command): Command {
       }
       const head = ['policy', 'largest N solved', 'N at end', 'samples', 'final loss', 'bit errors/seq', 'median sg_true_cos', 'time (s)'];
       const body = rows.map(({ policy, r }) => [policy, String(r.copy!.bestN), String(r.copy!.N), String(r.copy!.samples), r.lastLoss.toFixed(4),
-        Number.isNaN(r.copy!.recentError) ? '-' : r.copy!.recentError.toFixed(3), medianTrueCos(path.join(opts.out, policy)), r.seconds.toFixed(1)]);
+        Number.isNaN(r.copy!.recentError) ? '-' : r.copy!.recentError.toFixed(3), medianTrueCos(r.records), r.seconds.toFixed(1)]);
       const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
       const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
       process.stdout.write(`\n${line(head)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${body.map(line).join('\n')}\n`);
@@ -71,8 +72,8 @@ export function demoCommand(cmd: Command): Command {
 }
 
 /** The median of a run's sg_true_cos readings ("-" when it has none: bptt has no synthesizer to measure). */
-function medianTrueCos(runDir: string): string {
-  const v = loadRun(runDir).records.map((r) => r['sg_true_cos']).filter((c): c is number => typeof c === 'number');
+function medianTrueCos(records: MetricRecord[]): string {
+  const v = records.map((r) => r['sg_true_cos']).filter((c): c is number => typeof c === 'number');
   const m = median(v);
   return m === null ? '-' : `${m.toFixed(3)} (${v.length})`;
 }
