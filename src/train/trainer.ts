@@ -10,6 +10,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/rng.js';
 import { synthOutputToTarget, type Synthesizer } from '../models/synthesizers.js';
 import { fitSynthesizer, type SynthFit } from './synth-fit.js';
+import { fitSynthesizerRidge, RidgeFit } from './ridge-fit.js';
 import { Adam, clipGradNorm, globalNorm, Sgd, type Optimizer } from './optimizers.js';
 import type { ParamSet } from '../models/params.js';
 import { lrForStep, modeForStep, type Mode, type StepPosition } from './schedule.js';
@@ -68,7 +69,8 @@ export class Trainer {
   readonly source: ChunkSource;
   readonly synth: Synthesizer | null;
   readonly opt: Optimizer;
-  readonly synthOpt: Adam | null;
+  /** How step 5 trains the synthesizer (`synthesizer.fit`): Adam on each pair, or the ridge fit's statistics. */
+  readonly synthOpt: Adam | RidgeFit | null;
   readonly cfg: RunConfig;
   /** RNG for everything random during training (the elementwise synthesizer's noise). */
   readonly rng: Rng;
@@ -86,7 +88,9 @@ export class Trainer {
     this.rng = rng;
     this.opt = createOptimizer(cfg.optimizer, source.params);
     const sc = cfg.synthesizer;
-    this.synthOpt = synth && sc ? new Adam(synth.params, sc.betas[0], sc.betas[1], sc.eps, sc.weight_decay) : null;
+    this.synthOpt = !synth || !sc ? null
+      : sc.fit === 'ridge' ? new RidgeFit(source.stateSize, { ridge: sc.ridge, memory: sc.memory, refitEvery: sc.refit_every })
+      : new Adam(synth.params, sc.betas[0], sc.betas[1], sc.eps, sc.weight_decay);
     this.sPrev = Tensor.zeros([source.batch, source.stateSize], source.params.dtype);
     if (sc && sc.discount !== null && sc.discount !== sc.scale && !source.forwardAgain) {
       throw new Error(`synthesizer.discount ${sc.discount} differs from synthesizer.scale ${sc.scale}, which this task's data source cannot do yet; leave discount null (= the scale)`);
@@ -238,8 +242,10 @@ export class Trainer {
     return this.synth?.kind === 'elementwise' ? this.rng : null;
   }
 
-  /** One step of φ on the pair (s_{k−1}, δ_{k−1}) (synth-fit.ts). */
+  /** One step of φ on the pair (s_{k−1}, δ_{k−1}) (synth-fit.ts, ridge-fit.ts). */
   private synthesizerStep(sPrevValue: Tensor, delta: Tensor): SynthFit {
-    return fitSynthesizer(this.synth!, this.synthOpt!, this.cfg.synthesizer!.lr, sPrevValue, delta, this.noiseRng());
+    const opt = this.synthOpt!;
+    if (opt instanceof RidgeFit) return fitSynthesizerRidge(this.synth!, opt, sPrevValue, delta);
+    return fitSynthesizer(this.synth!, opt, this.cfg.synthesizer!.lr, sPrevValue, delta, this.noiseRng());
   }
 }

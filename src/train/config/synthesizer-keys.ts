@@ -72,6 +72,35 @@ export const SYNTHESIZER_SECTION = section(true, {
     flag: { name: '--sg-discount', syntax: 'numOrNone', none: 'lambda', help: 'discount γ of the bootstrapped target ("lambda": γ = λ) [lambda]' },
     doc: 'γ, the factor on the bootstrapped part of the target δ = ∂L/∂s + γ·Jᵀĝ (null: γ = λ, §4)',
   }),
+  fit: leaf({
+    check: choice(['adam', 'ridge'] as const), default: 'adam',
+    rule(v, e) {
+      if (v === 'ridge' && e.get('synthesizer.kind') !== 'linear') {
+        throw e.error('synthesizer.fit', `"ridge" fits a linear map, and synthesizer.kind is ${showValue(e.get('synthesizer.kind'))}; use kind "linear" or fit "adam"`);
+      }
+    },
+    flag: { name: '--sg-fit', syntax: 'str', help: 'how the synthesizer is trained: adam (a step on each pair, §4) or ridge (least squares over the recent pairs; linear only) [adam]' },
+    doc: 'step 5 of §4: `"adam"` takes an Adam step on each pair (§4 exactly); `"ridge"` sets the linear map to the ridge '
+      + 'regression of δ on [s, 1] over the pairs of about the last `memory` steps (docs/algorithm.md §10)',
+  }),
+  ridge: leaf({
+    check: posNum, default: 0.1,
+    applies: { text: 'fit "ridge"', when: (e) => e.get('synthesizer.fit') === 'ridge', otherwise: 'ignore' },
+    flag: { name: '--sg-ridge', syntax: 'num', help: 'ridge fit: the penalty as a fraction of the mean diagonal of the pairs\' XᵀX [0.1]' },
+    doc: 'μ: the ridge penalty, as a fraction of the mean diagonal of the decayed XᵀX',
+  }),
+  memory: leaf({
+    check: check('a number >= 1 (steps)', (v) => isNum(v) && v >= 1), default: 1000,
+    applies: { text: 'fit "ridge"', when: (e) => e.get('synthesizer.fit') === 'ridge', otherwise: 'ignore' },
+    flag: { name: '--sg-memory', syntax: 'num', help: 'ridge fit: about how many steps of pairs it holds (decay 1 - 1/memory a step) [1000]' },
+    doc: 'the ridge fit\'s memory in steps: each step\'s pairs weigh ρ = 1 − 1/memory times the next step\'s',
+  }),
+  refit_every: leaf({
+    check: posInt, default: 10,
+    applies: { text: 'fit "ridge"', when: (e) => e.get('synthesizer.fit') === 'ridge', otherwise: 'ignore' },
+    flag: { name: '--sg-refit-every', syntax: 'int', help: 'ridge fit: solve for the map every N steps [10]' },
+    doc: 'the ridge fit solves for the linear map every this many steps (the map is unchanged in between)',
+  }),
   aux: leaf({
     check: nonNegNum, default: 0,
     flag: { name: '--sg-aux', syntax: 'num', help: 'DNI + Aux: weight of the head that predicts ĝ from every h_t (0: off) [0]' },
