@@ -90,29 +90,15 @@ export class RidgeFit implements Stateful {
     for (let i = 0; i < F; i++) L[i * F + i] = L[i * F + i]! + penalty;
     choleskyInPlace(L, F);
     const Z = this.xty.slice();
-    // L Z = C: row i of Z from the rows above it (contiguous rows of S)
+    // L Z = C, top row down: row i less L[i][k]·(row k) for k < i, then over L[i][i]
     for (let i = 0; i < F; i++) {
-      const zi = i * S;
-      for (let k = 0; k < i; k++) {
-        const l = L[i * F + k]!;
-        if (l === 0) continue;
-        const zk = k * S;
-        for (let j = 0; j < S; j++) Z[zi + j] = Z[zi + j]! - l * Z[zk + j]!;
-      }
-      const d = 1 / L[i * F + i]!;
-      for (let j = 0; j < S; j++) Z[zi + j] = Z[zi + j]! * d;
+      for (let k = 0; k < i; k++) subtractRow(Z, S, i, k, L[i * F + k]!);
+      scaleRow(Z, S, i, 1 / L[i * F + i]!);
     }
-    // Lᵀ W = Z, from the last row up: row i takes L[k][i] for k > i (a column of L)
+    // Lᵀ W = Z, bottom row up: row i less L[k][i]·(row k) for k > i (a column of L)
     for (let i = F - 1; i >= 0; i--) {
-      const zi = i * S;
-      for (let k = i + 1; k < F; k++) {
-        const l = L[k * F + i]!;
-        if (l === 0) continue;
-        const zk = k * S;
-        for (let j = 0; j < S; j++) Z[zi + j] = Z[zi + j]! - l * Z[zk + j]!;
-      }
-      const d = 1 / L[i * F + i]!;
-      for (let j = 0; j < S; j++) Z[zi + j] = Z[zi + j]! * d;
+      for (let k = i + 1; k < F; k++) subtractRow(Z, S, i, k, L[k * F + i]!);
+      scaleRow(Z, S, i, 1 / L[i * F + i]!);
     }
     return Z;
   }
@@ -129,6 +115,19 @@ export class RidgeFit implements Stateful {
     copyInto(new Tensor(this.xty, [this.F, this.S]), d.tensors.get('ridge_xty'), 'ridge_xty');
     this.steps = (d.meta?.steps as number | undefined) ?? 0;
   }
+}
+
+/** Row i of the [·, S] matrix Z less l times row k. */
+function subtractRow(Z: Float64Array, S: number, i: number, k: number, l: number): void {
+  if (l === 0) return;
+  const zi = i * S, zk = k * S;
+  for (let j = 0; j < S; j++) Z[zi + j] = Z[zi + j]! - l * Z[zk + j]!;
+}
+
+/** Row i of the [·, S] matrix Z times d. */
+function scaleRow(Z: Float64Array, S: number, i: number, d: number): void {
+  const zi = i * S;
+  for (let j = 0; j < S; j++) Z[zi + j] = Z[zi + j]! * d;
 }
 
 /** The lower Cholesky factor of a symmetric positive definite [n, n] matrix, in place (the upper part is left as it was). */
