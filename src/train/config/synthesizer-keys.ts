@@ -84,9 +84,9 @@ export const SYNTHESIZER_SECTION = section(true, {
       + 'regression of δ on [s, 1] over the pairs of about the last `memory` steps (docs/algorithm.md §10)',
   }),
   ridge: leaf({
-    check: posNum, default: 0.1,
+    check: posNum, default: 0.01,
     applies: { text: 'fit "ridge"', when: (e) => e.get('synthesizer.fit') === 'ridge', otherwise: 'ignore' },
-    flag: { name: '--sg-ridge', syntax: 'num', help: 'ridge fit: the penalty as a fraction of the mean diagonal of the pairs\' XᵀX [0.1]' },
+    flag: { name: '--sg-ridge', syntax: 'num', help: 'ridge fit: the penalty as a fraction of the mean diagonal of the pairs\' XᵀX [0.01]' },
     doc: 'μ: the ridge penalty, as a fraction of the mean diagonal of the decayed XᵀX',
   }),
   memory: leaf({
