@@ -2,7 +2,10 @@
 // synthetic-gradient module, its optimizer, and how it copes with its target
 // (docs/algorithm.md §4, §10, §13).
 import { showValue } from './errors.js';
-import { betas, bool, check, choice, DEFAULT_BETAS, DEFAULT_EPS, hiddenWidths, isNum, leaf, nonNegNum, posInt, posNum, section, widths } from './table.js';
+import { betas, bool, check, choice, DEFAULT_BETAS, DEFAULT_EPS, hiddenWidths, isNum, leaf, nonNegNum, posInt, posNum, section, widths, type Applies, type Env } from './table.js';
+
+/** The ridge fit's settings apply only with `fit: "ridge"`. */
+const RIDGE_ONLY: Applies = { text: 'fit "ridge"', when: (e: Env) => e.get('synthesizer.fit') === 'ridge', otherwise: 'ignore' };
 
 export const SYNTHESIZER_SECTION = section(true, {
   kind: leaf({
@@ -85,19 +88,19 @@ export const SYNTHESIZER_SECTION = section(true, {
   }),
   ridge: leaf({
     check: posNum, default: 0.01,
-    applies: { text: 'fit "ridge"', when: (e) => e.get('synthesizer.fit') === 'ridge', otherwise: 'ignore' },
+    applies: RIDGE_ONLY,
     flag: { name: '--sg-ridge', syntax: 'num', help: 'ridge fit: the penalty as a fraction of the mean diagonal of the pairs\' XᵀX [0.01]' },
     doc: 'μ: the ridge penalty, as a fraction of the mean diagonal of the decayed XᵀX',
   }),
   memory: leaf({
     check: check('a number >= 1 (steps)', (v) => isNum(v) && v >= 1), default: 1000,
-    applies: { text: 'fit "ridge"', when: (e) => e.get('synthesizer.fit') === 'ridge', otherwise: 'ignore' },
+    applies: RIDGE_ONLY,
     flag: { name: '--sg-memory', syntax: 'num', help: 'ridge fit: about how many steps of pairs it holds (decay 1 - 1/memory a step) [1000]' },
     doc: 'the ridge fit\'s memory in steps: each step\'s pairs weigh ρ = 1 − 1/memory times the next step\'s',
   }),
   refit_every: leaf({
     check: posInt, default: 10,
-    applies: { text: 'fit "ridge"', when: (e) => e.get('synthesizer.fit') === 'ridge', otherwise: 'ignore' },
+    applies: RIDGE_ONLY,
     flag: { name: '--sg-refit-every', syntax: 'int', help: 'ridge fit: solve for the map every N steps [10]' },
     doc: 'the ridge fit solves for the linear map every this many steps (the map is unchanged in between)',
   }),
