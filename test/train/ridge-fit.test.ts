@@ -70,6 +70,32 @@ describe('the ridge fit of the synthesizer', () => {
     }), { numRuns: 60 });
   });
 
+  it('the blocked solve gives the bits of the plain row-at-a-time substitution', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 150 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 1000 }), (S, B, seed) => {
+      const rng = new Rng(seed), F = S + 1;
+      const fit = new RidgeFit(S, { ridge: 0.01, memory: 10, refitEvery: 1 });
+      for (let k = 0; k < 3; k++) {
+        const { s, y } = randomPairs(rng, B, S, () => rng.normal(0, 1));
+        fit.add(s.data, y.data, B);
+      }
+      let trace = 0;
+      for (let i = 0; i < F; i++) trace += fit.xtx[i * F + i]!;
+      const L = fit.xtx.slice();
+      for (let i = 0; i < F; i++) L[i * F + i] = L[i * F + i]! + 0.01 * (trace / F);
+      choleskyInPlace(L, F);
+      const Z = fit.xty.slice();
+      for (let i = 0; i < F; i++) {
+        for (let k = 0; k < i; k++) for (let j = 0; j < S; j++) Z[i * S + j] = Z[i * S + j]! - L[i * F + k]! * Z[k * S + j]!;
+        for (let j = 0; j < S; j++) Z[i * S + j] = Z[i * S + j]! * (1 / L[i * F + i]!);
+      }
+      for (let i = F - 1; i >= 0; i--) {
+        for (let k = i + 1; k < F; k++) for (let j = 0; j < S; j++) Z[i * S + j] = Z[i * S + j]! - L[k * F + i]! * Z[k * S + j]!;
+        for (let j = 0; j < S; j++) Z[i * S + j] = Z[i * S + j]! * (1 / L[i * F + i]!);
+      }
+      expect(Array.from(fit.solve()!)).toEqual(Array.from(Z));
+    }), { numRuns: 30 });
+  });
+
   it('is scale-free: targets multiplied by 1e-3 … 1e3 give the same map times that factor', () => {
     fc.assert(fc.property(fc.double({ min: -3, max: 3, noNaN: true }), fc.integer({ min: 0, max: 1000 }), (e, seed) => {
       const S = 6, B = 5, factor = 10 ** e;
