@@ -11,6 +11,7 @@ import { Rng } from '../tensor/rng.js';
 import { synthOutputToTarget, type Synthesizer } from '../models/synthesizers.js';
 import { fitSynthesizer, type SynthFit } from './synth-fit.js';
 import { fitSynthesizerRidge, RidgeFit } from './ridge-fit.js';
+import { AveragedFit } from './synth-average.js';
 import { Adam, clipGradNorm, globalNorm, Sgd, type Optimizer } from './optimizers.js';
 import type { ParamSet } from '../models/params.js';
 import { lrForStep, modeForStep, type Mode, type StepPosition } from './schedule.js';
@@ -69,8 +70,8 @@ export class Trainer {
   readonly source: ChunkSource;
   readonly synth: Synthesizer | null;
   readonly opt: Optimizer;
-  /** How step 5 trains the synthesizer (`synthesizer.fit`): Adam on each pair, or the ridge fit's statistics. */
-  readonly synthOpt: Adam | RidgeFit | null;
+  /** How step 5 trains the synthesizer (`synthesizer.fit`, `average`): Adam on each pair (its iterates averaged or not), or the ridge fit's statistics. */
+  readonly synthOpt: Adam | AveragedFit | RidgeFit | null;
   readonly cfg: RunConfig;
   /** RNG for everything random during training (the elementwise synthesizer's noise). */
   readonly rng: Rng;
@@ -88,9 +89,11 @@ export class Trainer {
     this.rng = rng;
     this.opt = createOptimizer(cfg.optimizer, source.params);
     const sc = cfg.synthesizer;
+    const adam = () => new Adam(synth!.params, sc!.betas[0], sc!.betas[1], sc!.eps, sc!.weight_decay);
     this.synthOpt = !synth || !sc ? null
       : sc.fit === 'ridge' ? new RidgeFit(source.stateSize, { ridge: sc.ridge, memory: sc.memory, refitEvery: sc.refit_every })
-      : new Adam(synth.params, sc.betas[0], sc.betas[1], sc.eps, sc.weight_decay);
+      : sc.average > 0 ? new AveragedFit(synth, adam(), sc.average)
+      : adam();
     this.sPrev = Tensor.zeros([source.batch, source.stateSize], source.params.dtype);
     if (sc && sc.discount !== null && sc.discount !== sc.scale && !source.forwardAgain) {
       throw new Error(`synthesizer.discount ${sc.discount} differs from synthesizer.scale ${sc.scale}, which this task's data source cannot do yet; leave discount null (= the scale)`);
@@ -246,6 +249,7 @@ export class Trainer {
   private synthesizerStep(sPrevValue: Tensor, delta: Tensor): SynthFit {
     const opt = this.synthOpt!;
     if (opt instanceof RidgeFit) return fitSynthesizerRidge(this.synth!, opt, sPrevValue, delta);
+    if (opt instanceof AveragedFit) return opt.fit(this.synth!, this.cfg.synthesizer!.lr, sPrevValue, delta, this.noiseRng());
     return fitSynthesizer(this.synth!, opt, this.cfg.synthesizer!.lr, sPrevValue, delta, this.noiseRng());
   }
 }

@@ -86,7 +86,7 @@ describe('resolveConfig: defaults', () => {
     expect(cfg.synthesizer).toEqual({
       kind: 'mlp', scale: 0.1, lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0,
       hidden: [2 * (32 + 24)], units: 50, noise: 0.5, train_in_real: true, train_at_reset: false, normalize: 'popart', discount: null, aux: 0,
-      fit: 'adam', ridge: 0.01, memory: 1000, refit_every: 1,
+      fit: 'adam', ridge: 0.01, memory: 1000, refit_every: 1, average: 0,
     });
   });
 
@@ -331,7 +331,7 @@ describe('command-line flags', () => {
     }
     const expected = ['--task', '--data', '--split', '--embed', '--hidden', '--layers', '--tied', '--batch', '--bptt',
       '--policy', '--warmup', '--first-mode', '--synth', '--sg-scale', '--sg-lr', '--synth-hidden', '--synth-units',
-      '--synth-noise', '--no-train-in-real', '--train-at-reset', '--sg-normalize', '--sg-discount', '--sg-fit', '--sg-ridge', '--sg-memory', '--sg-refit-every', '--sg-aux', '--optimizer', '--lr', '--lr-min', '--lr-max', '--weight-decay',
+      '--synth-noise', '--no-train-in-real', '--train-at-reset', '--sg-normalize', '--sg-discount', '--sg-fit', '--sg-ridge', '--sg-memory', '--sg-refit-every', '--sg-average', '--sg-aux', '--optimizer', '--lr', '--lr-min', '--lr-max', '--weight-decay',
       '--momentum', '--clip', '--restart-t0', '--restart-mult', '--restart-cycles', '--restart-unit', '--fractional',
       '--policy-unit', '--epochs', '--steps', '--seed', '--init', '--init-range', '--eval-batch', '--eval-every',
       '--backend', '--threads', '--on-nan', '--copy-width', '--copy-min-length', '--copy-max-length', '--no-copy-stream',

@@ -104,6 +104,17 @@ export const SYNTHESIZER_SECTION = section(true, {
     flag: { name: '--sg-refit-every', syntax: 'int', help: 'ridge fit: solve for the map every N steps (10: ~3x cheaper at H 256, but on the copy task it loses the DNI effect) [1]' },
     doc: 'the ridge fit solves for the linear map every this many steps (the map is unchanged in between)',
   }),
+  average: leaf({
+    check: check('a number >= 0 (steps; 0: off)', (v) => isNum(v) && v >= 0), default: 0,
+    rule(v, e) {
+      if (v !== 0 && e.get('synthesizer.fit') === 'ridge') {
+        throw e.error('synthesizer.average', `${showValue(v)} averages Adam's iterates, and synthesizer.fit is "ridge" (already a mean over its memory); use 0 or fit "adam"`);
+      }
+    },
+    flag: { name: '--sg-average', syntax: 'num', help: 'predict ĝ with the running mean of the synthesizer\'s Adam iterates over about N steps (0: off, §4; measured unstable on tiny Shakespeare, docs/results.md) [0]' },
+    doc: 'iterate averaging: Adam trains its own copy of the synthesizer\'s weights (§4) and ĝ is predicted with their running mean '
+      + 'over about this many steps (a plain mean before that); 0: ĝ from the trained weights (§4 exactly)',
+  }),
   aux: leaf({
     check: nonNegNum, default: 0,
     flag: { name: '--sg-aux', syntax: 'num', help: 'DNI + Aux: weight of the head that predicts ĝ from every h_t (0: off) [0]' },
