@@ -11,7 +11,7 @@ import { defaultThreads, selectBackend } from './backend-select.js';
 import { checkFits, estimateRun } from '../train/estimate.js';
 import { addTrainFlags, givenOptions, trainFlagValues } from './train-flags.js';
 import { setBackend } from '../backends/backend.js';
-import { syntheticRunaway, type Runaway } from '../train/report.js';
+import { syntheticOutgrew, syntheticRunaway, type Runaway } from '../train/report.js';
 
 export function trainCommand(cmd: Command): Command {
   cmd
@@ -77,6 +77,8 @@ Examples:
       process.stderr.write(`synthgrad: ${badEval}. The weights are finite (every training loss was); the checkpoint ${path.join(outDir, 'checkpoint.safetensors')} holds them: evaluate it with \`synthgrad eval\` to see where, or lower --lr / set --clip.\n`);
       process.exit(3);
     }
+    const outgrew = syntheticOutgrew(result.records);
+    if (outgrew) process.stderr.write(`synthgrad: warning: ${outgrewMessage(outgrew)}\n`);
     if (result.stopped) process.exit(result.stopped === 'SIGINT' ? 130 : 143);
   });
   return cmd;
@@ -97,6 +99,13 @@ export function stoppedMessage(what: string, outDir: string, runaway: Runaway | 
     ? `the synthetic gradient had outgrown the real one (median ‖ĝ‖/‖δ‖ ${runaway.ratio.toPrecision(3)} over the last synthetic steps, ‖ĝ‖ ${runaway.ghat.toPrecision(3)} at step ${runaway.step}): lower --sg-lr or --sg-scale (docs/results.md, "The copy task's setting on tiny Shakespeare")`
     : 'lower --lr, set --clip, or use --on-nan skip';
   return `stopped: ${what}. ${where}; ${advice}.`;
+}
+
+/** The warning for a run that finished after its synthetic gradient had outgrown the real one (syntheticOutgrew). */
+export function outgrewMessage(o: Runaway): string {
+  return `the synthetic gradient outgrew the real one in this run (median ‖ĝ‖/‖δ‖ ${o.ratio.toPrecision(3)} over 50 synthetic steps from step ${o.step}, `
+    + `‖ĝ‖ up to ${o.ghat.toPrecision(3)}; stable runs sit at 0.1–0.7), and the model may have followed it: compare the losses with --policy bptt, `
+    + 'and lower --sg-lr or --sg-scale (or leave --sg-average at 0)';
 }
 
 /** What was not finite in the final evaluations of a run whose training losses all were; null when nothing. */

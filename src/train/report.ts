@@ -104,6 +104,23 @@ export function syntheticRunaway(records: MetricRecord[]): Runaway | null {
   return { ratio, ghat: last.ghat_norm!, step: last.step };
 }
 
+/**
+ * Whether the synthetic gradient outgrew the real one at any time in a run: the first block of
+ * 50 consecutive synthetic steps whose median ‖ĝ_k‖/‖δ_{k−1}‖ is above 5 (as syntheticRunaway),
+ * with the largest ‖ĝ‖ of the block and the step it started at. A run can finish with finite
+ * numbers after such a runaway and still have been ruined by it (docs/results.md, "Averaged
+ * synthesizer weights"). Null when no block did.
+ */
+export function syntheticOutgrew(records: MetricRecord[]): Runaway | null {
+  const syn = records.filter(isStep).filter((r) => r.mode === 'synthetic' && num(r.ghat_norm) !== null && (num(r.delta_norm) ?? 0) > 0);
+  for (let i = 0; i + 50 <= syn.length; i += 50) {
+    const block = syn.slice(i, i + 50);
+    const ratio = median(block.map((r) => r.ghat_norm! / r.delta_norm))!;
+    if (ratio > 5) return { ratio, ghat: Math.max(...block.map((r) => r.ghat_norm!)), step: block[0]!.step };
+  }
+  return null;
+}
+
 /** Steps at which a warm restart begins: the learning rate jumps up. */
 export function restartSteps(records: MetricRecord[]): number[] {
   const steps = records.filter(isStep);

@@ -121,4 +121,22 @@ describe('a final evaluation that is not finite', () => {
     // a synthetic gradient half the real one: the usual advice
     expect(stoppedMessage(what, run, syntheticRunaway(records(0.5)))).toContain('lower --lr, set --clip, or use --on-nan skip.');
   });
+
+  it('a run that finished after its synthetic gradient outgrew the real one is warned, with the step it began', async () => {
+    const { outgrewMessage } = await import('../../src/cli/train-command.js');
+    const { syntheticOutgrew } = await import('../../src/train/report.js');
+    const rec = (step: number, mode: string, ratio: number) =>
+      ({ step, epoch: 0, mode, loss: 2, lr: 1e-3, grad_norm: 1, delta_norm: 0.01, ghat_norm: ratio * 0.01, sg_loss: 0, sg_fit_cos: 0 }) as unknown as MetricRecord;
+    // 100 real steps, then synthetic: 0.2 for 100 steps, 12 for 50 (the runaway), 0.3 again to the end (δ grew with it)
+    const ratioAt = (i: number) => (i < 100 ? 0.2 : i < 150 ? 12 : 0.3);
+    const records = [...Array.from({ length: 100 }, (_, i) => rec(i, 'real', 0)), ...Array.from({ length: 300 }, (_, i) => rec(100 + i, 'synthetic', ratioAt(i)))];
+    const o = syntheticOutgrew(records)!;
+    expect(o).toEqual({ ratio: 12, ghat: 0.12, step: 200 });
+    const m = outgrewMessage(o);
+    expect(m).toContain('median ‖ĝ‖/‖δ‖ 12.0 over 50 synthetic steps from step 200');
+    expect(m).toContain('lower --sg-lr or --sg-scale');
+    // a stable run, and a real-gradient run, are not warned
+    expect(syntheticOutgrew(records.map((r) => ({ ...r, ghat_norm: 0.003 })))).toBeNull();
+    expect(syntheticOutgrew(records.slice(0, 100))).toBeNull();
+  });
 });
