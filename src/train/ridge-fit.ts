@@ -18,6 +18,7 @@ import { noGrad, Var } from '../autograd/variable.js';
 import { copyInto, type StateDict, type Stateful } from '../models/state.js';
 import type { Synthesizer } from '../models/synthesizers.js';
 import { cosine, type SynthFit } from './synth-fit.js';
+import { solveSpd } from '../backends/cpu/cholesky-solve.js';
 
 /** The ridge fit's settings (the `synthesizer` keys `ridge`, `memory`, `refit_every`). */
 export interface RidgeSettings {
@@ -88,24 +89,8 @@ export class RidgeFit implements Stateful {
     const L = this.xtx.slice();
     const penalty = this.settings.ridge * (trace / F);
     for (let i = 0; i < F; i++) L[i * F + i] = L[i * F + i]! + penalty;
-    choleskyInPlace(L, F);
     const Z = this.xty.slice();
-    // The right-hand sides are independent columns: solving a block of them at a time keeps
-    // the block in L2 (a row-at-a-time pass streams all of Z, 2 MiB at H 256, for every row).
-    // Each element sees the same operations in the same order, so the bits are the same.
-    for (let j0 = 0; j0 < S; j0 += SOLVE_COLUMNS) {
-      const j1 = Math.min(S, j0 + SOLVE_COLUMNS);
-      // L Z = C, top row down: row i less L[i][k]·(row k) for k < i, then over L[i][i]
-      for (let i = 0; i < F; i++) {
-        subtractRows(Z, S, i, 0, i, (k) => L[i * F + k]!, j0, j1);
-        scaleRow(Z, S, i, 1 / L[i * F + i]!, j0, j1);
-      }
-      // Lᵀ W = Z, bottom row up: row i less L[k][i]·(row k) for k > i (a column of L)
-      for (let i = F - 1; i >= 0; i--) {
-        subtractRows(Z, S, i, i + 1, F, (k) => L[k * F + i]!, j0, j1);
-        scaleRow(Z, S, i, 1 / L[i * F + i]!, j0, j1);
-      }
-    }
+    solveSpd(L, Z, F, S);
     return Z;
   }
 
@@ -120,58 +105,6 @@ export class RidgeFit implements Stateful {
     copyInto(new Tensor(this.xtx, [this.F, this.F]), d.tensors.get('ridge_xtx'), 'ridge_xtx');
     copyInto(new Tensor(this.xty, [this.F, this.S]), d.tensors.get('ridge_xty'), 'ridge_xty');
     this.steps = (d.meta?.steps as number | undefined) ?? 0;
-  }
-}
-
-/** Right-hand sides solved together: 64 columns of 513 float64 rows, 263 KiB. */
-const SOLVE_COLUMNS = 64;
-
-/**
- * Columns j0..j1−1 of row i of the [·, S] matrix Z less l(k) times row k, for k = k0..k1−1
- * in that order. Four rows k at a time with the element held in a register: each element
- * is still reduced one k after another, so the bits are those of one row at a time.
- */
-function subtractRows(Z: Float64Array, S: number, i: number, k0: number, k1: number, l: (k: number) => number, j0: number, j1: number): void {
-  const zi = i * S;
-  let k = k0;
-  for (; k + 4 <= k1; k += 4) {
-    const l0 = l(k), l1 = l(k + 1), l2 = l(k + 2), l3 = l(k + 3);
-    const a = k * S, b = a + S, c = b + S, d = c + S;
-    for (let j = j0; j < j1; j++) {
-      let v = Z[zi + j]!;
-      v -= l0 * Z[a + j]!;
-      v -= l1 * Z[b + j]!;
-      v -= l2 * Z[c + j]!;
-      v -= l3 * Z[d + j]!;
-      Z[zi + j] = v;
-    }
-  }
-  for (; k < k1; k++) {
-    const lk = l(k), a = k * S;
-    for (let j = j0; j < j1; j++) Z[zi + j] = Z[zi + j]! - lk * Z[a + j]!;
-  }
-}
-
-/** Columns j0..j1−1 of row i of the [·, S] matrix Z times d. */
-function scaleRow(Z: Float64Array, S: number, i: number, d: number, j0: number, j1: number): void {
-  const zi = i * S;
-  for (let j = j0; j < j1; j++) Z[zi + j] = Z[zi + j]! * d;
-}
-
-/** The lower Cholesky factor of a symmetric positive definite [n, n] matrix, in place (the upper part is left as it was). */
-export function choleskyInPlace(a: Float64Array, n: number): void {
-  for (let j = 0; j < n; j++) {
-    let d = a[j * n + j]!;
-    for (let k = 0; k < j; k++) d -= a[j * n + k]! * a[j * n + k]!;
-    if (!(d > 0)) throw new Error(`ridge fit: the regularised matrix is not positive definite at column ${j} (pivot ${d}); raise synthesizer.ridge`);
-    const ljj = Math.sqrt(d);
-    a[j * n + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      let v = a[i * n + j]!;
-      const ri = i * n, rj = j * n;
-      for (let k = 0; k < j; k++) v -= a[ri + k]! * a[rj + k]!;
-      a[ri + j] = v / ljj;
-    }
   }
 }
 

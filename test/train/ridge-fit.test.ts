@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createSynthesizer } from '../../src/models/synthesizers.js';
 import { resolveConfig } from '../../src/train/config.js';
-import { choleskyInPlace, fitSynthesizerRidge, RidgeFit } from '../../src/train/ridge-fit.js';
+import { fitSynthesizerRidge, RidgeFit } from '../../src/train/ridge-fit.js';
+import { choleskyInPlace, solveSpd } from '../../src/backends/cpu/cholesky-solve.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
@@ -70,7 +71,7 @@ describe('the ridge fit of the synthesizer', () => {
     }), { numRuns: 60 });
   });
 
-  it('the blocked solve gives the bits of the plain row-at-a-time substitution', () => {
+  it('the solve, in WebAssembly SIMD and in TypeScript, gives the bits of the plain row-at-a-time factorisation and substitution', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 150 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 1000 }), (S, B, seed) => {
       const rng = new Rng(seed), F = S + 1;
       const fit = new RidgeFit(S, { ridge: 0.01, memory: 10, refitEvery: 1 });
@@ -82,6 +83,8 @@ describe('the ridge fit of the synthesizer', () => {
       for (let i = 0; i < F; i++) trace += fit.xtx[i * F + i]!;
       const L = fit.xtx.slice();
       for (let i = 0; i < F; i++) L[i * F + i] = L[i * F + i]! + 0.01 * (trace / F);
+      const inTs = fit.xty.slice();
+      solveSpd(L.slice(), inTs, F, S, false);
       choleskyInPlace(L, F);
       const Z = fit.xty.slice();
       for (let i = 0; i < F; i++) {
@@ -93,7 +96,15 @@ describe('the ridge fit of the synthesizer', () => {
         for (let j = 0; j < S; j++) Z[i * S + j] = Z[i * S + j]! * (1 / L[i * F + i]!);
       }
       expect(Array.from(fit.solve()!)).toEqual(Array.from(Z));
+      expect(Array.from(inTs)).toEqual(Array.from(Z));
     }), { numRuns: 30 });
+  });
+
+  it('a matrix that is not positive definite is refused by both implementations, naming the column', () => {
+    for (const simd of [true, false]) {
+      const A = Float64Array.from([1, 0, 0, 2, 1, 0, 0, 0, 1]); // lower triangle of [[1, 2, 0], [2, 1, 0], [0, 0, 1]]
+      expect(() => solveSpd(A, new Float64Array(3), 3, 1, simd)).toThrow(/not positive definite at column 1 \(pivot -3\).*synthesizer\.ridge/);
+    }
   });
 
   it('is scale-free: targets multiplied by 1e-3 … 1e3 give the same map times that factor', () => {

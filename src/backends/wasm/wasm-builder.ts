@@ -3,7 +3,7 @@
 // this backend from TypeScript, so the repository holds no binary blob and
 // needs no toolchain. Every byte written is named here.
 //
-// What it supports: function types over i32/f32/v128, one imported memory
+// What it supports: function types over i32/f32/f64/v128, one imported memory
 // (optionally shared), functions with typed locals, exports, and the opcodes the
 // kernels use (control flow, i32 arithmetic, f32 and v128 loads/stores, and the
 // 0xFD-prefixed SIMD instructions for f32x4 and the few i32x4 ones that build
@@ -112,10 +112,15 @@ export class Code {
   add(): this { return this.op(0x6a); }
   sub(): this { return this.op(0x6b); }
   mul(): this { return this.op(0x6c); }
+  and(): this { return this.op(0x71); }
   shl(): this { return this.op(0x74); }
 
   // -- f32 scalar memory (align 2 = 4 bytes)
   f32Load(offset = 0): this { return this.op(0x2a, ...this.mem(2, offset)); }
+  f64Load(offset = 0): this { return this.op(0x2b, ...this.mem(3, offset)); }
+  f64Store(offset = 0): this { return this.op(0x39, ...this.mem(3, offset)); }
+  f64Sub(): this { return this.op(0xa1); }
+  f64Mul(): this { return this.op(0xa2); }
   f32Store(offset = 0): this { return this.op(0x38, ...this.mem(2, offset)); }
   f32Add(): this { return this.op(0x92); }
   f32Mul(): this { return this.op(0x94); }
