@@ -2,7 +2,7 @@
 // of a symmetric positive definite matrix, and the two triangular solves with many
 // right-hand sides after it. Both run in WebAssembly SIMD where there is some
 // (../wasm/cholesky-solve-simd.ts, the same bits) and in the loops below otherwise.
-import { notPositiveDefinite, SOLVE_COLUMNS, solveSpdSimd } from '../wasm/cholesky-solve-simd.js';
+import { choleskyPivot, SOLVE_COLUMNS, solveSpdSimd } from '../wasm/cholesky-solve-simd.js';
 
 /**
  * Z ← A⁻¹·Z in place for a symmetric positive definite A [F, F] given by its lower triangle
@@ -71,10 +71,7 @@ function scaleRow(Z: Float64Array, S: number, i: number, d: number, j0: number, 
 /** The lower Cholesky factor of a symmetric positive definite [n, n] matrix, in place (the upper part is left as it was). */
 export function choleskyInPlace(a: Float64Array, n: number): void {
   for (let j = 0; j < n; j++) {
-    let d = a[j * n + j]!;
-    for (let k = 0; k < j; k++) d -= a[j * n + k]! * a[j * n + k]!;
-    if (!(d > 0)) throw new Error(notPositiveDefinite(j, d));
-    const ljj = Math.sqrt(d);
+    const ljj = choleskyPivot(a[j * n + j]!, j, (k) => a[j * n + k]!);
     a[j * n + j] = ljj;
     for (let i = j + 1; i < n; i++) {
       let v = a[i * n + j]!;

@@ -103,10 +103,7 @@ export function solveSpdSimd(A: Float64Array, Z: Float64Array, F: number, S: num
   // U's row j, from column j of A's lower triangle
   for (let j = 0; j < F; j++) for (let i = j; i < F; i++) mem[j * F + i] = A[i * F + j]!;
   for (let j = 0; j < F; j++) {
-    let d = mem[j * F + j]!;
-    for (let k = 0; k < j; k++) d -= mem[k * F + j]! * mem[k * F + j]!;
-    if (!(d > 0)) throw new Error(notPositiveDefinite(j, d));
-    const ljj = Math.sqrt(d);
+    const ljj = choleskyPivot(mem[j * F + j]!, j, (k) => mem[k * F + j]!);
     mem[j * F + j] = ljj;
     const n = F - j - 1;
     if (n === 0) continue;
@@ -137,7 +134,13 @@ export function solveSpdSimd(A: Float64Array, Z: Float64Array, F: number, S: num
   return true;
 }
 
-/** The error for a pivot that is not positive (the same text from both implementations). */
-export function notPositiveDefinite(column: number, pivot: number): string {
-  return `ridge fit: the regularised matrix is not positive definite at column ${column} (pivot ${pivot}); raise synthesizer.ridge`;
+/**
+ * L[j][j] = √(A[j][j] − Σ_{k<j} L[j][k]²), k ascending (l(k) = L[j][k]); throws, naming the
+ * column, where the difference is not positive. Both implementations' pivot.
+ */
+export function choleskyPivot(ajj: number, j: number, l: (k: number) => number): number {
+  let d = ajj;
+  for (let k = 0; k < j; k++) d -= l(k) * l(k);
+  if (!(d > 0)) throw new Error(`ridge fit: the regularised matrix is not positive definite at column ${j} (pivot ${d}); raise synthesizer.ridge`);
+  return Math.sqrt(d);
 }
