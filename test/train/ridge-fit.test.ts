@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { createSynthesizer } from '../../src/models/synthesizers.js';
 import { resolveConfig } from '../../src/train/config.js';
 import { fitSynthesizerRidge, RidgeFit } from '../../src/train/ridge-fit.js';
-import { choleskyInPlace, solveSpd } from '../../src/backends/cpu/cholesky-solve.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
@@ -17,27 +16,6 @@ function randomPairs(rng: Rng, B: number, S: number, map: (s: Float32Array, b: n
 }
 
 describe('the ridge fit of the synthesizer', () => {
-  it('Cholesky: L Lᵀ is the matrix', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 1000 }), (n, seed) => {
-      const rng = new Rng(seed);
-      const m = new Float64Array(n * n);
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) m[i * n + j] = rng.normal(0, 1);
-      const a = new Float64Array(n * n); // mmᵀ + I
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-        let v = i === j ? 1 : 0;
-        for (let k = 0; k < n; k++) v += m[i * n + k]! * m[j * n + k]!;
-        a[i * n + j] = v;
-      }
-      const l = a.slice();
-      choleskyInPlace(l, n);
-      for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
-        let v = 0;
-        for (let k = 0; k <= j; k++) v += l[i * n + k]! * l[j * n + k]!;
-        expect(Math.abs(v - a[i * n + j]!)).toBeLessThan(1e-9 * (1 + Math.abs(a[i * n + j]!)));
-      }
-    }), { numRuns: 40 });
-  });
-
   it('the statistics decay by 1 − 1/memory a step, and the solution satisfies the regularised normal equations', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 1000 }), (S, B, steps, seed) => {
       const rng = new Rng(seed);
@@ -69,42 +47,6 @@ describe('the ridge fit of the synthesizer', () => {
         expect(Math.abs(v - fit.xty[i * S + o]!)).toBeLessThan(1e-9 * (1 + Math.abs(fit.xty[i * S + o]!)));
       }
     }), { numRuns: 60 });
-  });
-
-  it('the solve, in WebAssembly SIMD and in TypeScript, gives the bits of the plain row-at-a-time factorisation and substitution', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 150 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 1000 }), (S, B, seed) => {
-      const rng = new Rng(seed), F = S + 1;
-      const fit = new RidgeFit(S, { ridge: 0.01, memory: 10, refitEvery: 1 });
-      for (let k = 0; k < 3; k++) {
-        const { s, y } = randomPairs(rng, B, S, () => rng.normal(0, 1));
-        fit.add(s.data, y.data, B);
-      }
-      let trace = 0;
-      for (let i = 0; i < F; i++) trace += fit.xtx[i * F + i]!;
-      const L = fit.xtx.slice();
-      for (let i = 0; i < F; i++) L[i * F + i] = L[i * F + i]! + 0.01 * (trace / F);
-      const inTs = fit.xty.slice();
-      solveSpd(L.slice(), inTs, F, S, false);
-      choleskyInPlace(L, F);
-      const Z = fit.xty.slice();
-      for (let i = 0; i < F; i++) {
-        for (let k = 0; k < i; k++) for (let j = 0; j < S; j++) Z[i * S + j] = Z[i * S + j]! - L[i * F + k]! * Z[k * S + j]!;
-        for (let j = 0; j < S; j++) Z[i * S + j] = Z[i * S + j]! * (1 / L[i * F + i]!);
-      }
-      for (let i = F - 1; i >= 0; i--) {
-        for (let k = i + 1; k < F; k++) for (let j = 0; j < S; j++) Z[i * S + j] = Z[i * S + j]! - L[k * F + i]! * Z[k * S + j]!;
-        for (let j = 0; j < S; j++) Z[i * S + j] = Z[i * S + j]! * (1 / L[i * F + i]!);
-      }
-      expect(Array.from(fit.solve()!)).toEqual(Array.from(Z));
-      expect(Array.from(inTs)).toEqual(Array.from(Z));
-    }), { numRuns: 30 });
-  });
-
-  it('a matrix that is not positive definite is refused by both implementations, naming the column', () => {
-    for (const simd of [true, false]) {
-      const A = Float64Array.from([1, 0, 0, 2, 1, 0, 0, 0, 1]); // lower triangle of [[1, 2, 0], [2, 1, 0], [0, 0, 1]]
-      expect(() => solveSpd(A, new Float64Array(3), 3, 1, simd)).toThrow(/not positive definite at column 1 \(pivot -3\).*synthesizer\.ridge/);
-    }
   });
 
   it('is scale-free: targets multiplied by 1e-3 … 1e3 give the same map times that factor', () => {
