@@ -69,6 +69,7 @@ describe('synthesizer.average: ĝ from the running mean of the Adam iterates', (
   it('is refused with the ridge fit, with the key named', () => {
     expect(() => config({ fit: 'ridge', average: 100 })).toThrow(/synthesizer\.average.*ridge/);
     expect(() => config({ average: -1 })).toThrow(/synthesizer\.average/);
+    expect(() => config({ average: 0.5 })).toThrow(/synthesizer\.average.*0 \(off\) or a number of steps >= 1/);
     expect(config({}).average).toBe(0);
   });
 });

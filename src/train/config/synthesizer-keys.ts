@@ -105,7 +105,7 @@ export const SYNTHESIZER_SECTION = section(true, {
     doc: 'the ridge fit solves for the linear map every this many steps (the map is unchanged in between)',
   }),
   average: leaf({
-    check: check('a number >= 0 (steps; 0: off)', (v) => isNum(v) && v >= 0), default: 0,
+    check: check('0 (off) or a number of steps >= 1', (v) => isNum(v) && (v === 0 || v >= 1)), default: 0,
     rule(v, e) {
       if (v !== 0 && e.get('synthesizer.fit') === 'ridge') {
         throw e.error('synthesizer.average', `${showValue(v)} averages Adam's iterates, and synthesizer.fit is "ridge" (already a mean over its memory); use 0 or fit "adam"`);
