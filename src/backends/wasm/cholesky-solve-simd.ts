@@ -1,6 +1,7 @@
-// The two triangular solves after a Cholesky factorisation, L·Lᵀ·W = C, in float64
-// WebAssembly SIMD (two lanes), for the ridge fit's many right-hand sides
-// (../cpu/cholesky-solve.ts has the TypeScript loops and the order of operations).
+// A·W = C for a symmetric positive definite A by its Cholesky factor L and the two
+// triangular solves, in float64 WebAssembly SIMD (two lanes), for the ridge fit's many
+// right-hand sides (../cpu/cholesky-solve.ts has the TypeScript loops and the order of
+// operations). One kernel serves all three steps.
 //
 // Bits: the kernel does what the TypeScript loop does to each element — the element,
 // less l(k)·(row k)'s element for each k in the same order, each product and
