@@ -112,7 +112,7 @@ export const SYNTHESIZER_SECTION = section(true, {
       }
     },
     flag: { name: '--sg-average', syntax: 'num', help: 'predict ĝ with the running mean of the synthesizer\'s Adam iterates over about N steps (0: off, §4; measured unstable on tiny Shakespeare, docs/results.md) [0]' },
-    doc: 'iterate averaging: Adam trains its own copy of the synthesizer\'s weights (§4) and ĝ is predicted with their running mean '
+    doc: 'iterate averaging (fit "adam" only): Adam trains its own copy of the synthesizer\'s weights (§4) and ĝ is predicted with their running mean '
       + 'over about this many steps (a plain mean before that); 0: ĝ from the trained weights (§4 exactly)',
   }),
   aux: leaf({
