@@ -181,6 +181,8 @@ export interface RunRow {
   restarts: number;
   largest_n_solved: number | null;
   sg_true_cos_median: number | null;
+  /** the step from which ĝ had outgrown δ (syntheticOutgrew); null when it never did */
+  sg_outgrew_step: number | null;
   /** `config.<key>`: the value of each key that differs between the task's runs */
   [key: string]: string | number | null;
 }
@@ -227,6 +229,7 @@ export function summarizeRun(run: RunData, keys: string[]): RunRow {
     restarts: restartSteps(recs).length,
     largest_n_solved: copyProgress(recs).largestSolved,
     sg_true_cos_median: median(cos),
+    sg_outgrew_step: syntheticOutgrew(recs)?.step ?? null,
   };
   for (const k of ['best_bpc', 'best_ppl'] as const) if (row[k] === Infinity) row[k] = null;
   for (const k of keys) row[`config.${k}`] = run.flat.get(k) ?? null;
@@ -316,6 +319,10 @@ export function markdownReport(groups: Group[], plots: Map<string, string[]>): s
         return m === null ? '—' : m.toFixed(3);
       }]);
     }
+    // a run can finish with finite numbers after ĝ ran away and still be ruined by it: say so beside its numbers
+    if (gs.some((g) => g.runs.some((r) => r.records.some((x) => isStep(x) && x.mode === 'synthetic')))) {
+      cols.push(['ĝ outgrew δ (runs)', (g) => `${g.rows.filter((r) => r.sg_outgrew_step !== null).length}/${g.rows.length}`]);
+    }
     out.push(`| ${cols.map((c) => c[0]).join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`);
     for (const g of gs) out.push(`| ${cols.map((c) => c[1](g).replace(/\|/g, '\\|')).join(' | ')} |`);
     out.push('');
@@ -347,7 +354,7 @@ function copyReachTable(gs: Group[]): string[] {
 export function csvReport(rows: RunRow[]): string {
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => k.startsWith('config.'))))].sort();
   const cols = ['run', 'task', 'group', 'seed', ...keys, 'steps', 'final_train_loss', 'final_valid_loss', 'best_valid_loss',
-    'final_bpc', 'best_bpc', 'final_ppl', 'best_ppl', 'time_s', 'tokens_per_s', 'restarts', 'largest_n_solved', 'sg_true_cos_median'];
+    'final_bpc', 'best_bpc', 'final_ppl', 'best_ppl', 'time_s', 'tokens_per_s', 'restarts', 'largest_n_solved', 'sg_true_cos_median', 'sg_outgrew_step'];
   const cell = (v: unknown) => {
     const s = v === null || v === undefined ? '' : String(v);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

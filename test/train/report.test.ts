@@ -98,6 +98,26 @@ describe('synthgrad report', () => {
     expect([none.largestSolved, none.levelsSolved, none.lastSolved]).toEqual([0, 0, null]);
   });
 
+  it('counts the runs whose synthetic gradient outgrew the real one, and the CSV gives the step', () => {
+    expect(cell(md, 'charlm', 'policy.name=dni', 'ĝ outgrew δ (runs)')).toBe('0/3');
+    // a run whose ĝ was 12× δ over 50 synthetic steps from step 150, then 0.3× (δ grew with it)
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'synthgrad-outgrew-'));
+    for (const [name, ratioAt] of [['ran-away', (k: number) => (k >= 150 && k < 200 ? 12 : 0.3)], ['stable', () => 0.2]] as const) {
+      const dir = path.join(root, name);
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ task: 'charlm', policy: { name: 'dni' }, seed: name === 'stable' ? 2 : 1, steps: 300 }));
+      const recs = Array.from({ length: 300 }, (_, k) => ({ step: k, epoch: 0, chunk: k, chunk_len: 8, loss: 2, lr: 1e-3, mode: k < 100 ? 'real' : 'synthetic',
+        sg_loss: 0, grad_norm: 1, delta_norm: 0.01, ghat_norm: k < 100 ? null : 0.01 * ratioAt(k), sg_fit_cos: 0 }));
+      fs.writeFileSync(path.join(dir, 'metrics.jsonl'), recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    }
+    const out2 = path.join(root, 'report');
+    writeReport([root], out2);
+    expect(cell(fs.readFileSync(path.join(out2, 'report.md'), 'utf8'), 'charlm', 'all runs', 'ĝ outgrew δ (runs)')).toBe('1/2');
+    const csv = fs.readFileSync(path.join(out2, 'report.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const col = csv[0]!.indexOf('sg_outgrew_step');
+    expect(csv.slice(1).map((r) => r[col]).sort()).toEqual(['', '150']);
+  });
+
   it('report.json and report.csv hold one row per run', () => {
     const rows = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Record<string, unknown>[];
     expect(rows).toHaveLength(10);
