@@ -88,6 +88,19 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 const isEval = (r: MetricRecord, split: string) => (r as { split?: unknown }).split === split;
 const isStep = (r: MetricRecord): r is StepRecord => (r as { split?: unknown }).split === undefined && num(r.step) !== null;
 
+/** The median ‖ĝ‖/‖δ‖ above which the synthetic gradient has outgrown the real one (stable runs: 0.1–0.7). */
+const RUNAWAY_RATIO = 5;
+
+/** The synthetic steps that have both ‖ĝ‖ and a non-zero ‖δ‖. */
+function syntheticSteps(records: MetricRecord[]): StepRecord[] {
+  return records.filter(isStep).filter((r) => r.mode === 'synthetic' && num(r.ghat_norm) !== null && (num(r.delta_norm) ?? 0) > 0);
+}
+
+/** The median ‖ĝ_k‖/‖δ_{k−1}‖ over those steps; null when there are none. */
+function medianRatio(steps: StepRecord[]): number | null {
+  return median(steps.map((r) => r.ghat_norm! / r.delta_norm));
+}
+
 /** A synthetic gradient that outgrew the real one: the median ‖ĝ‖/‖δ‖, and the last ‖ĝ‖ and its step. */
 export interface Runaway { ratio: number; ghat: number; step: number }
 
@@ -97,9 +110,9 @@ export interface Runaway { ratio: number; ghat: number; step: number }
  * sit at 0.1–0.7, runaways at 7–30, docs/results.md). Null when it did not, or nothing was synthetic.
  */
 export function syntheticRunaway(records: MetricRecord[]): Runaway | null {
-  const syn = records.filter(isStep).filter((r) => r.mode === 'synthetic' && num(r.ghat_norm) !== null && (num(r.delta_norm) ?? 0) > 0).slice(-50);
-  const ratio = median(syn.map((r) => r.ghat_norm! / r.delta_norm));
-  if (ratio === null || ratio <= 5) return null;
+  const syn = syntheticSteps(records).slice(-50);
+  const ratio = medianRatio(syn);
+  if (ratio === null || ratio <= RUNAWAY_RATIO) return null;
   const last = syn.at(-1)!;
   return { ratio, ghat: last.ghat_norm!, step: last.step };
 }
@@ -112,11 +125,11 @@ export function syntheticRunaway(records: MetricRecord[]): Runaway | null {
  * synthesizer weights"). Null when no block did.
  */
 export function syntheticOutgrew(records: MetricRecord[]): Runaway | null {
-  const syn = records.filter(isStep).filter((r) => r.mode === 'synthetic' && num(r.ghat_norm) !== null && (num(r.delta_norm) ?? 0) > 0);
+  const syn = syntheticSteps(records);
   for (let i = 0; i + 50 <= syn.length; i += 50) {
     const block = syn.slice(i, i + 50);
-    const ratio = median(block.map((r) => r.ghat_norm! / r.delta_norm))!;
-    if (ratio > 5) return { ratio, ghat: Math.max(...block.map((r) => r.ghat_norm!)), step: block[0]!.step };
+    const ratio = medianRatio(block)!;
+    if (ratio > RUNAWAY_RATIO) return { ratio, ghat: Math.max(...block.map((r) => r.ghat_norm!)), step: block[0]!.step };
   }
   return null;
 }
