@@ -192,6 +192,18 @@ CASES = {
         CHAR, NET, optimizer=ADAM, clip=1.0, schedule={'unit': 'step', 't0': 8, 't_mult': 1},
         policy={'name': 'alternating', 'first_mode': 'real'},
         synthesizer=dict(MLP, normalize='popart', train_at_reset=True, discount=0.9, aux=0.5)),
+    # docs/algorithm.md §10's fits other than Adam's step (synth_fits.py)
+    'dni_ridge': case(
+        'DNI after 5 real warmup steps, linear synthesizer set by the ridge fit (penalty 0.1, memory 20 steps, '
+        'solved after every 3rd pair), popart, no synthesizer step at a state reset, clip 1.0',
+        CHAR, NET, optimizer=ADAM, clip=1.0, schedule=None, policy={'name': 'dni', 'warmup': 5, 'unit': 'step'},
+        synthesizer=dict(LINEAR, normalize='popart', train_at_reset=False, discount=None, aux=0,
+                         fit='ridge', ridge=0.1, memory=20, refit_every=3)),
+    'dni_average': case(
+        'DNI after 3 real warmup steps, linear synthesizer (lr 3e-2, so that its iterates move) whose ghat comes '
+        'from the running mean of its Adam iterates over about 4 steps (average 4), popart, clip 1.0',
+        CHAR, NET, optimizer=ADAM, clip=1.0, schedule=None, policy={'name': 'dni', 'warmup': 3, 'unit': 'step'},
+        synthesizer=dict(LINEAR, lr=3e-2, normalize='popart', train_at_reset=True, discount=None, aux=0, average=4)),
 }
 
 

@@ -309,7 +309,7 @@ def delta_and_param_grad_by_finite_differences():
         lam = 0.7
         for mode in ('real', 'synthetic'):
             tr.model.zero_grad(set_to_none=True)
-            loss, s_k, delta, ghat = tr.forward_backward(x, y, s_prev, mode)
+            loss, s_k, delta, ghat, _ = tr.forward_backward(x, y, s_prev, mode)
             if mode == 'synthetic':
                 assert ghat is not None and ghat.abs().max() > 1e-3
                 g_const = ghat.clone()
@@ -362,7 +362,7 @@ def sg_loss_definition_and_phi_order():
             x, y = tr.chunk(t)
             probe = copy.deepcopy(tr)  # forward/backward on a copy to get delta with phi before the step
             probe.model.zero_grad(set_to_none=True)
-            _, s_k, delta, ghat = probe.forward_backward(x, y, s_prev, 'synthetic')
+            _, s_k, delta, ghat, _ = probe.forward_backward(x, y, s_prev, 'synthetic')
             rec = tr.step(t)
             with torch.no_grad():
                 pred = synth_before(s_prev)
@@ -401,7 +401,7 @@ def replay(cfg, init_path, steps):
         mode = ref.mode_for_step(cfg, t, e, k, tr.C)
         for p in params:
             p.grad = None
-        _, s_k, delta, _ = tr.forward_backward(x, y, tr.state, mode)
+        _, s_k, delta, _, _ = tr.forward_backward(x, y, tr.state, mode)
         if tr.synth is not None:
             tr.synth_opt.zero_grad()
             ((tr.synth(tr.state) - delta) ** 2).sum(1).mean().backward()
@@ -501,18 +501,50 @@ def init_errors():
 
 
 @check
+def ridge_is_weighted_least_squares():
+    """The ridge reference's map minimises sum_k rho^(K-k) |X_k W - Y_k|^2 + p |W|^2 (p = mu mean diag A),
+    found here by an ordinary least-squares solve of the stacked, weighted system."""
+    import synth_fits
+    g = torch.Generator().manual_seed(5)
+    S, B, K, mu, memory = 6, 3, 5, 0.1, 4.0
+    r = synth_fits.RidgeReference(S, mu, memory, 1)
+    xs, ys = [], []
+    for _ in range(K):
+        s, y = torch.randn(B, S, generator=g), torch.randn(B, S, generator=g)
+        r.add(s, y)
+        xs.append(torch.cat([s.double(), torch.ones(B, 1, dtype=torch.float64)], 1))
+        ys.append(y.double())
+    z = r.solution()
+    rho = 1 - 1 / memory
+    w = [math.sqrt(rho ** (K - 1 - k)) for k in range(K)]
+    a = sum(wk * wk * (x.T @ x) for wk, x in zip(w, xs))
+    p = mu * torch.diagonal(a).mean().item()
+    big_x = torch.cat([wk * x for wk, x in zip(w, xs)] + [math.sqrt(p) * torch.eye(S + 1, dtype=torch.float64)])
+    big_y = torch.cat([wk * y for wk, y in zip(w, ys)] + [torch.zeros(S + 1, S, dtype=torch.float64)])
+    want = torch.linalg.lstsq(big_x, big_y).solution
+    assert torch.allclose(z, want, rtol=1e-10, atol=1e-12), (z - want).abs().max()
+    r2 = synth_fits.RidgeReference(S, mu, memory, 3)
+    r2.add(xs[0][:, :S].float(), ys[0].float())
+    assert r2.solution() is None  # refit_every 3: not after the first pair
+
+
+@check
 def fixtures_reproduce():
     if not os.path.isdir(FIX):
         raise AssertionError(f'{FIX} missing: run make_parity_fixtures.py first')
-    cases = sorted(d for d in os.listdir(FIX) if os.path.exists(os.path.join(FIX, d, 'config.json')))
-    assert len(cases) == 9, cases
+    # the language-model cases (make_parity_fixtures.py); copy_stream_dni is stream_copy_reference.py's
+    cases = sorted(d for d in os.listdir(FIX) if os.path.exists(os.path.join(FIX, d, 'config.json'))
+                   and json.load(open(os.path.join(FIX, d, 'config.json')))['task'] in ('charlm', 'wordlm'))
+    assert len(cases) == 14, cases
     for case in cases:
         d = os.path.join(FIX, case)
         with tempfile.TemporaryDirectory() as tmp:
             ref.run(os.path.join(d, 'config.json'), os.path.join(d, 'init.safetensors'), 40, tmp, quiet=True)
-            with open(os.path.join(tmp, 'metrics.jsonl'), 'rb') as f1, \
-                    open(os.path.join(d, 'expected_metrics.jsonl'), 'rb') as f2:
-                assert f1.read() == f2.read(), f'{case}: metrics differ on rerun'
+            # the first nine fixtures predate sg_fit_cos: compared on the fields they have
+            with open(os.path.join(tmp, 'metrics.jsonl')) as f1, open(os.path.join(d, 'expected_metrics.jsonl')) as f2:
+                fresh, kept = [json.loads(l) for l in f1], [json.loads(l) for l in f2]
+            assert [{k: r[k] for k in w} for r, w in zip(fresh, kept)] == kept and len(fresh) == len(kept), \
+                f'{case}: metrics differ on rerun'
             with open(os.path.join(tmp, 'final.safetensors'), 'rb') as f1, \
                     open(os.path.join(d, 'final.safetensors'), 'rb') as f2:
                 assert f1.read() == f2.read(), f'{case}: final weights differ on rerun'
@@ -520,7 +552,9 @@ def fixtures_reproduce():
             recs = [json.loads(l) for l in f]
         keys = ['step', 'epoch', 'chunk', 'chunk_len', 'loss', 'lr', 'mode', 'sg_loss', 'grad_norm',
                 'delta_norm', 'ghat_norm']
-        assert all(list(r) == keys for r in recs) and len(recs) == 40
+        scfg = ref.load_config(os.path.join(d, 'config.json'))['synthesizer']
+        later = ['sg_fit_cos'] + (['aux_loss'] if scfg is not None and scfg['aux'] > 0 else [])
+        assert all(list(r) in (keys, keys + later) for r in recs) and len(recs) == 40
         assert [r['step'] for r in recs] == list(range(40))
         assert all((r['ghat_norm'] is None) == (r['mode'] == 'real') for r in recs)
         modes = ''.join('s' if r['mode'] == 'synthetic' else 'r' for r in recs)
@@ -533,12 +567,17 @@ def fixtures_reproduce():
             'alt_linear_steps': ''.join('r' if (t // 8) % 2 == 0 else 's' for t in range(40)),
             'alt_linear_epochs_cycles': 's' * 13 + 'r' * 26 + 's',
             'alt_mlp_epochs_fractional': 'r' * 13 + 's' * 26 + 'r',
+            'dni_popart': 'r' * 5 + 's' * 35, 'dni_discount': 's' * 40,
+            'alt_mlp_aux_popart': ''.join('r' if (t // 8) % 2 == 0 else 's' for t in range(40)),
+            'dni_ridge': 'r' * 5 + 's' * 35, 'dni_average': 'r' * 3 + 's' * 37,
         }[case]
         assert modes == expect_modes, (case, modes)
         if case in ('bptt_adam', 'bptt_sgd_clip_wd'):
             assert all(r['sg_loss'] is None for r in recs)
-        else:
+        elif scfg['train_at_reset']:
             assert all(r['sg_loss'] is not None for r in recs)
+        else:  # no synthesizer step on the pair at a state reset
+            assert all((r['sg_loss'] is None) == (r['chunk'] == 0) for r in recs)
         if case == 'dni_linear_steps':
             for t in (0, 10, 30):
                 assert recs[t]['lr'] == 0.003

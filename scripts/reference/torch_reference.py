@@ -46,6 +46,10 @@ What it implements
         sigma, multiplies the last layer's weight and bias by sigma_old /
         sigma_new, and trains the network on delta / sigma; ghat = sigma * net(s);
         sg_loss is reported as sigma^2 times the network's loss;
+      synthesizer.fit ("adam" | "ridge") with ridge, memory, refit_every, and
+        synthesizer.average (0 = off): step 5 by a ridge regression over the
+        decayed pairs, or Adam on a copy whose running mean gives ghat
+        (synth_fits.py, from docs/algorithm.md §10);
       synthesizer.aux (0 = off): an nn.Linear(H_n, S) named `aux` on the top
         layer's h_t of every step predicts net(s_k) (the synthesizer network's
         output, no grad), mean squared error over T'*B*S, times aux, added to
@@ -82,6 +86,7 @@ The run is deterministic: it uses no randomness (weights come from --init)
 and sets torch to one thread.
 """
 import argparse
+import copy
 import json
 import math
 import os
@@ -92,6 +97,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+import synth_fits  # noqa: E402  (beside this file)
 
 # --------------------------------------------------------------------------
 # safetensors (tiny reader / writer: 8-byte LE header length, JSON header,
@@ -158,7 +165,8 @@ _SCHED_DEFAULTS = {'eta_max': None, 'eta_min': 0.0, 't0': None, 't_mult': 1, 'cy
 _POLICY_DEFAULTS = {'name': 'bptt', 'warmup': 0, 'first_mode': 'real', 'unit': None}
 _SYNTH_DEFAULTS = {'kind': 'linear', 'scale': 0.1, 'lr': 1e-3, 'betas': [0.9, 0.999], 'eps': 1e-8,
                    'weight_decay': 0.0, 'hidden': None, 'units': 50, 'noise': 0.5, 'train_in_real': True,
-                   'discount': None, 'train_at_reset': True, 'normalize': 'none', 'aux': 0.0}
+                   'discount': None, 'train_at_reset': True, 'normalize': 'none', 'aux': 0.0,
+                   'fit': 'adam', 'ridge': 0.01, 'memory': 1000, 'refit_every': 1, 'average': 0}
 _EVAL_DEFAULTS = {'batch': 10, 'every': None}
 
 
@@ -512,6 +520,14 @@ class Trainer:
         self.nu, self.n_stats, self.sigma = 0.0, 0, 1.0
         self.synth = build_synthesizer(scfg, self.S).to(dtype) if scfg is not None else None
         load_init(self.model, self.synth, init_path)
+        self.ridge = self.synth_raw = None
+        if scfg is not None and scfg['fit'] == 'ridge':
+            if scfg['kind'] != 'linear':
+                raise ValueError('synthesizer.fit "ridge" needs the linear synthesizer')
+            self.ridge = synth_fits.RidgeReference(self.S, scfg['ridge'], scfg['memory'], scfg['refit_every'])
+        elif scfg is not None and scfg['average'] > 0:
+            self.synth_raw = copy.deepcopy(self.synth)  # the weights Adam trains; self.synth holds their mean
+            self.average_steps = 0
 
         self.params = list(self.model.parameters())  # unique: a tied matrix appears once
         o = cfg['optimizer']
@@ -522,7 +538,8 @@ class Trainer:
             self.opt = torch.optim.SGD(self.params, lr=o['lr'], momentum=o['momentum'], dampening=0,
                                        weight_decay=o['weight_decay'], nesterov=False)
         if self.synth is not None:
-            self.synth_opt = torch.optim.Adam(self.synth.parameters(), lr=scfg['lr'], betas=tuple(scfg['betas']),
+            trained = self.synth_raw if self.synth_raw is not None else self.synth
+            self.synth_opt = torch.optim.Adam(trained.parameters(), lr=scfg['lr'], betas=tuple(scfg['betas']),
                                               eps=scfg['eps'], weight_decay=scfg['weight_decay'])
         self.state = torch.zeros(self.B, self.S, dtype=dtype)
 
@@ -531,8 +548,11 @@ class Trainer:
         Tk = min(self.T, self.L - 1 - start)
         return self.data[start:start + Tk], self.data[start + 1:start + 1 + Tk]
 
-    def last_layer(self):
-        return self.synth if isinstance(self.synth, nn.Linear) else self.synth[-1]
+    def rescale_last_layer(self, net, factor):
+        last = net if isinstance(net, nn.Linear) else net[-1]
+        with torch.no_grad():
+            last.weight.copy_((last.weight.double() * factor).to(self.dtype))
+            last.bias.copy_((last.bias.double() * factor).to(self.dtype))
 
     def forward_backward(self, x, y, s_prev_value, mode):
         """Steps 1-4 of §4: returns (loss, s_k, delta, ghat, aux_loss). Leaves the
@@ -567,22 +587,23 @@ class Trainer:
             delta = s_prev.grad.detach().clone()
         return loss.detach(), s_k.detach(), delta, ghat, aux_loss
 
-    def synth_step(self, s_prev, delta):
-        """Step 5: one Adam step of the synthesizer; returns (sg_loss, sg_fit_cos)."""
-        target = delta
-        if self.popart:
-            self.n_stats += 1
-            self.nu = 0.99 * self.nu + 0.01 * (delta.double() ** 2).mean().item()
-            mean_sq = self.nu / (1 - 0.99 ** self.n_stats)
-            if mean_sq > 0:
-                old, self.sigma = self.sigma, math.sqrt(mean_sq)
-                with torch.no_grad():
-                    last = self.last_layer()
-                    last.weight.copy_((last.weight.double() * (old / self.sigma)).to(self.dtype))
-                    last.bias.copy_((last.bias.double() * (old / self.sigma)).to(self.dtype))
-            target = (delta.double() / self.sigma).to(self.dtype)
+    def update_target_scale(self, delta, net):
+        """popart: sigma takes in this delta and net's last layer is rescaled by sigma_old / sigma_new."""
+        if not self.popart:
+            return
+        self.n_stats += 1
+        self.nu = 0.99 * self.nu + 0.01 * (delta.double() ** 2).mean().item()
+        mean_sq = self.nu / (1 - 0.99 ** self.n_stats)
+        if mean_sq > 0:
+            old, self.sigma = self.sigma, math.sqrt(mean_sq)
+            self.rescale_last_layer(net, old / self.sigma)
+
+    def adam_step(self, net, s_prev, delta):
+        """One Adam step of `net` on l_SG = mean_b sum_S (net(s_{k-1}) - target)^2; returns (sg_loss, sg_fit_cos)."""
+        self.update_target_scale(delta, net)
+        target = (delta.double() / self.sigma).to(self.dtype) if self.popart else delta
         self.synth_opt.zero_grad(set_to_none=True)
-        pred = self.synth(s_prev.detach())
+        pred = net(s_prev.detach())
         p64, d64 = pred.detach().double().flatten(), delta.double().flatten()
         nn_ = (p64.norm() * d64.norm()).item()
         cos = (p64 @ d64).item() / nn_ if nn_ > 0 else None
@@ -591,6 +612,14 @@ class Trainer:
         self.synth_opt.step()
         loss = l_sg.item()
         return (self.sigma ** 2 * loss if self.popart else loss), cos
+
+    def synth_step(self, s_prev, delta):
+        """Step 5 (Adam, §4; or synthesizer.fit / average, synth_fits.py); returns (sg_loss, sg_fit_cos)."""
+        if self.ridge is not None:
+            return synth_fits.ridge_step(self, s_prev, delta)
+        if self.synth_raw is not None:
+            return synth_fits.average_step(self, s_prev, delta)
+        return self.adam_step(self.synth, s_prev, delta)
 
     def step(self, t):
         """One optimizer step t; returns its metrics record."""
