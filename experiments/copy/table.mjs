@@ -38,7 +38,7 @@ const cells = new Map(); // T -> label -> [{seed, n}]
 for (const { label, dir, filter } of columns) {
   for (const name of fs.readdirSync(dir).sort()) {
     const run = path.join(dir, name);
-    const t = /(?:^|,)T(\d+)(?:,|$)/.exec(name), seed = /(?:^|,)seed=(\d+)/.exec(name);
+    const t = /(?:^|,)T(\d+)(?:[-,]|$)/.exec(name), seed = /(?:^|,)seed=(\d+)/.exec(name);
     const failed = !fs.existsSync(path.join(run, 'done.json')) && fs.existsSync(path.join(run, 'failed.json'));
     if (!t || !name.includes(filter) || !(failed || fs.existsSync(path.join(run, 'done.json')))) continue;
     const T = Number(t[1]);
