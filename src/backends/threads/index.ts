@@ -20,10 +20,7 @@ import { createCpuBackend, resolveKernels, type CpuBackend } from '../cpu/index.
 import type { Kernels } from '../wasm/variant.js';
 import { ArenaLayout } from '../arena-layout.js';
 import { allocateShared } from '../../tensor/dtype.js';
-import { ADAM, ADAM_F, JOB, LSTM, LSTM_OPERANDS, MM, SCE, unitSplitFits, writeRef, type LstmOperand, type OperandRef } from './jobs.js';
-
-/** From this hidden size on, the forward recurrence is split by units by default (ThreadedBackendOptions.lstmUnits). */
-const UNITS_FROM_H = 256;
+import { ADAM, ADAM_F, JOB, LSTM, LSTM_OPERANDS, MM, SCE, writeRef, type LstmOperand, type OperandRef } from './jobs.js';
 import { CONTROL_BYTES, ERROR_BYTES, spinMsFor, ThreadPool, type WorkerInit } from './pool.js';
 
 /** The CPU kernels split over worker threads (Node); setBackend it, and `close()` it when done. */
@@ -57,12 +54,6 @@ export interface ThreadedBackendOptions {
   minAdamWork?: number;
   /** Softmax cross-entropies of fewer logits (N·V) run on one thread (default 2^15). */
   minSoftmaxWork?: number;
-  /**
-   * Split an LSTM's forward recurrence by hidden units (each thread streams its part of W_hh)
-   * instead of batch rows (each streams all of it); the same bits either way. Default: by
-   * units from H = 256 on, where every thread gets at least 8 units.
-   */
-  lstmUnits?: boolean;
 }
 
 /**
@@ -110,7 +101,6 @@ class Threaded implements ThreadedBackend {
   private readonly minLstm: number;
   private readonly minAdam: number;
   private readonly minSoftmax: number;
-  private readonly lstmUnits: boolean | undefined;
 
   constructor(readonly pool: ThreadPool, opts: ThreadedBackendOptions) {
     this.cpu = createCpuBackend({ kernels: pool.kernels, allocate: allocateShared });
@@ -119,7 +109,6 @@ class Threaded implements ThreadedBackend {
     this.minLstm = opts.minLstmWork ?? 1 << 19;
     this.minAdam = opts.minAdamWork ?? 1 << 15;
     this.minSoftmax = opts.minSoftmaxWork ?? 1 << 15;
-    this.lstmUnits = opts.lstmUnits;
     this.matmul = this.matmul.bind(this);
     this.lstmForward = this.lstmForward.bind(this);
     this.lstmBackward = this.lstmBackward.bind(this);
@@ -180,7 +169,6 @@ class Threaded implements ThreadedBackend {
     // the input rows in the recurrence job: each thread projects its batch rows where its steps read them
     const project = projectInChunk(f, true, this.cpu.kernels);
     this.lstmParams(T, B, D, H, ops, project);
-    this.pool.params[LSTM.units] = (this.lstmUnits ?? H >= UNITS_FROM_H) && unitSplitFits(H, this.pool.threads) ? 1 : 0;
     this.runPlan(project ? [JOB.lstmRecurrence] : [JOB.lstmInput, JOB.lstmRecurrence], plan);
   }
 
@@ -282,7 +270,6 @@ class Threaded implements ThreadedBackend {
     p[LSTM.T] = T, p[LSTM.B] = B, p[LSTM.D] = D, p[LSTM.H] = H;
     p[LSTM.pinned] = 1;
     p[LSTM.project] = project ? 1 : 0;
-    p[LSTM.units] = 0;
     LSTM_OPERANDS.forEach((k, i) => writeRef(p, LSTM.operands + 2 * i, ops[k] ?? null));
   }
 

@@ -15,8 +15,7 @@
 // run gives the same bits as a single-threaded one.
 import type { LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
 import { matmulSimdStrided, type Strides } from '../wasm/matmul-simd.js';
-import { lstmForwardUnitsSimd } from '../wasm/lstm-units-simd.js';
-import { isFused, type Kernels } from '../wasm/variant.js';
+import type { Kernels } from '../wasm/variant.js';
 import { adamCpu } from '../cpu/adam.js';
 import { softmaxCeRows } from '../cpu/softmax-ce.js';
 import {
@@ -48,8 +47,6 @@ export interface JobContext {
   p: Int32Array;
   f: Float64Array;
   buffers: Float32Array[];
-  /** Returns once every thread of the job has called it as often (a job whose threads exchange rows between steps); throws when a thread failed. */
-  sync: () => void;
 }
 
 // Adam parameters: (buffer id, offset) of p, g, m, v, then the length; doubles: the hyperparameters
@@ -80,10 +77,8 @@ function readRef(ctx: JobContext, at: number): Float32Array | null {
 export const MM = { M: 0, K: 1, N: 2, transA: 3, transB: 4, accumulate: 5, byColumns: 6, a: 7, b: 9, c: 11 } as const;
 
 // LSTM parameters: sizes, the pinned flag, the project flag (the recurrence job computes
-// its rows' input projection: ../cpu/lstm.ts projectInChunk), the units flag (the forward
-// recurrence split by hidden units, not batch rows: ../wasm/lstm-units-simd.ts), then one
-// operand ref (two integers) per operand
-export const LSTM = { T: 0, B: 1, D: 2, H: 3, pinned: 4, project: 5, units: 6, operands: 7 } as const;
+// its rows' input projection: ../cpu/lstm.ts projectInChunk), then one operand ref (two integers) per operand
+export const LSTM = { T: 0, B: 1, D: 2, H: 3, pinned: 4, project: 5, operands: 6 } as const;
 export const LSTM_OPERANDS = [
   'x', 'h0', 'c0', 'wih', 'whh', 'bih', 'bhh', 'gates', 'cs', 'hs',
   'dhs', 'dcT', 'dx', 'dh0', 'dc0', 'dwih', 'dwhh', 'dbih', 'dbhh', 'dZ',
@@ -99,14 +94,6 @@ const plainProduct: Product = (a, b, c, M, K, N, transA, transB, accumulate, ld)
   matmulSimdStrided(a as Float32Array, b as Float32Array, c as Float32Array, M, K, N, transA, transB, accumulate, ld);
 const fusedProduct: Product = (a, b, c, M, K, N, transA, transB, accumulate, ld) =>
   matmulSimdStrided(a as Float32Array, b as Float32Array, c as Float32Array, M, K, N, transA, transB, accumulate, ld, true);
-
-/** Hidden units per thread in the forward split by units: a multiple of the product's 8 columns per gate block. */
-export const UNIT_ALIGN = 8;
-
-/** Whether the forward recurrence can be split by units among n threads: every share non-empty and tile-aligned. */
-export function unitSplitFits(H: number, n: number): boolean {
-  return H % UNIT_ALIGN === 0 && share(H, n - 1, n, UNIT_ALIGN)[1] > share(H, n - 1, n, UNIT_ALIGN)[0];
-}
 
 /** Thread w's share [start, end) of 0..total among n, cut at multiples of `align`. */
 export function share(total: number, w: number, n: number, align: number): [number, number] {
@@ -155,9 +142,6 @@ function runLstm(kind: number, ctx: JobContext, w: number, n: number): void {
   if (kind === JOB.lstmInput) {
     const [r0, r1] = share(T * B, w, n, 4);
     if (r1 > r0) lstmInputRows(a, r0, r1, mm);
-  } else if (kind === JOB.lstmRecurrence && p[LSTM.units] === 1) {
-    const [u0, u1] = share(H, w, n, UNIT_ALIGN); // never empty: unitSplitFits
-    lstmForwardUnitsSimd(a, u0, u1, p[LSTM.project] === 1, isFused(k), ctx.sync);
   } else if (kind === JOB.lstmRecurrence) {
     const [b0, b1] = share(B, w, n, 4);
     if (b1 > b0) lstmRecurrenceRows(a, b0, b1, pinned, mm, k, p[LSTM.project] === 1);

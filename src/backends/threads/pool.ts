@@ -17,21 +17,8 @@ import type { Worker as NodeWorker, MessagePort } from 'node:worker_threads';
 import { PARAM_DOUBLES, PARAM_INTS, runJob, type JobContext } from './jobs.js';
 import type { Kernels } from '../wasm/variant.js';
 
-export const CTL = { SEQ: 0, DONE: 1, KIND: 2, GEN: 3, FAILED: 4, ARRIVED: 5, PARAMS: 8 } as const;
+export const CTL = { SEQ: 0, DONE: 1, KIND: 2, GEN: 3, FAILED: 4, PARAMS: 8 } as const;
 export const CONTROL_INTS = CTL.PARAMS + PARAM_INTS;
-/**
- * The job's barrier: returns once all `threads` threads have called it as many times as
- * this one (the arrivals of the job counted in CTL.ARRIVED, zeroed as the job starts).
- * It spins: every thread of the job is running it, and the waits are a step's length.
- */
-export function syncThreads(ctl: Int32Array, threads: number): void {
-  const arrived = Atomics.add(ctl, CTL.ARRIVED, 1) + 1;
-  const all = Math.ceil(arrived / threads) * threads;
-  while (Atomics.load(ctl, CTL.ARRIVED) < all) {
-    if (Atomics.load(ctl, CTL.FAILED) !== 0) throw new Error('threads: another thread failed during the job');
-  }
-}
-
 /** Bytes of the control block: the integers, then the doubles (8-aligned). */
 export const CONTROL_BYTES = CONTROL_INTS * 4 + PARAM_DOUBLES * 8;
 export const ERROR_BYTES = 4096;
@@ -163,17 +150,14 @@ export class ThreadPool {
     Atomics.store(ctl, CTL.KIND, kind);
     Atomics.store(ctl, CTL.DONE, 0);
     Atomics.store(ctl, CTL.FAILED, 0);
-    Atomics.store(ctl, CTL.ARRIVED, 0);
     Atomics.add(ctl, CTL.SEQ, 1);
     Atomics.notify(ctl, CTL.SEQ);
     let mine: unknown = null;
     try {
-      const ctx: JobContext = { kernels: this.kernels, p: this.params, f: this.paramsF64, buffers: this.views, sync: () => syncThreads(ctl, this.threads) };
+      const ctx: JobContext = { kernels: this.kernels, p: this.params, f: this.paramsF64, buffers: this.views };
       runJob(kind, ctx, 0, this.threads);
     } catch (e) {
       mine = e;
-      // a worker waiting in syncThreads stops waiting (2: the main thread's failure, 1: a worker's)
-      Atomics.compareExchange(ctl, CTL.FAILED, 0, 2);
     }
     // the workers' shares: spin first (they usually finish about when we do)
     let done = Atomics.load(ctl, CTL.DONE);
@@ -185,8 +169,7 @@ export class ThreadPool {
       Atomics.wait(ctl, CTL.DONE, done, 1000);
       done = Atomics.load(ctl, CTL.DONE);
     }
-    // a worker's failure first: the main thread's own error may only say that it stopped waiting for it
-    if (Atomics.load(ctl, CTL.FAILED) !== 1 && mine) throw mine;
+    if (mine) throw mine;
     if (Atomics.load(ctl, CTL.FAILED) === 1) {
       const end = this.errors.indexOf(0);
       const text = new TextDecoder().decode(this.errors.slice(0, end < 0 ? ERROR_BYTES : end));

@@ -2,7 +2,7 @@
 // done, and waits again. Errors are reported through the shared error bytes, so
 // the main thread, blocked in Atomics.wait, learns of them without an event loop.
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { CTL, CONTROL_INTS, ERROR_BYTES, syncThreads, type BufferMessage, type WorkerInit } from './pool.js';
+import { CTL, CONTROL_INTS, ERROR_BYTES, type BufferMessage, type WorkerInit } from './pool.js';
 import { PARAM_DOUBLES, PARAM_INTS, runJob, type JobContext } from './jobs.js';
 
 const init = workerData as WorkerInit;
@@ -13,7 +13,6 @@ const ctx: JobContext = {
   p: new Int32Array(init.control, CTL.PARAMS * 4, PARAM_INTS),
   f: new Float64Array(init.control, CONTROL_INTS * 4, PARAM_DOUBLES),
   buffers: [new Float32Array(0)],
-  sync: () => syncThreads(ctl, init.threads),
 };
 let gen = 0;
 let seen = 0; // the first job makes SEQ 1
@@ -50,12 +49,10 @@ for (;;) {
     if (want !== gen) takeBuffers(want);
     runJob(Atomics.load(ctl, CTL.KIND), ctx, init.index, init.threads);
   } catch (e) {
-    // only the first thread to fail reports: the others may have failed only in waiting for it (syncThreads)
-    if (Atomics.compareExchange(ctl, CTL.FAILED, 0, 1) === 0) {
-      const text = new TextEncoder().encode(`thread ${init.index}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      errors.fill(0);
-      errors.set(text.subarray(0, ERROR_BYTES - 1));
-    }
+    const text = new TextEncoder().encode(`thread ${init.index}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    errors.fill(0);
+    errors.set(text.subarray(0, ERROR_BYTES - 1));
+    Atomics.store(ctl, CTL.FAILED, 1);
   }
   Atomics.add(ctl, CTL.DONE, 1);
   Atomics.notify(ctl, CTL.DONE);

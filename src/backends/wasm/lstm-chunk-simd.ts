@@ -24,17 +24,17 @@ import type { LstmBackwardArgs, LstmForwardArgs } from '../backend.js';
 import { matmulSimdInMemory, MR, NR, scratchBase, simdMemory, type Layout } from './matmul-simd.js';
 import { gatesOn } from './lstm-gates-simd.js';
 
-export const align16 = (n: number) => (n + 15) & ~15;
-export const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
-export const f32 = (x: unknown) => x as Float32Array;
+const align16 = (n: number) => (n + 15) & ~15;
+const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
+const f32 = (x: unknown) => x as Float32Array;
 
 /** Copies the rows b0..b0+n of each of T steps (B rows of w floats a step) of src into mem at dst, `stride` floats a step apart. */
-export function gather(mem: Float32Array, dst: number, stride: number, src: Float32Array, T: number, B: number, b0: number, n: number, w: number): void {
+function gather(mem: Float32Array, dst: number, stride: number, src: Float32Array, T: number, B: number, b0: number, n: number, w: number): void {
   for (let t = 0; t < T; t++) mem.set(src.subarray((t * B + b0) * w, (t * B + b0 + n) * w), dst + t * stride);
 }
 
 /** Zeroes rows n..Mp of each of `blocks` blocks of Mp rows of w floats at `at`. */
-export function zeroPadding(mem: Float32Array, at: number, blocks: number, n: number, Mp: number, w: number): void {
+function zeroPadding(mem: Float32Array, at: number, blocks: number, n: number, Mp: number, w: number): void {
   if (Mp === n) return;
   for (let t = 0; t < blocks; t++) mem.fill(0, at + (t * Mp + n) * w, at + (t + 1) * Mp * w);
 }
