@@ -3,20 +3,19 @@
 // built), to tell "the newest pairs must be in the map" from "the map must change every step".
 // One run per call; docs/results.md, "Solved every step".
 // Usage: node experiments/copy/ridge-lag.mjs CONFIG.json VARIANT SEED LAG OUT_DIR
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { resolveConfig } from '../../dist/src/train/config.js';
 import { runTraining } from '../../dist/src/train/run.js';
 import { copyProgress } from '../../dist/src/train/report.js';
+import { loadGrid, mergeConfig } from '../../dist/src/train/sweep.js';
 
 const [file, variant, seed, lagArg, out] = process.argv.slice(2);
 const lag = Number(lagArg);
-const sweep = JSON.parse(fs.readFileSync(file, 'utf8'));
-const v = sweep.variants.find((x) => x._name === variant);
+// the variant's configuration as `sweep` builds it (base and variant merged), at this seed
+const grid = loadGrid(file);
+const v = grid.variants.find((x) => x._name === variant);
 if (!v) throw new Error(`${file}: no variant ${variant}`);
-const raw = structuredClone({ ...sweep.base, ...v, seed: Number(seed) });
-delete raw._name;
-const cfg = resolveConfig(raw, { baseDir: path.dirname(path.resolve(file)), source: file });
+const { _name, ...over } = v;
+const cfg = resolveConfig({ ...mergeConfig(grid.base, over), seed: Number(seed) }, { baseDir: grid.baseDir, source: file });
 if (cfg.synthesizer?.fit !== 'ridge') throw new Error(`${variant}: not a ridge fit`);
 let patched = false;
 const result = await runTraining(cfg, {

@@ -4,21 +4,19 @@
 // RMS of h and of c over the batch (s = [h, c], h then c in each row).
 // docs/results.md, "Averaged synthesizer weights".
 // Usage: node experiments/lm/average-probe.mjs CONFIG.json VARIANT SEED STEPS OUT_DIR
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { resolveConfig } from '../../dist/src/train/config.js';
 import { runTraining } from '../../dist/src/train/run.js';
+import { loadGrid, mergeConfig } from '../../dist/src/train/sweep.js';
 import { noGrad, Var } from '../../dist/src/autograd/variable.js';
 
 const [file, variant, seed, steps, out] = process.argv.slice(2);
-const sweep = JSON.parse(fs.readFileSync(file, 'utf8'));
-const v = sweep.variants.find((x) => x._name === variant);
+// the variant's configuration as `sweep` builds it (base and variant merged), at this seed and length, without diagnostics
+const grid = loadGrid(file);
+const v = grid.variants.find((x) => x._name === variant);
 if (!v) throw new Error(`${file}: no variant ${variant}`);
-const raw = structuredClone({ ...sweep.base, ...v, seed: Number(seed), steps: Number(steps) });
-delete raw._name;
-raw.synthesizer = { ...v.synthesizer };
-raw.diagnostics = { every: 0 };
-const cfg = resolveConfig(raw, { baseDir: path.dirname(path.resolve(file)), source: file });
+const { _name, ...over } = v;
+const raw = { ...mergeConfig(grid.base, over), seed: Number(seed), steps: Number(steps), diagnostics: { every: 0 } };
+const cfg = resolveConfig(raw, { baseDir: grid.baseDir, source: file });
 const norm = (a) => Math.sqrt(a.reduce((s, x) => s + x * x, 0));
 const predict = (t) => {
   const sigma = t.synth.normalizer?.sigma ?? 1;
