@@ -42,6 +42,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import synth_fits  # noqa: E402
 import torch_reference as ref  # noqa: E402
 
 ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
@@ -504,7 +505,6 @@ def init_errors():
 def ridge_is_weighted_least_squares():
     """The ridge reference's map minimises sum_k rho^(K-k) |X_k W - Y_k|^2 + p |W|^2 (p = mu mean diag A),
     found here by an ordinary least-squares solve of the stacked, weighted system."""
-    import synth_fits
     g = torch.Generator().manual_seed(5)
     S, B, K, mu, memory = 6, 3, 5, 0.1, 4.0
     r = synth_fits.RidgeReference(S, mu, memory, 1)

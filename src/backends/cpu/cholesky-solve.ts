@@ -17,7 +17,7 @@ export function solveSpd(A: Float64Array, Z: Float64Array, F: number, S: number,
 }
 
 /** Z ← (L·Lᵀ)⁻¹·Z in place: L the lower Cholesky factor [F, F] (row-major, the upper part ignored), Z [F, S]. */
-export function solveCholesky(L: Float64Array, Z: Float64Array, F: number, S: number): void {
+function solveCholesky(L: Float64Array, Z: Float64Array, F: number, S: number): void {
   // The right-hand sides are independent columns: solving a block of them at a time keeps
   // the block in L2 (a row-at-a-time pass streams all of Z, 2 MiB at H 256, for every row).
   // Each element sees the same operations in the same order, so the bits are the same.
