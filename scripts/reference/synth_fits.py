@@ -14,6 +14,13 @@
 import torch
 
 
+def fit_cosine(pred, delta):
+    """sg_fit_cos: cos(pred, delta) over all coordinates in float64; None when either is zero."""
+    p64, d64 = pred.detach().double().flatten(), delta.double().flatten()
+    norms = (p64.norm() * d64.norm()).item()
+    return (p64 @ d64).item() / norms if norms > 0 else None
+
+
 class RidgeReference:
     def __init__(self, S, ridge, memory, refit_every):
         self.S, self.F = S, S + 1
@@ -45,10 +52,8 @@ def ridge_step(tr, s_prev, delta):
     sigma = tr.sigma if tr.popart else 1.0
     with torch.no_grad():
         pred = sigma * tr.synth(s_prev.detach()).double()
-    d64 = delta.double()
-    loss = ((pred - d64) ** 2).sum().item() / s_prev.shape[0]
-    norms = (pred.norm() * d64.norm()).item()
-    cos = (pred.flatten() @ d64.flatten()).item() / norms if norms > 0 else None
+    loss = ((pred - delta.double()) ** 2).sum().item() / s_prev.shape[0]
+    cos = fit_cosine(pred, delta)
     tr.ridge.add(s_prev.detach(), delta.detach())
     z = tr.ridge.solution()
     if z is not None:

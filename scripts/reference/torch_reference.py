@@ -362,9 +362,7 @@ class Trainer:
         target = (delta.double() / self.sigma).to(self.dtype) if self.popart else delta
         self.synth_opt.zero_grad(set_to_none=True)
         pred = net(s_prev.detach())
-        p64, d64 = pred.detach().double().flatten(), delta.double().flatten()
-        nn_ = (p64.norm() * d64.norm()).item()
-        cos = (p64 @ d64).item() / nn_ if nn_ > 0 else None
+        cos = synth_fits.fit_cosine(pred, delta)
         l_sg = ((pred - target) ** 2).sum(dim=1).mean()
         l_sg.backward()
         self.synth_opt.step()
