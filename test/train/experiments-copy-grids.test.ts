@@ -134,4 +134,21 @@ describe('experiments/copy grids', () => {
     expect(new Set(fresh.map((p) => p.cfg.bptt))).toEqual(new Set([3, 4]));
     expectSameButSeed(fresh, (p) => rcl.find((q) => cell(q) === cell(p) && q.cfg.seed === 1), [4, 5, 6]);
   });
+
+  it('one budget for every T: 120,000 positions per row at lr 3e-3, table-lr3e-3.json\'s runs four times as long', () => {
+    const all = grid('table-lr3e-3-4x-all.json');
+    expect(all).toHaveLength(45);
+    expect(new Set(all.map(cell).map((c) => c.split(',')[0]))).toEqual(new Set(['bptt', 'dni', 'dni-lambda1-aux0.1']));
+    expect(new Set(all.map((p) => p.cfg.bptt))).toEqual(new Set(TABLE_T));
+    expect(new Set(all.map((p) => p.cfg.seed))).toEqual(new Set([1, 2, 3]));
+    const short = grid('table-lr3e-3.json');
+    for (const p of all) {
+      expect([p.cfg.optimizer.lr, p.cfg.steps! * p.cfg.bptt]).toEqual([0.003, 120000]);
+      const twin = short.find((q) => cell(q) === cell(p) && q.cfg.seed === p.cfg.seed);
+      expect(twin, p.name).toBeDefined();
+      expect({ ...p.cfg, steps: twin!.cfg.steps }).toEqual(twin!.cfg);
+    }
+    expect(all.find((p) => cell(p) === 'dni-lambda1-aux0.1,T4')!.cfg.synthesizer).toMatchObject({ scale: 1, lr: 0.01, discount: 0.1, aux: 0.1 });
+    expectSameButSeed(grid('table-lr3e-3-4x-all-seeds4-6.json'), (p) => all.find((q) => cell(q) === cell(p) && q.cfg.seed === 1), [4, 5, 6]);
+  });
 });
