@@ -150,5 +150,13 @@ describe('experiments/copy grids', () => {
     }
     expect(all.find((p) => cell(p) === 'dni-lambda1-aux0.1,T4')!.cfg.synthesizer).toMatchObject({ scale: 1, lr: 0.01, discount: 0.1, aux: 0.1 });
     expectSameButSeed(grid('table-lr3e-3-4x-all-seeds4-6.json'), (p) => all.find((q) => cell(q) === cell(p) && q.cfg.seed === 1), [4, 5, 6]);
+    // the same grid at the first table's lr 1e-3
+    const slow = grid('table-4x-all.json');
+    expect(slow).toHaveLength(45);
+    for (const p of slow) {
+      const twin = all.find((q) => q.name === p.name)!;
+      expect(p.cfg.optimizer.lr).toBe(0.001);
+      expect({ ...p.cfg, optimizer: twin.cfg.optimizer }).toEqual(twin.cfg);
+    }
   });
 });
