@@ -158,5 +158,14 @@ describe('experiments/copy grids', () => {
       expect(p.cfg.optimizer.lr).toBe(0.001);
       expect({ ...p.cfg, optimizer: twin.cfg.optimizer }).toEqual(twin.cfg);
     }
+    // gamma 0.9 and 1 at that budget: the lambda 1 + aux 0.1 column but for the discount, T 2-5
+    const gamma = grid('gamma-4x.json');
+    expect(gamma).toHaveLength(24);
+    expect(new Set(gamma.map((p) => p.cfg.synthesizer!.discount))).toEqual(new Set([0.9, 1]));
+    expect(new Set(gamma.map((p) => p.cfg.bptt))).toEqual(new Set([2, 3, 4, 5]));
+    for (const p of gamma) {
+      const twin = all.find((q) => cell(q) === `dni-lambda1-aux0.1,T${p.cfg.bptt}` && q.cfg.seed === p.cfg.seed)!;
+      expect({ ...p.cfg, synthesizer: { ...p.cfg.synthesizer!, discount: 0.1 } }).toEqual(twin.cfg);
+    }
   });
 });
