@@ -167,5 +167,14 @@ describe('experiments/copy grids', () => {
       const twin = all.find((q) => cell(q) === `dni-lambda1-aux0.1,T${p.cfg.bptt}` && q.cfg.seed === p.cfg.seed)!;
       expect({ ...p.cfg, synthesizer: { ...p.cfg.synthesizer!, discount: 0.1 } }).toEqual(twin.cfg);
     }
+    // repeat-copy at that budget and lr: repeat-copy.json's runs four times as long at lr 3e-3
+    const rc = grid('repeat-copy-4x-all.json');
+    const rcShort = grid('repeat-copy.json');
+    expect(rc).toHaveLength(45);
+    for (const p of rc) {
+      const twin = rcShort.find((q) => q.name === p.name)!;
+      expect([p.cfg.task, p.cfg.optimizer.lr, p.cfg.steps! * p.cfg.bptt]).toEqual(['repeat-copy', 0.003, 120000]);
+      expect({ ...p.cfg, steps: twin.cfg.steps, optimizer: twin.cfg.optimizer }).toEqual(twin.cfg);
+    }
   });
 });
