@@ -101,20 +101,32 @@ function medianRatio(steps: StepRecord[]): number | null {
   return median(steps.map((r) => r.ghat_norm! / r.delta_norm));
 }
 
-/** A synthetic gradient that outgrew the real one: the median ‖ĝ‖/‖δ‖, and the last ‖ĝ‖ and its step. */
-export interface Runaway { ratio: number; ghat: number; step: number }
+/**
+ * A synthetic gradient that outgrew the real one: the median ‖ĝ‖/‖δ‖, and the last ‖ĝ‖ and its step;
+ * with `growth` (‖ĝ‖ last / first of the window) when ĝ and its bootstrapped target grew together.
+ */
+export interface Runaway { ratio: number; ghat: number; step: number; growth?: number }
+
+/** ‖ĝ‖ growing by more than this over the last 50 synthetic steps is a runaway whatever ‖ĝ‖/‖δ‖ is. */
+const RUNAWAY_GROWTH = 100;
 
 /**
- * Whether the synthetic gradient outgrew the real one just before a run stopped: the median
- * ‖ĝ_k‖/‖δ_{k−1}‖ over (up to) the last 50 synthetic steps above 5 (stable runs
- * sit at 0.1–0.7, runaways at 7–30, docs/results.md). Null when it did not, or nothing was synthetic.
+ * Whether the synthetic gradient ran away just before a run stopped, over (up to) the last 50
+ * synthetic steps: their median ‖ĝ_k‖/‖δ_{k−1}‖ above 5 (stable runs sit at 0.1–0.7, runaways at
+ * 7–30, docs/results.md), or ‖ĝ‖ grown more than 100-fold. The second is the runaway of a target
+ * discounted little (γ near 1): δ = ∂L/∂s + γ·Jᵀĝ follows ĝ, so the ratio stays near 1 while both
+ * grow by orders of magnitude (docs/results.md, "The discount γ"). Null when neither, or nothing
+ * was synthetic.
  */
 export function syntheticRunaway(records: MetricRecord[]): Runaway | null {
   const syn = syntheticSteps(records).slice(-50);
   const ratio = medianRatio(syn);
-  if (ratio === null || ratio <= RUNAWAY_RATIO) return null;
-  const last = syn.at(-1)!;
-  return { ratio, ghat: last.ghat_norm!, step: last.step };
+  if (ratio === null) return null;
+  const first = syn[0]!, last = syn.at(-1)!;
+  const growth = last.ghat_norm! / first.ghat_norm!;
+  if (ratio > RUNAWAY_RATIO) return { ratio, ghat: last.ghat_norm!, step: last.step };
+  if (growth > RUNAWAY_GROWTH) return { ratio, ghat: last.ghat_norm!, step: last.step, growth };
+  return null;
 }
 
 /**

@@ -118,8 +118,17 @@ describe('a final evaluation that is not finite', () => {
     expect(runaway).toContain(`at step 80`);
     expect(runaway).toContain('lower --sg-lr or --sg-scale');
     expect(runaway).not.toContain('--on-nan');
-    // a synthetic gradient half the real one: the usual advice
-    expect(stoppedMessage(what, run, syntheticRunaway(records(0.5)))).toContain('lower --lr, set --clip, or use --on-nan skip.');
+    // ĝ and δ grew together (γ near 1): the ratio stays at 1, ‖ĝ‖ grows 1.3^49 ≈ 3.83e5-fold in the last 50 steps
+    const together = stoppedMessage(what, run, syntheticRunaway(records(1)));
+    expect(together).toContain('grew together (‖ĝ‖ ×3.83e+5 over the last synthetic steps');
+    expect(together).toContain('median ‖ĝ‖/‖δ‖ 1.00');
+    expect(together).toContain('lower --sg-discount (γ) or --sg-scale');
+    // a synthetic gradient half the real one, steady: the usual advice
+    const steady = (ratio: number, growth: number): MetricRecord[] =>
+      [rec(0, 'real', null, 1), ...Array.from({ length: 80 }, (_, i) => rec(i + 1, 'synthetic', ratio * growth ** i, growth ** i))];
+    expect(stoppedMessage(what, run, syntheticRunaway(steady(0.5, 1)))).toContain('lower --lr, set --clip, or use --on-nan skip.');
+    // growing 1.09-fold a step (×68 over 50): under the line
+    expect(stoppedMessage(what, run, syntheticRunaway(steady(0.5, 1.09)))).toContain('lower --lr, set --clip, or use --on-nan skip.');
   });
 
   it('a run that finished after its synthetic gradient outgrew the real one is warned, with the step it began', async () => {
