@@ -100,7 +100,7 @@ export function stoppedMessage(what: string, outDir: string, runaway: Runaway | 
     ? 'lower --lr, set --clip, or use --on-nan skip'
     : runaway.growth === undefined
       ? `the synthetic gradient had outgrown the real one (median ‖ĝ‖/‖δ‖ ${runaway.ratio.toPrecision(3)} over the last synthetic steps, ‖ĝ‖ ${runaway.ghat.toPrecision(3)} at step ${runaway.step}): lower --sg-lr or --sg-scale (docs/results.md, "The copy task's setting on tiny Shakespeare")`
-      : `the synthetic gradient and its bootstrapped target grew together (‖ĝ‖ ×${runaway.growth.toPrecision(3)} over the last synthetic steps, to ${runaway.ghat.toPrecision(3)} at step ${runaway.step}; median ‖ĝ‖/‖δ‖ ${runaway.ratio.toPrecision(3)}): lower --sg-discount (γ) or --sg-scale (docs/results.md, "The discount γ"); if the model itself diverged, lower --lr or set --clip`;
+      : `the synthetic gradient and its bootstrapped target grew together (‖ĝ‖ ${runaway.ghat.toPrecision(3)} at step ${runaway.step}, ${runaway.growth.toPrecision(3)} times its median in this run; median ‖ĝ‖/‖δ‖ ${runaway.ratio.toPrecision(3)} over the last synthetic steps): lower --sg-discount (γ) or --sg-scale (docs/results.md, "The discount γ"); if the model itself diverged, lower --lr or set --clip`;
   return `stopped: ${what}. ${where}; ${advice}.`;
 }
 

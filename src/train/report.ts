@@ -103,28 +103,30 @@ function medianRatio(steps: StepRecord[]): number | null {
 
 /**
  * A synthetic gradient that outgrew the real one: the median ‖ĝ‖/‖δ‖, and the last ‖ĝ‖ and its step;
- * with `growth` (‖ĝ‖ last / first of the window) when ĝ and its bootstrapped target grew together.
+ * with `growth` (the last ‖ĝ‖ over its median in the run) when ĝ and its bootstrapped target grew together.
  */
 export interface Runaway { ratio: number; ghat: number; step: number; growth?: number }
 
-/** ‖ĝ‖ growing by more than this over the last 50 synthetic steps is a runaway whatever ‖ĝ‖/‖δ‖ is. */
-const RUNAWAY_GROWTH = 100;
+/** ‖ĝ‖ this many times its median over the run's synthetic steps is a runaway whatever ‖ĝ‖/‖δ‖ is. */
+const RUNAWAY_GROWTH = 1000;
 
 /**
- * Whether the synthetic gradient ran away just before a run stopped, over (up to) the last 50
- * synthetic steps: their median ‖ĝ_k‖/‖δ_{k−1}‖ above 5 (stable runs sit at 0.1–0.7, runaways at
- * 7–30, docs/results.md), or ‖ĝ‖ grown more than 100-fold. The second is the runaway of a target
- * discounted little (γ near 1): δ = ∂L/∂s + γ·Jᵀĝ follows ĝ, so the ratio stays near 1 while both
- * grow by orders of magnitude (docs/results.md, "The discount γ"). Null when neither, or nothing
- * was synthetic.
+ * Whether the synthetic gradient ran away just before a run stopped: the median ‖ĝ_k‖/‖δ_{k−1}‖
+ * over (up to) the last 50 synthetic steps above 5 (stable runs sit at 0.1–0.7, runaways at 7–30,
+ * docs/results.md), or the last ‖ĝ‖ more than 1000 times its median over all the run's synthetic
+ * steps. The second is the runaway of a target discounted little (γ near 1): δ = ∂L/∂s + γ·Jᵀĝ
+ * follows ĝ, so the ratio stays near 1–2 while both grow by orders of magnitude, in a hundred
+ * steps or over thousands (docs/results.md, "The discount γ"). Null when neither, or nothing was
+ * synthetic.
  */
 export function syntheticRunaway(records: MetricRecord[]): Runaway | null {
-  const syn = syntheticSteps(records).slice(-50);
+  const all = syntheticSteps(records);
+  const syn = all.slice(-50);
   const ratio = medianRatio(syn);
   if (ratio === null) return null;
-  const first = syn[0]!, last = syn.at(-1)!;
-  const growth = last.ghat_norm! / first.ghat_norm!;
+  const last = syn.at(-1)!;
   if (ratio > RUNAWAY_RATIO) return { ratio, ghat: last.ghat_norm!, step: last.step };
+  const growth = last.ghat_norm! / median(all.map((r) => r.ghat_norm!))!;
   if (growth > RUNAWAY_GROWTH) return { ratio, ghat: last.ghat_norm!, step: last.step, growth };
   return null;
 }
