@@ -176,6 +176,8 @@ describe('experiments/copy grids', () => {
       expect([p.cfg.task, p.cfg.optimizer.lr, p.cfg.steps! * p.cfg.bptt]).toEqual(['repeat-copy', 0.003, 120000]);
       expect({ ...p.cfg, steps: twin.cfg.steps, optimizer: twin.cfg.optimizer }).toEqual(twin.cfg);
     }
-    expectSameButSeed(grid('repeat-copy-4x-all-seeds4-6.json'), (p) => rc.find((q) => cell(q) === cell(p) && q.cfg.seed === 1), [4, 5, 6]);
+    const rcNew = grid('repeat-copy-4x-all-seeds4-6.json');
+    expect(rcNew).toHaveLength(45);
+    expectSameButSeed(rcNew, (p) => rc.find((q) => cell(q) === cell(p) && q.cfg.seed === 1), [4, 5, 6]);
   });
 });
