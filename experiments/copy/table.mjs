@@ -22,17 +22,23 @@ const largestSolved = (dir) => {
   return levelsMode ? { n: p.levelsSolved, label: p.lastSolved ? p.lastSolved.join('x') : '–' } : { n: p.largestSolved, label: null };
 };
 
-const columns = process.argv.slice(2).filter((a) => a !== '--levels').map((arg) => {
-  const eq = arg.indexOf('=');
-  if (eq < 1) throw new Error(`${arg}: expected LABEL=SWEEP_DIR[@FILTER]`);
-  const [dir, filter = ''] = arg.slice(eq + 1).split('@');
-  if (!fs.existsSync(dir)) throw new Error(`${dir}: no such sweep directory`);
-  return { label: arg.slice(0, eq), dir, filter };
-});
-if (columns.length === 0) {
-  console.error('usage: node experiments/copy/table.mjs LABEL=SWEEP_DIR[@FILTER] ...');
+const usage = 'usage: node experiments/copy/table.mjs [--levels] LABEL=SWEEP_DIR[@FILTER] ...';
+const fail = (msg) => {
+  console.error(`table.mjs: ${msg}\n${usage}`);
   process.exit(2);
-}
+};
+// the filter (after the last @) and the label may hold "=" (`γ 1 (= λ)=runs/g@discount=1,`): the
+// directory is what lies between the last "=" before the filter and the filter
+const columns = process.argv.slice(2).filter((a) => a !== '--levels').map((arg) => {
+  const at = arg.lastIndexOf('@');
+  const head = at < 0 ? arg : arg.slice(0, at);
+  const eq = head.lastIndexOf('=');
+  if (eq < 1) fail(`${arg}: expected LABEL=SWEEP_DIR[@FILTER]`);
+  const dir = head.slice(eq + 1), filter = at < 0 ? '' : arg.slice(at + 1);
+  if (!fs.existsSync(dir)) fail(`${dir}: no such sweep directory (from ${arg})`);
+  return { label: head.slice(0, eq), dir, filter };
+});
+if (columns.length === 0) fail('no column given');
 
 const cells = new Map(); // T -> label -> [{seed, n}]
 for (const { label, dir, filter } of columns) {
