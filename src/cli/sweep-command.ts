@@ -132,11 +132,14 @@ async function endStrays(runDirs: string[]): Promise<void> {
   for (const d of runDirs) fs.rmSync(path.join(d, PID_FILE), { force: true });
 }
 
-function fmtDuration(s: number): string {
+/** Seconds as the sweep's progress line shows them: `42s`, `3m05s`, `2h07m` (rounded before it is split: never `2m60s`). */
+export function fmtDuration(s: number): string {
   if (!Number.isFinite(s)) return '?';
-  if (s < 60) return `${Math.round(s)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  const sec = Math.round(s);
+  if (sec < 60) return `${sec}s`;
+  if (sec < 3600) return `${Math.floor(sec / 60)}m${String(sec % 60).padStart(2, '0')}s`;
+  const min = Math.floor(sec / 60);
+  return `${Math.floor(min / 60)}h${String(min % 60).padStart(2, '0')}m`;
 }
 
 function tailLines(file: string, n: number): string[] {

@@ -54,6 +54,14 @@ function expectSameRuns(a: string, b: string): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+describe('the sweep\'s durations', () => {
+  it('rounds before splitting into minutes and seconds', async () => {
+    const { fmtDuration } = await import('../../src/cli/sweep-command.js');
+    expect([0.4, 59.4, 59.6, 179.6, 185, 3599.6, 3600, 7659].map(fmtDuration)).toEqual(['0s', '59s', '1m00s', '3m00s', '3m05s', '1h00m', '1h00m', '2h07m']);
+    expect(fmtDuration(Infinity)).toBe('?');
+  });
+});
+
 describe('synthgrad sweep', () => {
   let dir = '', grid = '', ref = '';
   beforeAll(() => {
