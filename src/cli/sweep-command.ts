@@ -142,6 +142,13 @@ export function fmtDuration(s: number): string {
   return `${Math.floor(min / 60)}h${String(min % 60).padStart(2, '0')}m`;
 }
 
+/** train's exit code for a run stopped by a non-finite loss, gradient or evaluation (train-command.ts). */
+const NON_FINITE_EXIT = 3;
+
+function finalLine(file: string): string {
+  return tailLines(file, 1)[0] ?? '';
+}
+
 function tailLines(file: string, n: number): string[] {
   try {
     return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(-n);
@@ -161,7 +168,7 @@ async function runSweep(gridFile: string, opts: { out: string; jobs?: string; pr
 
   const todo = points.filter((p) => pointState(path.join(paths.dir, p.name)) !== 'done');
   const total = points.length;
-  let done = total - todo.length, failed = 0;
+  let done = total - todo.length, failed = 0, diverged = 0;
   const running = new Map<ChildProcess, SweepPoint>();
   const durations: number[] = [];
   const t0 = Date.now();
@@ -215,7 +222,11 @@ async function runSweep(gridFile: string, opts: { out: string; jobs?: string; pr
           status: 'failed', exit_code: code, signal, command: [paths.node, paths.cli, ...child.spawnargs.slice(2)],
           stderr_tail: tailLines(errFile, 20),
         }, null, 2) + '\n');
-        process.stderr.write(`${tty ? '\r\x1b[K' : ''}sweep: ${p.name} failed (exit ${code ?? signal}); see ${path.join(runDir, FAILED_FILE)}\n`);
+        // exit 3: train stopped at a non-finite loss, gradient or evaluation: the settings' outcome,
+        // which a rerun repeats bit for bit; its last line says what diverged and what to change
+        if (code === NON_FINITE_EXIT) diverged++;
+        const why = code === NON_FINITE_EXIT ? `diverged (exit 3: ${finalLine(errFile).replace(/^synthgrad: /, '')})` : `failed (exit ${code ?? signal})`;
+        process.stderr.write(`${tty ? '\r\x1b[K' : ''}sweep: ${p.name} ${why}; see ${path.join(runDir, FAILED_FILE)}\n`);
       }
       show();
       resolve();
@@ -235,6 +246,7 @@ async function runSweep(gridFile: string, opts: { out: string; jobs?: string; pr
   if (ticker) clearInterval(ticker);
   show(true);
   if (stopping) return stopping === 'SIGINT' ? 130 : 143;
-  if (failed > 0) process.stderr.write(`sweep: ${failed} of ${total} runs failed; fix the cause and run the same command again to retry them\n`);
+  if (diverged > 0) process.stderr.write(`sweep: ${diverged} of ${total} runs diverged (a non-finite loss or gradient stopped them): an outcome of their settings, which running them again repeats; each failed.json holds train's message\n`);
+  if (failed > diverged) process.stderr.write(`sweep: ${failed - diverged} of ${total} runs failed; fix the cause and run the same command again to retry them\n`);
   return failed > 0 ? 1 : 0;
 }

@@ -132,7 +132,8 @@ describe('synthgrad sweep', () => {
     const g = JSON.parse(fs.readFileSync(grid, 'utf8'));
     g.base.steps = 5;
     g.axes = { seed: [1] };
-    g.variants = [{ _name: 'good' }, { _name: 'bad', init: 'bad.safetensors' }];
+    // bad: an unreadable init file (exit 2); nan: plain SGD at lr 1e30 overflows at once (exit 3)
+    g.variants = [{ _name: 'good' }, { _name: 'bad', init: 'bad.safetensors' }, { _name: 'nan', policy: { name: 'bptt' }, optimizer: { name: 'sgd', lr: 1e30 } }];
     const f = path.join(dir, 'fail-grid.json');
     fs.writeFileSync(f, JSON.stringify(g));
     const out = path.join(dir, 'fail');
@@ -144,6 +145,11 @@ describe('synthgrad sweep', () => {
     expect(failed.exit_code).toBe(2);
     expect(failed.stderr_tail.join('\n')).toContain('bad.safetensors');
     expect(fs.existsSync(path.join(out, 'bad,seed=1', 'done.json'))).toBe(false);
+    // a diverged run is told apart: its message is train's, and a rerun is no cure
+    expect(r.stderr).toMatch(/nan,seed=1 diverged \(exit 3: stopped: step \d+: the (loss|gradient norm) \(\S+\) is not finite/);
+    expect(r.stderr).toContain('lower --lr, set --clip, or use --on-nan skip');
+    expect(r.stderr).toContain('sweep: 1 of 3 runs diverged');
+    expect(r.stderr).toContain('sweep: 1 of 3 runs failed; fix the cause');
   });
 
   it('names the invalid point before running anything', () => {
