@@ -179,11 +179,12 @@ describe('experiments/copy grids', () => {
     const rcNew = grid('repeat-copy-4x-all-seeds4-6.json');
     expect(rcNew).toHaveLength(45);
     expectSameButSeed(rcNew, (p) => rc.find((q) => cell(q) === cell(p) && q.cfg.seed === 1), [4, 5, 6]);
-    // the default at T 2 at lr 1e-3: that cell's runs but for the lr, seeds 1-6
+    // the default and bptt at T 2 at lr 1e-3: those cells' runs but for the lr, seeds 1-6
     const t2 = grid('repeat-copy-default-T2.json');
-    expect(t2).toHaveLength(6);
+    expect(t2).toHaveLength(12);
     for (const p of t2) {
-      const twin = rc.find((q) => cell(q) === 'dni,T2' && q.cfg.seed === 1)!;
+      const twin = rc.find((q) => cell(q) === cell(p) && q.cfg.seed === 1)!;
+      expect(['dni,T2', 'bptt,T2']).toContain(cell(p));
       expect(p.cfg.optimizer.lr).toBe(0.001);
       expect({ ...p.cfg, seed: 1, optimizer: twin.cfg.optimizer }).toEqual(twin.cfg);
     }
