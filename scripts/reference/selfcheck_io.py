@@ -10,6 +10,7 @@ import torch
 import torch_reference as ref
 from selfcheck_common import check, tiny_setup, write
 
+
 @check
 def safetensors_roundtrip():
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,7 +84,6 @@ def data_rules():
         assert sum(lens) == L - 1 and all(l == T for l in lens[:-1]) and 1 <= lens[-1] <= T, lens
         x, y = tr.chunk(tr.C - 1)
         assert torch.equal(y[:-1], x[1:]) and torch.equal(y[-1], tr.data[L - 1])
-
 
 
 @check

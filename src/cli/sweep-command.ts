@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Command } from 'commander';
 import { ConfigError } from '../train/config.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
+import { NON_FINITE_EXIT } from './train-command.js';
 import {
   configDifference, configJsonFor, DONE_FILE, expandGrid, FAILED_FILE, loadGrid, PID_FILE, pointCommand, pointState,
   slurmScript, trainArgs, type CommandPaths, type SweepPoint,
@@ -142,13 +143,6 @@ export function fmtDuration(s: number): string {
   return `${Math.floor(min / 60)}h${String(min % 60).padStart(2, '0')}m`;
 }
 
-/** train's exit code for a run stopped by a non-finite loss, gradient or evaluation (train-command.ts). */
-const NON_FINITE_EXIT = 3;
-
-function finalLine(file: string): string {
-  return tailLines(file, 1)[0] ?? '';
-}
-
 function tailLines(file: string, n: number): string[] {
   try {
     return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(-n);
@@ -218,14 +212,15 @@ async function runSweep(gridFile: string, opts: { out: string; jobs?: string; pr
         durations.push((Date.now() - began) / 1000);
       } else if (!stopping) {
         failed++;
+        const stderrTail = tailLines(errFile, 20);
         writeFileAtomic(path.join(runDir, FAILED_FILE), JSON.stringify({
           status: 'failed', exit_code: code, signal, command: [paths.node, paths.cli, ...child.spawnargs.slice(2)],
-          stderr_tail: tailLines(errFile, 20),
+          stderr_tail: stderrTail,
         }, null, 2) + '\n');
         // exit 3: train stopped at a non-finite loss, gradient or evaluation: the settings' outcome,
         // which a rerun repeats bit for bit; its last line says what diverged and what to change
         if (code === NON_FINITE_EXIT) diverged++;
-        const why = code === NON_FINITE_EXIT ? `diverged (exit 3: ${finalLine(errFile).replace(/^synthgrad: /, '')})` : `failed (exit ${code ?? signal})`;
+        const why = code === NON_FINITE_EXIT ? `diverged (exit 3: ${(stderrTail.at(-1) ?? '').replace(/^synthgrad: /, '')})` : `failed (exit ${code ?? signal})`;
         process.stderr.write(`${tty ? '\r\x1b[K' : ''}sweep: ${p.name} ${why}; see ${path.join(runDir, FAILED_FILE)}\n`);
       }
       show();

@@ -70,12 +70,12 @@ Examples:
     printSummary(result, outDir);
     if (result.nonFinite) {
       process.stderr.write(`synthgrad: ${stoppedMessage(result.nonFinite.message, outDir, syntheticRunaway(result.records))}\n`);
-      process.exit(3);
+      process.exit(NON_FINITE_EXIT);
     }
     const badEval = nonFiniteEvaluation(result);
     if (badEval) {
       process.stderr.write(`synthgrad: ${badEval}. The weights are finite (every training loss was); the checkpoint ${path.join(outDir, 'checkpoint.safetensors')} holds them: evaluate it with \`synthgrad eval\` to see where, or lower --lr / set --clip.\n`);
-      process.exit(3);
+      process.exit(NON_FINITE_EXIT);
     }
     const outgrew = syntheticOutgrew(result.records);
     if (outgrew) process.stderr.write(`synthgrad: warning: ${outgrewMessage(outgrew)}\n`);
@@ -83,6 +83,9 @@ Examples:
   });
   return cmd;
 }
+
+/** The exit code of a run stopped by a non-finite loss, gradient or final evaluation (sweep reads it). */
+export const NON_FINITE_EXIT = 3;
 
 /**
  * The line for a run stopped by a non-finite step: it names the last good checkpoint only where

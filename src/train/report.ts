@@ -115,7 +115,7 @@ const RUNAWAY_GROWTH = 1000;
  * over (up to) the last 50 synthetic steps above 5 (stable runs sit at 0.1–0.7, runaways at 7–30,
  * docs/results.md), or the last ‖ĝ‖ more than 1000 times its median over all the run's synthetic
  * steps. The second is the runaway of a target discounted little (γ near 1): δ = ∂L/∂s + γ·Jᵀĝ
- * follows ĝ, so the ratio stays near 1–2 while both grow by orders of magnitude, in a hundred
+ * follows ĝ, so the ratio stays near 1–3 while both grow by orders of magnitude, in a hundred
  * steps or over thousands (docs/results.md, "The discount γ"). Null when neither, or nothing was
  * synthetic.
  */
