@@ -65,6 +65,28 @@ export function synthOutputToTarget(synth: Synthesizer, out: Tensor): Tensor {
   return g;
 }
 
+/**
+ * The rows of a normalised output M_φ(s) [B,S], each scaled down where needed to
+ * norm ≤ κ·√S (`synthesizer.bound`). A row of the normalised target δ/σ has norm
+ * about √S, so a prediction many times larger has no pair behind it, and fed back
+ * to the model as a seed it lets the model grow its state along it
+ * (docs/results.md, "A bound on ĝ"). Norms summed in float64; a new tensor.
+ */
+export function boundRows(out: Tensor, kappa: number): Tensor {
+  const [B, S] = [out.shape[0]!, out.shape[1]!];
+  const limit = kappa * Math.sqrt(S);
+  const g = out.clone(), d = g.data;
+  for (let b = 0; b < B; b++) {
+    let sq = 0;
+    for (let j = b * S; j < (b + 1) * S; j++) sq += d[j]! * d[j]!;
+    const norm = Math.sqrt(sq);
+    if (!(norm > limit)) continue;
+    const f = limit / norm;
+    for (let j = b * S; j < (b + 1) * S; j++) d[j] = f * d[j]!;
+  }
+  return g;
+}
+
 function rescale(params: ParamSet, names: string[], f: number): void {
   if (f === 1) return;
   for (const name of names) {

@@ -8,7 +8,7 @@ import { noGrad, Var } from '../autograd/variable.js';
 import { auxHeadLoss } from '../models/aux-head.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/rng.js';
-import { synthOutputToTarget, type Synthesizer } from '../models/synthesizers.js';
+import { boundRows, synthOutputToTarget, type Synthesizer } from '../models/synthesizers.js';
 import { fitSynthesizer, type SynthFit } from './synth-fit.js';
 import { fitSynthesizerRidge, RidgeFit } from './ridge-fit.js';
 import { AveragedFit } from './synth-average.js';
@@ -186,6 +186,8 @@ export class Trainer {
     if (this.synth && !terminal && (mode === 'synthetic' || withAux)) {
       const synth = this.synth;
       netOut = noGrad(() => synth.predict(sK.detach(), 'next', this.noiseRng()).value);
+      const bound = this.cfg.synthesizer?.bound ?? null;
+      if (bound !== null) netOut = boundRows(netOut, bound);
       if (mode === 'synthetic') gHat = synthOutputToTarget(synth, netOut);
     }
 

@@ -63,6 +63,15 @@ export const SYNTHESIZER_SECTION = section(true, {
     doc: 'target scale: `"popart"` fits δ/σ with σ a running RMS of δ, ĝ = σ·M(s), the last layer rescaled when σ moves '
       + '(scale-free); `"none"`: M(s) fits δ itself (§4 exactly)',
   }),
+  bound: leaf<number | null>({
+    check: check('a number > 0 or null (null: no bound, §4)', (v) => v === null || (isNum(v) && v > 0)),
+    default: null,
+    applies: { text: 'normalize "popart"', when: (e) => e.get('synthesizer.normalize') === 'popart', otherwise: 'reject',
+      why: () => 'synthesizer.bound is a multiple of the target scale σ, which only normalize "popart" keeps; use null or normalize "popart"' },
+    flag: { name: '--sg-bound', syntax: 'numOrNone', none: 'none', help: 'bound each batch row of ĝ to this many times the typical target row (κ·σ·√S; "none": no bound, §4) [none]' },
+    doc: 'κ: each batch row of ĝ_k (the seed, the bootstrap and the aux target) is scaled down where needed to norm ≤ κ·σ·√S, '
+      + 'σ the PopArt target scale (a row of δ/σ has norm about √S); needs normalize `"popart"`; null: ĝ as predicted (§4)',
+  }),
   discount: leaf<number | null>({
     check: check('a number >= 0 or null (null: γ = λ, the scale)', (v) => v === null || (isNum(v) && v >= 0)),
     default: null,
