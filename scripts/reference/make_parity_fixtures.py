@@ -204,6 +204,12 @@ CASES = {
         'from the running mean of its Adam iterates over about 4 steps (average 4), popart, clip 1.0',
         CHAR, NET, optimizer=ADAM, clip=1.0, schedule=None, policy={'name': 'dni', 'warmup': 3, 'unit': 'step'},
         synthesizer=dict(LINEAR, lr=3e-2, normalize='popart', train_at_reset=True, discount=None, aux=0, average=4)),
+    'dni_bound': case(
+        'DNI after 3 real warmup steps, linear synthesizer (lr 3e-2), popart, each row of ghat bounded to '
+        '100 sqrt(S) sigma (synthesizer.bound 100: the random init predicts far above the targets; from about '
+        'step 15 on the bound cuts ghat to 0.4-0.8 of the unbounded run\'s norm), clip 1.0',
+        CHAR, NET, optimizer=ADAM, clip=1.0, schedule=None, policy={'name': 'dni', 'warmup': 3, 'unit': 'step'},
+        synthesizer=dict(LINEAR, lr=3e-2, normalize='popart', train_at_reset=True, discount=None, aux=0, bound=100)),
 }
 
 

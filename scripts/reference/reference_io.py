@@ -75,7 +75,8 @@ _POLICY_DEFAULTS = {'name': 'bptt', 'warmup': 0, 'first_mode': 'real', 'unit': N
 _SYNTH_DEFAULTS = {'kind': 'linear', 'scale': 0.1, 'lr': 1e-3, 'betas': [0.9, 0.999], 'eps': 1e-8,
                    'weight_decay': 0.0, 'hidden': None, 'units': 50, 'noise': 0.5, 'train_in_real': True,
                    'discount': None, 'train_at_reset': True, 'normalize': 'none', 'aux': 0.0,
-                   'fit': 'adam', 'ridge': 0.01, 'memory': 1000, 'refit_every': 1, 'average': 0}
+                   'fit': 'adam', 'ridge': 0.01, 'memory': 1000, 'refit_every': 1, 'average': 0,
+                   'bound': None}
 _EVAL_DEFAULTS = {'batch': 10, 'every': None}
 
 

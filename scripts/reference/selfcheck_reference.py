@@ -447,7 +447,7 @@ def fixtures_reproduce():
             'alt_mlp_epochs_fractional': 'r' * 13 + 's' * 26 + 'r',
             'dni_popart': 'r' * 5 + 's' * 35, 'dni_discount': 's' * 40,
             'alt_mlp_aux_popart': ''.join('r' if (t // 8) % 2 == 0 else 's' for t in range(40)),
-            'dni_ridge': 'r' * 5 + 's' * 35, 'dni_average': 'r' * 3 + 's' * 37,
+            'dni_ridge': 'r' * 5 + 's' * 35, 'dni_average': 'r' * 3 + 's' * 37, 'dni_bound': 'r' * 3 + 's' * 37,
         }[case]
         assert modes == expect_modes, (case, modes)
         if case in ('bptt_adam', 'bptt_sgd_clip_wd'):

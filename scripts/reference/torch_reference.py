@@ -50,6 +50,10 @@ What it implements
         synthesizer.average (0 = off): step 5 by a ridge regression over the
         decayed pairs, or Adam on a copy whose running mean gives ghat
         (synth_fits.py, from docs/algorithm.md §10);
+      synthesizer.bound (kappa; null = off, popart only): each row of the
+        synthesizer network's output net(s_k) is multiplied by
+        min(1, kappa sqrt(S) / its norm) (float64) before it is used (ghat, the
+        aux target);
       synthesizer.aux (0 = off): an nn.Linear(H_n, S) named `aux` on the top
         layer's h_t of every step predicts net(s_k) (the synthesizer network's
         output, no grad), mean squared error over T'*B*S, times aux, added to
@@ -146,6 +150,16 @@ class LM(nn.Module):
         if with_top:
             return loss, s_k, torch.stack(outs)
         return loss, s_k
+
+
+def bound_rows(out, kappa):
+    """synthesizer.bound: each row of the network's output (B, S) scaled by
+    min(1, kappa * sqrt(S) / its norm), in float64, back to out's dtype."""
+    wide = out.double()
+    norms = wide.norm(dim=1, keepdim=True)
+    limit = kappa * math.sqrt(out.shape[1])
+    factor = torch.where(norms > limit, limit / norms, torch.ones_like(norms))
+    return (wide * factor).to(out.dtype)
 
 
 def build_synthesizer(scfg, S):
@@ -275,6 +289,9 @@ class Trainer:
         self.model = LM(self.V, int(cfg['embed']), cfg['hidden'], bool(cfg['tied']), self.aux > 0).to(dtype)
         self.S = self.model.S
         self.popart = scfg is not None and scfg['normalize'] == 'popart'
+        self.bound = float(scfg['bound']) if scfg is not None and scfg['bound'] is not None else None
+        if self.bound is not None and not self.popart:
+            raise ValueError('synthesizer.bound needs normalize "popart"')
         self.nu, self.n_stats, self.sigma = 0.0, 0, 1.0
         self.synth = build_synthesizer(scfg, self.S).to(dtype) if scfg is not None else None
         load_init(self.model, self.synth, init_path)
@@ -321,6 +338,8 @@ class Trainer:
         if self.synth is not None and (mode == 'synthetic' or self.aux > 0):
             with torch.no_grad():
                 net_out = self.synth(s_k.detach())
+                if self.bound is not None:
+                    net_out = bound_rows(net_out, self.bound)
         total = loss
         if self.aux > 0:
             pred = self.model.aux(top)                      # (T', B, S)
