@@ -382,6 +382,19 @@ def ridge_is_weighted_least_squares():
     assert r2.solution() is None  # refit_every 3: not after the first pair
 
 
+@check
+def bound_rows_by_hand():
+    """synthesizer.bound: a row within kappa sqrt(S) comes back unchanged, a longer one with norm
+    kappa sqrt(S) and the same direction (each row by itself)."""
+    S, kappa = 4, 0.5
+    out = torch.tensor([[0.2, -0.3, 0.1, 0.4], [3.0, 0.0, -4.0, 0.0]], dtype=torch.float32)
+    got = ref.bound_rows(out, kappa)
+    assert torch.equal(got[0], out[0])
+    close(got[1].double().norm().item(), kappa * math.sqrt(S), 1e-7, 'bounded row norm')
+    close(got[1, 0].item(), 3.0 / 5.0, 1e-7, 'bounded row direction')
+    close(got[1, 2].item(), -4.0 / 5.0, 1e-7, 'bounded row direction')
+
+
 def rerun_matches(case, tmp, d):
     """The rerun's metrics and final weights equal the fixture's bit for bit, or, where this machine's
     BLAS rounds float32 products otherwise than the one that made them, to 1e-4 (metrics: relative;
@@ -420,7 +433,7 @@ def fixtures_reproduce():
     # the language-model cases (make_parity_fixtures.py); copy_stream_dni is stream_copy_reference.py's
     cases = sorted(d for d in os.listdir(FIX) if os.path.exists(os.path.join(FIX, d, 'config.json'))
                    and json.load(open(os.path.join(FIX, d, 'config.json')))['task'] in ('charlm', 'wordlm'))
-    assert len(cases) == 14, cases
+    assert len(cases) == 15, cases
     for case in cases:
         d = os.path.join(FIX, case)
         with tempfile.TemporaryDirectory() as tmp:
