@@ -91,8 +91,8 @@ export const NON_FINITE_EXIT = 3;
  * The line for a run stopped by a non-finite step: it names the last good checkpoint only where
  * one exists (checkpoints are written every minute and at epoch ends, so a run that fails in its
  * first minute has none, and cannot be resumed); after a runaway synthetic gradient
- * (syntheticRunaway of the run's records) it points at the synthesizer's keys instead of --lr: its lr
- * and scale when ĝ outgrew δ, its discount and scale when the two grew together.
+ * (syntheticRunaway of the run's records) it points at the synthesizer's keys instead of --lr: its lr,
+ * scale and bound when ĝ outgrew δ, its discount and scale when the two grew together.
  */
 export function stoppedMessage(what: string, outDir: string, runaway: Runaway | null = null): string {
   const ckpt = path.join(outDir, 'checkpoint.safetensors');
@@ -102,7 +102,7 @@ export function stoppedMessage(what: string, outDir: string, runaway: Runaway | 
   const advice = !runaway
     ? 'lower --lr, set --clip, or use --on-nan skip'
     : runaway.growth === undefined
-      ? `the synthetic gradient had outgrown the real one (median ‖ĝ‖/‖δ‖ ${runaway.ratio.toPrecision(3)} over the last synthetic steps, ‖ĝ‖ ${runaway.ghat.toPrecision(3)} at step ${runaway.step}): lower --sg-lr or --sg-scale (docs/results.md, "The copy task's setting on tiny Shakespeare")`
+      ? `the synthetic gradient had outgrown the real one (median ‖ĝ‖/‖δ‖ ${runaway.ratio.toPrecision(3)} over the last synthetic steps, ‖ĝ‖ ${runaway.ghat.toPrecision(3)} at step ${runaway.step}): lower --sg-lr or --sg-scale, or bound ĝ with --sg-bound 2 (docs/results.md, "The copy task's setting on tiny Shakespeare", "A bound on the synthetic gradient")`
       : `the synthetic gradient and its bootstrapped target grew together (‖ĝ‖ ${runaway.ghat.toPrecision(3)} at step ${runaway.step}, ${runaway.growth.toPrecision(3)} times its median in this run; median ‖ĝ‖/‖δ‖ ${runaway.ratio.toPrecision(3)} over the last synthetic steps): lower --sg-discount (γ) or --sg-scale (docs/results.md, "The discount γ"); if the model itself diverged, lower --lr or set --clip`;
   return `stopped: ${what}. ${where}; ${advice}.`;
 }

@@ -116,13 +116,14 @@ describe('a final evaluation that is not finite', () => {
     const runaway = stoppedMessage(what, run, syntheticRunaway(records(20)));
     expect(runaway).toContain('median ‖ĝ‖/‖δ‖ 20.0');
     expect(runaway).toContain(`at step 80`);
-    expect(runaway).toContain('lower --sg-lr or --sg-scale');
+    expect(runaway).toContain('lower --sg-lr or --sg-scale, or bound ĝ with --sg-bound 2');
     expect(runaway).not.toContain('--on-nan');
     // ĝ and δ grew together (γ near 1): the ratio stays at 1, the last ‖ĝ‖ (1.3^79) is 3.14e4 times its median
     const together = stoppedMessage(what, run, syntheticRunaway(records(1)));
     expect(together).toContain('grew together (‖ĝ‖ 1.00e+9 at step 80, 3.14e+4 times its median in this run');
     expect(together).toContain('median ‖ĝ‖/‖δ‖ 1.00');
     expect(together).toContain('lower --sg-discount (γ) or --sg-scale');
+    expect(together).not.toContain('--sg-bound');
     // a synthetic gradient half the real one, steady: the usual advice
     const steady = (ratio: number, growth: number): MetricRecord[] =>
       [rec(0, 'real', null, 1), ...Array.from({ length: 80 }, (_, i) => rec(i + 1, 'synthetic', ratio * growth ** i, growth ** i))];
