@@ -70,7 +70,7 @@ export function synthOutputToTarget(synth: Synthesizer, out: Tensor): Tensor {
  * norm ≤ κ·√S (`synthesizer.bound`). A row of the normalised target δ/σ has norm
  * about √S, so a prediction many times larger has no pair behind it, and fed back
  * to the model as a seed it lets the model grow its state along it
- * (docs/results.md, "A bound on ĝ"). Norms summed in float64; a new tensor.
+ * (docs/results.md, "A bound on the synthetic gradient"). Norms in float64; a new tensor.
  */
 export function boundRows(out: Tensor, kappa: number): Tensor {
   const [B, S] = [out.shape[0]!, out.shape[1]!];

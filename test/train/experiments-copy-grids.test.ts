@@ -189,4 +189,31 @@ describe('experiments/copy grids', () => {
       expect({ ...p.cfg, seed: 1, optimizer: twin.cfg.optimizer }).toEqual(twin.cfg);
     }
   });
+
+  it('the bound grids: one-budget cells but for synthesizer.bound (and gamma 1, seeds 4-6 where said)', () => {
+    const copy = grid('table-lr3e-3-4x-all.json'), rc = grid('repeat-copy-4x-all.json'), rc46 = grid('repeat-copy-4x-all-seeds4-6.json');
+    const unbounded = (p: Point, extra: Record<string, unknown> = {}) => ({ ...p.cfg, synthesizer: { ...p.cfg.synthesizer!, bound: null, ...extra } });
+    /** Every point is the run of `from` with the same name but for its bound axis, and takes one of `bounds`. */
+    const expectBounded = (name: string, from: Point[], runs: number, bounds: number[], extra: Record<string, unknown> = {}) => {
+      const pts = grid(name);
+      expect(pts, name).toHaveLength(runs);
+      for (const p of pts) {
+        expect(bounds).toContain(p.cfg.synthesizer!.bound);
+        const twin = from.find((q) => cell(q) === cell(p).replace(/,synthesizer\.[a-z]+=[\d.]+/g, '') && q.cfg.seed === p.cfg.seed);
+        expect(twin, `${name}: ${p.name}`).toBeDefined();
+        expect(unbounded(p, extra)).toEqual(twin!.cfg);
+      }
+      return pts;
+    };
+    const rcL1 = expectBounded('bound-repeat-copy.json', rc, 30, [2, 4]);
+    expect(new Set(rcL1.map((p) => p.cfg.bptt))).toEqual(new Set(TABLE_T));
+    expect(rcL1.every((p) => cell(p).startsWith('dni-l1-aux0.1'))).toBe(true);
+    expect(new Set(expectBounded('bound-repeat-copy-8.json', rc, 12, [8]).map((p) => p.cfg.bptt))).toEqual(new Set([2, 3, 4, 5]));
+    const copyL1 = expectBounded('bound-copy.json', copy, 12, [2]);
+    expect(copyL1.every((p) => cell(p).startsWith('dni-lambda1-aux0.1') && p.cfg.bptt <= 5)).toBe(true);
+    const gamma = expectBounded('bound-gamma.json', copy, 6, [2], { discount: 0.1 });
+    expect(gamma.every((p) => p.cfg.synthesizer!.discount === 1 && p.cfg.bptt <= 3)).toBe(true);
+    // the default synthesizer at T 2, seeds 1-6: seeds 1-3 from repeat-copy-4x-all.json, 4-6 from its seeds 4-6 grid
+    expectBounded('bound-default-T2.json', [...rc, ...rc46].filter((q) => cell(q) === 'dni,T2'), 6, [2]);
+  });
 });
