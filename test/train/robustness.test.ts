@@ -36,12 +36,50 @@ function runToEnd(args: string[]): number {
   return r.status ?? -1;
 }
 
-/** Starts the CLI and kills it with `signal` after `ms`; resolves to the exit code (or signal). */
-function killAfter(args: string[], ms: number, signal: NodeJS.Signals): Promise<number | string> {
+/** The step of the last complete record in a run's metrics.jsonl (−1 if there is none yet). */
+function lastStep(out: string): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(path.join(out, 'metrics.jsonl'), 'r');
+  } catch {
+    return -1;
+  }
+  try {
+    const size = fs.fstatSync(fd).size, n = Math.min(size, 4096);
+    const buf = Buffer.alloc(n);
+    fs.readSync(fd, buf, 0, n, size - n);
+    const lines = buf.toString('utf8').split('\n');
+    for (let i = lines.length - 2; i >= 0; i--) {
+      try {
+        return (JSON.parse(lines[i]!) as { step: number }).step;
+      } catch {
+        // the first line of the tail may be cut
+      }
+    }
+    return -1;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Starts the CLI and sends it `signal` once `when` says so: after `ms`, or `ms` after its
+ * metrics reach `step` (kills placed by progress, not by time, land mid-run however the
+ * machine's load changes between the reference run and the killed ones). Resolves to the
+ * exit code (or signal).
+ */
+function killWhen(args: string[], out: string, when: { ms: number; step?: number }, signal: NodeJS.Signals): Promise<number | string> {
   return new Promise((resolve) => {
     const child = spawn('node', args, { stdio: 'ignore' });
-    const timer = setTimeout(() => child.kill(signal), ms);
+    let timer: NodeJS.Timeout | undefined;
+    const poll = when.step === undefined ? undefined : setInterval(() => {
+      if (lastStep(out) < when.step!) return;
+      clearInterval(poll);
+      timer = setTimeout(() => child.kill(signal), when.ms);
+    }, 2);
+    if (!poll) timer = setTimeout(() => child.kill(signal), when.ms);
     child.on('exit', (code, sig) => {
+      clearInterval(poll);
       clearTimeout(timer);
       resolve(code ?? sig ?? -1);
     });
@@ -49,39 +87,32 @@ function killAfter(args: string[], ms: number, signal: NodeJS.Signals): Promise<
 }
 
 describe('interruption and resume', () => {
-  it.each([['charlm', charlmArgs], ['repeat-copy as a stream', streamArgs]] as const)('%s: an uninterrupted run and a run killed (SIGKILL, SIGINT, SIGTERM) at random moments and resumed give identical metrics and weights', async (name, trainArgs) => {
+  it.each([['charlm', charlmArgs, 1800], ['repeat-copy as a stream', streamArgs, 2500]] as const)('%s: an uninterrupted run and a run killed (SIGKILL, SIGINT, SIGTERM) at random moments and resumed give identical metrics and weights', async (name, trainArgs, steps) => {
     expect(fs.existsSync(CLI), 'run `npm run build` first (npm test does)').toBe(true);
     const ref = path.join(dir, `ref-${name}`);
-    const t0 = Date.now();
     expect(runToEnd(trainArgs(ref))).toBe(0);
-    // kills land within the first 60 % of an uninterrupted run's time (however fast the machine and the kernels)
-    const window = Math.max(300, Math.round(0.6 * (Date.now() - t0)));
     const expected = readRun(ref);
 
     const out = path.join(dir, `killed-${name}`);
     const rng = new Rng(Number(process.env.SYNTHGRAD_KILL_SEED ?? Date.now() % 100000));
-    const signals: NodeJS.Signals[] = ['SIGKILL', 'SIGINT', 'SIGKILL', 'SIGTERM', 'SIGKILL', 'SIGKILL'];
-    let finished = false, interrupted = 0;
-    for (const signal of signals) {
+    // the first kill lands while node starts up or soon after; each later one at a random step
+    // past the furthest any attempt reached, all within the first 60 % of the run
+    const signals: NodeJS.Signals[] = ['SIGKILL', 'SIGKILL', 'SIGINT', 'SIGKILL', 'SIGTERM', 'SIGKILL', 'SIGKILL'];
+    const span = Math.floor((0.6 * steps) / (signals.length - 1));
+    for (const [i, signal] of signals.entries()) {
       const hasCheckpoint = fs.existsSync(path.join(out, 'checkpoint.safetensors'));
       // no checkpoint yet: start again, replacing what a killed start left (as a sweep does)
       const args = hasCheckpoint ? [CLI, 'train', '--resume', out] : [...trainArgs(out), '--overwrite'];
-      const code = await killAfter(args, 150 + rng.int(window), signal);
+      const when = i === 0 ? { ms: 20 + rng.int(300) } : { ms: rng.int(20), step: Math.max(0, lastStep(out)) + 1 + rng.int(span) };
+      const code = await killWhen(args, out, when, signal);
       // Once training has started, SIGINT/SIGTERM end it with 130/143 after a checkpoint;
       // a signal that lands while node is still starting up kills it outright (code = signal name).
-      if (signal === 'SIGINT' && code !== 0) expect([130, 'SIGINT']).toContain(code);
-      if (signal === 'SIGTERM' && code !== 0) expect([143, 'SIGTERM']).toContain(code);
-      if (code === 0) {
-        finished = true;
-        break;
-      }
-      interrupted++;
+      const expectedCode = { SIGKILL: ['SIGKILL'], SIGINT: [130, 'SIGINT'], SIGTERM: [143, 'SIGTERM'] }[signal as 'SIGKILL'];
+      expect(expectedCode, `attempt ${i} (${signal}) was not interrupted`).toContain(code);
     }
-    expect(interrupted).toBeGreaterThanOrEqual(2); // the kills did land mid-run
-    if (!finished) {
-      const hasCheckpoint = fs.existsSync(path.join(out, 'checkpoint.safetensors'));
-      expect(runToEnd(hasCheckpoint ? [CLI, 'train', '--resume', out] : [...trainArgs(out), '--overwrite'])).toBe(0);
-    }
+    const hasCheckpoint = fs.existsSync(path.join(out, 'checkpoint.safetensors'));
+    expect(hasCheckpoint, 'the SIGINT and SIGTERM attempts left a checkpoint').toBe(true);
+    expect(runToEnd([CLI, 'train', '--resume', out])).toBe(0);
     const got = readRun(out);
     expect(got.metrics).toBe(expected.metrics);
     expect(got.weights).toEqual(expected.weights);
