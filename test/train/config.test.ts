@@ -346,7 +346,7 @@ const BASES: Record<string, unknown>[] = [
 /** Interesting values: random JSON plus values near the boundaries. */
 const jsonish = fc.oneof(
   fc.jsonValue(),
-  fc.constantFrom(0, -1, 1, 0.5, 1.5, 2 ** 32, 1e-9, null, true, '', 'epoch', 'step', 'mlp', 'dni', [], {}, [1], [0.9, 0.999]),
+  fc.constantFrom(0, -0, -1, 1, 0.5, 1.5, 2 ** 32, 1e-9, null, true, '', 'epoch', 'step', 'mlp', 'dni', [], {}, [1], [0.9, 0.999]),
 );
 
 describe('properties', () => {

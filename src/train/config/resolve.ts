@@ -118,7 +118,7 @@ export function resolveConfig(raw: unknown, opts: ResolveOptions): RunConfig {
     const row = r.row;
     if (has) {
       if (!row.check.test(v)) throw bad(r.path, v, row.check.expected);
-      out[r.key] = v;
+      out[r.key] = cloneJson(v);
       return;
     }
     const def = typeof row.default === 'function' ? (row.default as (e: Env) => unknown)(env) : row.default;

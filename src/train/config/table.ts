@@ -146,11 +146,14 @@ export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** A deep copy of a JSON value (keys such as "__proto__" stay plain own keys). */
+/**
+ * A deep copy of a JSON value (keys such as "__proto__" stay plain own keys).
+ * −0 becomes 0: config.json writes it as 0, and a run must resolve the same from its own record.
+ */
 export function cloneJson<T>(v: T): T {
   if (Array.isArray(v)) return v.map(cloneJson) as T;
   if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cloneJson(x)])) as T;
-  return v;
+  return (v === 0 ? 0 : v) as T;
 }
 
 // ---------------------------------------------------------------- checks
