@@ -80,6 +80,25 @@ describe('experiments/lm grids', () => {
     }
   });
 
+  // the copy setting (copy-setting.json) with DNI + Aux and the bound, together and apart:
+  // each point is its copy-setting.json twin (same policy and seed) but for those synthesizer keys
+  it.each([
+    ['copy-setting-bound.json', { 'lambda1-aux0.1-bound2': { aux: 0.1, bound: 2 } }],
+    ['copy-setting-parts.json', { 'lambda1-aux0.1': { aux: 0.1 }, 'lambda1-bound2': { bound: 2 } }],
+  ] as const)('%s: copy-setting.json but for synthesizer.aux and synthesizer.bound', (file, parts) => {
+    const pts = grid(file);
+    const base = grid('copy-setting.json');
+    const names = Object.keys(parts);
+    expect(pts.map((p) => `${variant(p)}:${p.cfg.seed}`).sort()).toEqual(
+      ['alternating', 'dni'].flatMap((pol) => names.flatMap((n) => [0, 1, 2].map((s) => `${pol}-${n}:${s}`))).sort());
+    for (const p of pts) {
+      const [pol, ...rest] = variant(p)!.split('-');
+      const twin = base.find((q) => q.cfg.policy.name === pol && q.cfg.seed === p.cfg.seed)!;
+      const keys = (parts as Record<string, object>)[rest.join('-')]!;
+      expect(p.cfg).toEqual({ ...twin.cfg, synthesizer: { ...twin.cfg.synthesizer, ...keys } });
+    }
+  });
+
   it('ptb.json: word level, 24 runs, one SGDR cycle per epoch', () => {
     const pts = grid('ptb.json');
     expect(pts).toHaveLength(24);
