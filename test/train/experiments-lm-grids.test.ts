@@ -99,6 +99,18 @@ describe('experiments/lm grids', () => {
     }
   });
 
+  it('copy-setting-bound-seeds3-5.json: seeds 3-5 of copy-setting-bound.json (no diagnostics) and of its bptt and bptt-sgdr controls', () => {
+    const pts = grid('copy-setting-bound-seeds3-5.json');
+    const twins = [...grid('copy-setting-bound.json'), ...grid('issue13-done.json'), ...grid('issue13-sgdr.json')].filter((q) => q.cfg.seed === 0);
+    const names = ['bptt', 'bptt-sgdr', 'dni-lambda1-aux0.1-bound2', 'alternating-lambda1-aux0.1-bound2'];
+    expect(pts.map((p) => `${variant(p)}:${p.cfg.seed}`).sort()).toEqual(names.flatMap((n) => [3, 4, 5].map((s) => `${n}:${s}`)).sort());
+    for (const p of pts) {
+      const twin = twins.find((q) => variant(q) === variant(p))!;
+      expect({ ...p.cfg, seed: 0, diagnostics: twin.cfg.diagnostics }, p.name).toEqual(twin.cfg);
+      expect(p.cfg.diagnostics.every).toBeNull();
+    }
+  });
+
   it('ptb.json: word level, 24 runs, one SGDR cycle per epoch', () => {
     const pts = grid('ptb.json');
     expect(pts).toHaveLength(24);
