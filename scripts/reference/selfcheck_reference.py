@@ -385,10 +385,11 @@ def ridge_is_weighted_least_squares():
 @check
 def bound_rows_by_hand():
     """synthesizer.bound: a row within kappa sqrt(S) comes back unchanged, a longer one with norm
-    kappa sqrt(S) and the same direction (each row by itself)."""
+    kappa sqrt(S) and the same direction (each row by itself); one row counted as scaled."""
     S, kappa = 4, 0.5
     out = torch.tensor([[0.2, -0.3, 0.1, 0.4], [3.0, 0.0, -4.0, 0.0]], dtype=torch.float32)
-    got = ref.bound_rows(out, kappa)
+    got, rows = ref.bound_rows(out, kappa)
+    assert rows == 1
     assert torch.equal(got[0], out[0])
     close(got[1].double().norm().item(), kappa * math.sqrt(S), 1e-7, 'bounded row norm')
     close(got[1, 0].item(), 3.0 / 5.0, 1e-7, 'bounded row direction')
@@ -444,7 +445,8 @@ def fixtures_reproduce():
         keys = ['step', 'epoch', 'chunk', 'chunk_len', 'loss', 'lr', 'mode', 'sg_loss', 'grad_norm',
                 'delta_norm', 'ghat_norm']
         scfg = ref.load_config(os.path.join(d, 'config.json'))['synthesizer']
-        later = ['sg_fit_cos'] + (['aux_loss'] if scfg is not None and scfg['aux'] > 0 else [])
+        later = ['sg_fit_cos'] + (['aux_loss'] if scfg is not None and scfg['aux'] > 0 else []) \
+            + (['sg_bound_frac'] if scfg is not None and scfg.get('bound') is not None else [])
         assert all(list(r) == keys + later for r in recs) and len(recs) == 40
         assert [r['step'] for r in recs] == list(range(40))
         assert all((r['ghat_norm'] is None) == (r['mode'] == 'real') for r in recs)

@@ -59,7 +59,9 @@ What it implements
         output, no grad), mean squared error over T'*B*S, times aux, added to
         L_k; its parameters are model parameters (optimizer, clipping).
     Every record also has sg_fit_cos = cos(net(s_{k-1}), delta) over the batch
-    before the synthesizer step (null without one), and aux_loss when aux > 0.
+    before the synthesizer step (null without one), aux_loss when aux > 0, and
+    sg_bound_frac when a bound is set (the fraction of rows it scaled; null
+    when nothing was predicted).
   * optimizers (§5): torch.optim.Adam / torch.optim.SGD (momentum, coupled
     weight decay, dampening 0) for the model; the lr of each step is set
     before the step from the SGDR schedule computed in float64 (§6, §9).
@@ -154,12 +156,14 @@ class LM(nn.Module):
 
 def bound_rows(out, kappa):
     """synthesizer.bound: each row of the network's output (B, S) scaled by
-    min(1, kappa * sqrt(S) / its norm), in float64, back to out's dtype."""
+    min(1, kappa * sqrt(S) / its norm), in float64, back to out's dtype; and
+    how many rows were scaled."""
     wide = out.double()
     norms = wide.norm(dim=1, keepdim=True)
     limit = kappa * math.sqrt(out.shape[1])
-    factor = torch.where(norms > limit, limit / norms, torch.ones_like(norms))
-    return (wide * factor).to(out.dtype)
+    over = norms > limit
+    factor = torch.where(over, limit / norms, torch.ones_like(norms))
+    return (wide * factor).to(out.dtype), int(over.sum().item())
 
 
 def build_synthesizer(scfg, S):
@@ -335,11 +339,13 @@ class Trainer:
         s_prev = s_prev_value.detach().clone().requires_grad_(True)
         loss, s_k, top = self.model.forward_chunk(x, y, s_prev, with_top=True)
         ghat, net_out, aux_loss = None, None, None
+        self.bound_frac = None
         if self.synth is not None and (mode == 'synthetic' or self.aux > 0):
             with torch.no_grad():
                 net_out = self.synth(s_k.detach())
                 if self.bound is not None:
-                    net_out = bound_rows(net_out, self.bound)
+                    net_out, rows = bound_rows(net_out, self.bound)
+                    self.bound_frac = rows / net_out.shape[0]
         total = loss
         if self.aux > 0:
             pred = self.model.aux(top)                      # (T', B, S)
@@ -428,7 +434,8 @@ class Trainer:
                 'lr': lr, 'mode': mode, 'sg_loss': sg_loss, 'grad_norm': grad_norm,
                 'delta_norm': torch.norm(delta).item(),
                 'ghat_norm': torch.norm(ghat).item() if ghat is not None else None,
-                'sg_fit_cos': fit_cos, **({'aux_loss': aux_loss} if self.aux > 0 else {})}
+                'sg_fit_cos': fit_cos, **({'aux_loss': aux_loss} if self.aux > 0 else {}),
+                **({'sg_bound_frac': self.bound_frac} if self.bound is not None else {})}
 
     def tensors(self):
         return model_tensors(self.model, self.synth)

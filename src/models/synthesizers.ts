@@ -70,21 +70,24 @@ export function synthOutputToTarget(synth: Synthesizer, out: Tensor): Tensor {
  * norm ≤ κ·√S (`synthesizer.bound`). A row of the normalised target δ/σ has norm
  * about √S, so a prediction many times larger has no pair behind it, and fed back
  * to the model as a seed it lets the model grow its state along it
- * (docs/results.md, "A bound on the synthetic gradient"). Norms in float64; a new tensor.
+ * (docs/results.md, "A bound on the synthetic gradient"). Norms in float64; a new tensor,
+ * and how many rows were scaled (`sg_bound_frac` in the records: is the bound acting?).
  */
-export function boundRows(out: Tensor, kappa: number): Tensor {
+export function boundRows(out: Tensor, kappa: number): { bounded: Tensor; rows: number } {
   const [B, S] = [out.shape[0]!, out.shape[1]!];
   const limit = kappa * Math.sqrt(S);
   const g = out.clone(), d = g.data;
+  let rows = 0;
   for (let b = 0; b < B; b++) {
     let sq = 0;
     for (let j = b * S; j < (b + 1) * S; j++) sq += d[j]! * d[j]!;
     const norm = Math.sqrt(sq);
     if (!(norm > limit)) continue;
+    rows += 1;
     const f = limit / norm;
     for (let j = b * S; j < (b + 1) * S; j++) d[j] = f * d[j]!;
   }
-  return g;
+  return { bounded: g, rows };
 }
 
 function rescale(params: ParamSet, names: string[], f: number): void {

@@ -119,7 +119,7 @@ export class Trainer {
     const mode: Mode = this.synth ? modeForStep(cfg.policy, cfg.schedule, pos) : 'real';
 
     // steps 1–4: forward, ĝ_k, the two-seed backward, δ_{k−1}
-    const { loss, sK, len, gHat, delta, auxLoss } = this.forwardBackward(mode);
+    const { loss, sK, len, gHat, delta, auxLoss, boundFrac } = this.forwardBackward(mode);
     const lossValue = loss ? loss.item() : 0;
     const gradNorm = globalNorm(params.grad);
     if (!Number.isFinite(lossValue)) throw new NonFiniteError(pos.step, mode, cfg.policy.name, `the loss (${lossValue})`);
@@ -161,6 +161,7 @@ export class Trainer {
       ghat_norm: gHat ? globalNorm(gHat.data) : null,
       sg_fit_cos: fit ? fit.cos : null,
       ...(auxLoss !== undefined ? { aux_loss: auxLoss } : {}),
+      ...((cfg.synthesizer?.bound ?? null) !== null ? { sg_bound_frac: boundFrac } : {}),
     };
   }
 
@@ -168,7 +169,9 @@ export class Trainer {
    * Steps 1–4 of §4 for the next chunk from this.sPrev: leaves the model gradient
    * (synthetic part included) in params.grad and returns δ_{k−1}.
    */
-  forwardBackward(mode: Mode): { loss: Var | null; sK: Var; len: number; gHat: Tensor | null; delta: Tensor; auxLoss?: number | null } {
+  forwardBackward(mode: Mode): {
+    loss: Var | null; sK: Var; len: number; gHat: Tensor | null; delta: Tensor; auxLoss?: number | null; boundFrac: number | null;
+  } {
     const params = this.source.params;
     const lambda = this.cfg.synthesizer?.scale ?? 0;
     const auxWeight = this.cfg.synthesizer?.aux ?? 0;
@@ -181,13 +184,17 @@ export class Trainer {
     // 2. ĝ_k = M_φ(s_k), a constant: no gradient reaches φ from here. A terminal chunk
     //    (a copy episode's last: the state is reset after it) has no future, so no seed.
     //    DNI + Aux (aux-head.ts) reads the network's output in both modes.
-    let gHat: Tensor | null = null, netOut: Tensor | null = null;
+    let gHat: Tensor | null = null, netOut: Tensor | null = null, boundFrac: number | null = null;
     const withAux = auxWeight > 0 && top !== undefined;
     if (this.synth && !terminal && (mode === 'synthetic' || withAux)) {
       const synth = this.synth;
       netOut = noGrad(() => synth.predict(sK.detach(), 'next', this.noiseRng()).value);
       const bound = this.cfg.synthesizer?.bound ?? null;
-      if (bound !== null) netOut = boundRows(netOut, bound);
+      if (bound !== null) {
+        const { bounded, rows } = boundRows(netOut, bound);
+        netOut = bounded;
+        boundFrac = rows / netOut.shape[0]!;
+      }
       if (mode === 'synthetic') gHat = synthOutputToTarget(synth, netOut);
     }
 
@@ -216,7 +223,7 @@ export class Trainer {
     const delta = sPrev.grad ?? Tensor.zeros(this.sPrev.shape, this.sPrev.dtype);
     const gamma = this.cfg.synthesizer?.discount ?? lambda;
     if (gHat && gamma !== lambda) this.addDiscountCorrection(delta, gHat, gamma - lambda);
-    return { loss, sK, len, gHat, delta, auxLoss };
+    return { loss, sK, len, gHat, delta, auxLoss, boundFrac };
   }
 
   /**

@@ -37,7 +37,7 @@ export function compareRecords(got: StepRecord[], want: Record<string, unknown>[
     if (w.ghat_norm === null || w.ghat_norm === undefined) expect(g.ghat_norm, where).toBeNull();
     else expect(close(g.ghat_norm!, w.ghat_norm as number, 1e-2, 1e-6), `${where} ghat_norm ${g.ghat_norm} vs ${w.ghat_norm}`).toBe(true);
     // fixtures made before these fields existed do not have them
-    for (const key of ['sg_fit_cos', 'aux_loss'] as const) {
+    for (const key of ['sg_fit_cos', 'aux_loss', 'sg_bound_frac'] as const) {
       if (!(key in w)) continue;
       if (w[key] === null) expect(g[key] ?? null, `${where} ${key}`).toBeNull();
       else expect(Math.abs((g[key] as number) - (w[key] as number)), `${where} ${key} ${g[key]} vs ${w[key]}`).toBeLessThanOrEqual(1e-3);

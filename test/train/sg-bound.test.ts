@@ -26,11 +26,13 @@ describe('boundRows', () => {
       (B, S, kappa, raw, rowScale) => {
         const x = new Tensor(Float64Array.from({ length: B * S }, (_, i) => raw[i]! * rowScale[Math.floor(i / S)]!), [B, S]);
         const before = x.data.slice();
-        const y = boundRows(x, kappa);
+        const { bounded: y, rows } = boundRows(x, kappa);
         expect(x.data).toEqual(before);
         const limit = kappa * Math.sqrt(S);
+        let over = 0;
         for (let b = 0; b < B; b++) {
           const n = rowNorm(before, b, S), row = (t: ArrayLike<number>) => Array.from(t).slice(b * S, (b + 1) * S);
+          if (n > limit) over += 1;
           if (n <= limit) {
             expect(row(y.data)).toEqual(row(before));
           } else {
@@ -38,6 +40,7 @@ describe('boundRows', () => {
             for (let j = 0; j < S; j++) expect(y.data[b * S + j]! * n).toBeCloseTo(before[b * S + j]! * limit, 10);
           }
         }
+        expect(rows).toBe(over);
       }), { numRuns: 200 });
   });
 });
@@ -62,9 +65,12 @@ describe('synthesizer.bound in training', () => {
     return { records, over, seen };
   };
 
-  it('null is §4 as before, and a bound no row reaches changes nothing', () => {
+  it('null is §4 as before, and a bound no row reaches changes nothing but its sg_bound_frac of 0', () => {
     const none = run(null), loose = run(1e30);
-    expect(loose.records).toEqual(none.records);
+    expect(none.records.every((r) => !('sg_bound_frac' in r))).toBe(true);
+    expect(loose.records.map(({ sg_bound_frac, ...r }) => r)).toEqual(none.records);
+    // null where nothing was predicted (real mode without aux), 0 where the bound was read
+    expect(loose.records.map((r) => r.sg_bound_frac)).toEqual(loose.records.map((r) => (r.ghat_norm === null ? null : 0)));
     expect(loose.seen).toBeGreaterThan(10);
   });
 
@@ -75,6 +81,13 @@ describe('synthesizer.bound in training', () => {
     expect(Math.max(...tight.over)).toBeGreaterThan(0.999);
     const ghat = (r: StepRecord[]) => r.map((x) => x.ghat_norm ?? 0);
     expect(ghat(tight.records)).not.toEqual(ghat(none.records));
+    // sg_bound_frac counts the rows the bound scaled: here, after the first steps, nearly all
+    const fracs = tight.records.map((r) => r.sg_bound_frac).filter((f): f is number => typeof f === 'number');
+    expect(fracs.length).toBe(tight.seen);
+    expect(fracs.every((f) => f >= 0 && f <= 1 && Number.isInteger(f * 4))).toBe(true);
+    const atBound = tight.over.filter((r) => r > 1 - 1e-6).length; // rows scaled to the bound exactly
+    expect(fracs.reduce((a, f) => a + 4 * f, 0)).toBe(atBound);
+    expect(Math.max(...fracs)).toBe(1);
   });
 });
 
