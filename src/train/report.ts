@@ -210,6 +210,8 @@ export interface RunRow {
   sg_true_cos_median: number | null;
   /** the step from which ĝ had outgrown δ (syntheticOutgrew); null when it never did */
   sg_outgrew_step: number | null;
+  /** with synthesizer.bound: the mean share of rows the bound scaled, over the steps that read it (`sg_bound_frac`); null without */
+  sg_bound_frac_mean: number | null;
   /** `config.<key>`: the value of each key that differs between the task's runs */
   [key: string]: string | number | null;
 }
@@ -257,6 +259,7 @@ export function summarizeRun(run: RunData, keys: string[]): RunRow {
     largest_n_solved: copyProgress(recs).largestSolved,
     sg_true_cos_median: median(cos),
     sg_outgrew_step: syntheticOutgrew(recs)?.step ?? null,
+    sg_bound_frac_mean: stat(steps.map((r) => num(r['sg_bound_frac'])))?.mean ?? null,
   };
   for (const k of ['best_bpc', 'best_ppl'] as const) if (row[k] === Infinity) row[k] = null;
   for (const k of keys) row[`config.${k}`] = run.flat.get(k) ?? null;
@@ -350,6 +353,10 @@ export function markdownReport(groups: Group[], plots: Map<string, string[]>): s
     if (gs.some((g) => g.runs.some((r) => r.records.some((x) => isStep(x) && x.mode === 'synthetic')))) {
       cols.push(['ĝ outgrew δ (runs)', (g) => `${g.rows.filter((r) => r.sg_outgrew_step !== null).length}/${g.rows.length}`]);
     }
+    // a bound that binds on many rows holds ĝ at it, and that costs (docs/results.md, "The copy setting with DNI + Aux and the bound")
+    if (gs.some((g) => g.rows.some((r) => r.sg_bound_frac_mean !== null))) {
+      cols.push(['ĝ rows bounded (share)', (g) => fmtStat(stat(g.rows.map((r) => r.sg_bound_frac_mean)), 3)]);
+    }
     out.push(`| ${cols.map((c) => c[0]).join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`);
     for (const g of gs) out.push(`| ${cols.map((c) => c[1](g).replace(/\|/g, '\\|')).join(' | ')} |`);
     out.push('');
@@ -381,7 +388,8 @@ function copyReachTable(gs: Group[]): string[] {
 export function csvReport(rows: RunRow[]): string {
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => k.startsWith('config.'))))].sort();
   const cols = ['run', 'task', 'group', 'seed', ...keys, 'steps', 'final_train_loss', 'final_valid_loss', 'best_valid_loss',
-    'final_bpc', 'best_bpc', 'final_ppl', 'best_ppl', 'time_s', 'tokens_per_s', 'restarts', 'largest_n_solved', 'sg_true_cos_median', 'sg_outgrew_step'];
+    'final_bpc', 'best_bpc', 'final_ppl', 'best_ppl', 'time_s', 'tokens_per_s', 'restarts', 'largest_n_solved', 'sg_true_cos_median', 'sg_outgrew_step',
+    'sg_bound_frac_mean'];
   const cell = (v: unknown) => {
     const s = v === null || v === undefined ? '' : String(v);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -118,6 +118,28 @@ describe('synthgrad report', () => {
     expect(csv.slice(1).map((r) => r[col]).sort()).toEqual(['', '150']);
   });
 
+  it('with synthesizer.bound: the mean share of rows it scaled per run, over the steps that read it; no column without', () => {
+    expect(md).not.toContain('ĝ rows bounded');
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'synthgrad-bound-'));
+    // seed 1: null on its 100 real steps, then 0.5 on 100 steps and 0 on 100; seed 2: 0.1 throughout
+    for (const [seed, frac] of [[1, (k: number) => (k < 100 ? null : k < 200 ? 0.5 : 0)], [2, () => 0.1]] as const) {
+      const dir = path.join(root, `seed${seed}`);
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ task: 'charlm', policy: { name: 'dni' }, synthesizer: { bound: 2 }, seed, steps: 300 }));
+      const recs = Array.from({ length: 300 }, (_, k) => ({ step: k, epoch: 0, chunk: k, chunk_len: 8, loss: 2, lr: 1e-3, mode: k < 100 ? 'real' : 'synthetic',
+        sg_loss: 0, grad_norm: 1, delta_norm: 0.01, ghat_norm: k < 100 ? null : 0.005, sg_fit_cos: 0, sg_bound_frac: frac(k) }));
+      fs.writeFileSync(path.join(dir, 'metrics.jsonl'), recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    }
+    const out3 = path.join(root, 'report');
+    writeReport([root], out3);
+    expect(cell(fs.readFileSync(path.join(out3, 'report.md'), 'utf8'), 'charlm', 'all runs', 'ĝ rows bounded (share)')).toBe(expected([0.25, 0.1], 3));
+    const csv = fs.readFileSync(path.join(out3, 'report.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const col = csv[0]!.indexOf('sg_bound_frac_mean');
+    const got = csv.slice(1).map((r) => Number(r[col]));
+    expect(got[0]).toBe(0.25);
+    expect(got[1]).toBeCloseTo(0.1, 12);
+  });
+
   it('report.json and report.csv hold one row per run', () => {
     const rows = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Record<string, unknown>[];
     expect(rows).toHaveLength(10);
