@@ -111,6 +111,17 @@ describe('experiments/lm grids', () => {
     }
   });
 
+  it('copy-setting-bound1-seeds3-5.json: copy-setting-bound-seeds3-5.json\'s dni and alternating with bound 1', () => {
+    const pts = grid('copy-setting-bound1-seeds3-5.json');
+    const twins = grid('copy-setting-bound-seeds3-5.json');
+    expect(pts.map((p) => `${variant(p)}:${p.cfg.seed}`).sort()).toEqual(
+      ['alternating', 'dni'].flatMap((pol) => [3, 4, 5].map((s) => `${pol}-lambda1-aux0.1-bound1:${s}`)));
+    for (const p of pts) {
+      const twin = twins.find((q) => variant(q) === variant(p)!.replace('bound1', 'bound2') && q.cfg.seed === p.cfg.seed)!;
+      expect(p.cfg).toEqual({ ...twin.cfg, synthesizer: { ...twin.cfg.synthesizer, bound: 1 } });
+    }
+  });
+
   it('ptb.json: word level, 24 runs, one SGDR cycle per epoch', () => {
     const pts = grid('ptb.json');
     expect(pts).toHaveLength(24);
