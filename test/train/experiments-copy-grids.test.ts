@@ -211,6 +211,8 @@ describe('experiments/copy grids', () => {
     expect(new Set(expectBounded('bound-repeat-copy-8.json', rc, 12, [8]).map((p) => p.cfg.bptt))).toEqual(new Set([2, 3, 4, 5]));
     const copyL1 = expectBounded('bound-copy.json', copy, 12, [2]);
     expect(copyL1.every((p) => cell(p).startsWith('dni-lambda1-aux0.1') && p.cfg.bptt <= 5)).toBe(true);
+    const copyK1 = expectBounded('bound1-copy.json', copy, 12, [1]);
+    expect(copyK1.map((p) => p.name.replace('bound=1', 'bound=2'))).toEqual(copyL1.map((p) => p.name));
     const gamma = expectBounded('bound-gamma.json', copy, 6, [2], { discount: 0.1 });
     expect(gamma.every((p) => p.cfg.synthesizer!.discount === 1 && p.cfg.bptt <= 3)).toBe(true);
     // the default synthesizer at T 2, seeds 1-6: seeds 1-3 from repeat-copy-4x-all.json, 4-6 from its seeds 4-6 grid
