@@ -161,7 +161,7 @@ export class Trainer {
       ghat_norm: gHat ? globalNorm(gHat.data) : null,
       sg_fit_cos: fit ? fit.cos : null,
       ...(auxLoss !== undefined ? { aux_loss: auxLoss } : {}),
-      ...((cfg.synthesizer?.bound ?? null) !== null ? { sg_bound_frac: boundFrac } : {}),
+      ...(boundFrac !== undefined ? { sg_bound_frac: boundFrac } : {}),
     };
   }
 
@@ -170,7 +170,7 @@ export class Trainer {
    * (synthetic part included) in params.grad and returns δ_{k−1}.
    */
   forwardBackward(mode: Mode): {
-    loss: Var | null; sK: Var; len: number; gHat: Tensor | null; delta: Tensor; auxLoss?: number | null; boundFrac: number | null;
+    loss: Var | null; sK: Var; len: number; gHat: Tensor | null; delta: Tensor; auxLoss?: number | null; boundFrac?: number | null;
   } {
     const params = this.source.params;
     const lambda = this.cfg.synthesizer?.scale ?? 0;
@@ -184,12 +184,14 @@ export class Trainer {
     // 2. ĝ_k = M_φ(s_k), a constant: no gradient reaches φ from here. A terminal chunk
     //    (a copy episode's last: the state is reset after it) has no future, so no seed.
     //    DNI + Aux (aux-head.ts) reads the network's output in both modes.
-    let gHat: Tensor | null = null, netOut: Tensor | null = null, boundFrac: number | null = null;
+    //    With a bound, boundFrac is the share of rows it scaled (null when nothing was predicted).
+    const bound = this.cfg.synthesizer?.bound ?? null;
+    let gHat: Tensor | null = null, netOut: Tensor | null = null;
+    let boundFrac: number | null | undefined = bound === null ? undefined : null;
     const withAux = auxWeight > 0 && top !== undefined;
     if (this.synth && !terminal && (mode === 'synthetic' || withAux)) {
       const synth = this.synth;
       netOut = noGrad(() => synth.predict(sK.detach(), 'next', this.noiseRng()).value);
-      const bound = this.cfg.synthesizer?.bound ?? null;
       if (bound !== null) {
         const { bounded, rows } = boundRows(netOut, bound);
         netOut = bounded;

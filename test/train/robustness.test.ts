@@ -12,9 +12,10 @@ import { tempDir, tinyConfig, writeCorpus } from './helpers.js';
 const CLI = path.resolve('dist/src/cli/main.js');
 const dir = tempDir();
 const data = writeCorpus(dir, 1200);
+const CHARLM_STEPS = 1800, STREAM_STEPS = 2500;
 const charlmArgs = (out: string) => [
   CLI, 'train', '--task', 'charlm', '--data', data, '--split', '0.1,0', '--embed', '8', '--hidden', '16', '--batch', '4', '--bptt', '6',
-  '--policy', 'alternating', '--synth', 'mlp', '--restart-t0', '7', '--restart-unit', 'step', '--steps', '1800', '--seed', '3', '--out', out,
+  '--policy', 'alternating', '--synth', 'mlp', '--restart-t0', '7', '--restart-unit', 'step', '--steps', String(CHARLM_STEPS), '--seed', '3', '--out', out,
 ];
 // the stream copy task: rows in mid-episode at every kill, a curriculum that rises often (short window, loose threshold)
 const streamConfig = path.join(dir, 'stream.json');
@@ -22,7 +23,7 @@ fs.writeFileSync(streamConfig, JSON.stringify({
   task: 'repeat-copy', hidden: 16, batch: 4, bptt: 3, policy: { name: 'dni' }, synthesizer: { kind: 'linear' },
   copy: { stream: true, max_length: 5, repeats_max: 3, threshold: 6, sequences: 6 },
 }));
-const streamArgs = (out: string) => [CLI, 'train', '--config', streamConfig, '--steps', '2500', '--seed', '3', '--out', out];
+const streamArgs = (out: string) => [CLI, 'train', '--config', streamConfig, '--steps', String(STREAM_STEPS), '--seed', '3', '--out', out];
 
 function readRun(out: string) {
   const metrics = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8');
@@ -30,6 +31,9 @@ function readRun(out: string) {
   const weights = [...ck.tensors].filter(([n]) => !n.startsWith('state.')).map(([n, t]) => [n, Array.from(t.data)]);
   return { metrics, weights };
 }
+
+/** How a run ends when `signal` interrupts it: 130/143 from its handler once training has started, else the signal itself. */
+const EXIT_ON: Record<string, (number | string)[]> = { SIGKILL: ['SIGKILL'], SIGINT: [130, 'SIGINT'], SIGTERM: [143, 'SIGTERM'] };
 
 function runToEnd(args: string[]): number {
   const r = spawnSync('node', args, { encoding: 'utf8' });
@@ -87,7 +91,7 @@ function killWhen(args: string[], out: string, when: { ms: number; step?: number
 }
 
 describe('interruption and resume', () => {
-  it.each([['charlm', charlmArgs, 1800], ['repeat-copy as a stream', streamArgs, 2500]] as const)('%s: an uninterrupted run and a run killed (SIGKILL, SIGINT, SIGTERM) at random moments and resumed give identical metrics and weights', async (name, trainArgs, steps) => {
+  it.each([['charlm', charlmArgs, CHARLM_STEPS], ['repeat-copy as a stream', streamArgs, STREAM_STEPS]] as const)('%s: an uninterrupted run and a run killed (SIGKILL, SIGINT, SIGTERM) at random moments and resumed give identical metrics and weights', async (name, trainArgs, steps) => {
     expect(fs.existsSync(CLI), 'run `npm run build` first (npm test does)').toBe(true);
     const ref = path.join(dir, `ref-${name}`);
     expect(runToEnd(trainArgs(ref))).toBe(0);
@@ -105,10 +109,7 @@ describe('interruption and resume', () => {
       const args = hasCheckpoint ? [CLI, 'train', '--resume', out] : [...trainArgs(out), '--overwrite'];
       const when = i === 0 ? { ms: 20 + rng.int(300) } : { ms: rng.int(20), step: Math.max(0, lastStep(out)) + 1 + rng.int(span) };
       const code = await killWhen(args, out, when, signal);
-      // Once training has started, SIGINT/SIGTERM end it with 130/143 after a checkpoint;
-      // a signal that lands while node is still starting up kills it outright (code = signal name).
-      const expectedCode = { SIGKILL: ['SIGKILL'], SIGINT: [130, 'SIGINT'], SIGTERM: [143, 'SIGTERM'] }[signal as 'SIGKILL'];
-      expect(expectedCode, `attempt ${i} (${signal}) was not interrupted`).toContain(code);
+      expect(EXIT_ON[signal], `attempt ${i} (${signal}) was not interrupted`).toContain(code);
     }
     const hasCheckpoint = fs.existsSync(path.join(out, 'checkpoint.safetensors'));
     expect(hasCheckpoint, 'the SIGINT and SIGTERM attempts left a checkpoint').toBe(true);
