@@ -5,18 +5,22 @@
 // map fitted on that window achieves on the next step. Phase "training": the run's first
 // STEPS steps at its lr; phase "frozen": STEPS more with the model's lr at 1e-30 (Adam then
 // moves no float32 weight), the same model held still. docs/results.md, "How fast the target moves".
-//   node experiments/lm/window-fit.mjs CONFIG [STEPS=600] [SEED]
+// With COND = c ≥ 0 the features also hold the one-hot ids of the chunk's first c + 1 stream
+// positions (its first input and first c targets: what a synthesizer conditioned on the next
+// chunk's data, cDNI, would see), docs/results.md, "Conditioning the synthesizer on the next chunk".
+//   node experiments/lm/window-fit.mjs CONFIG [STEPS=600] [SEED] [COND]
 // CONFIG: a run configuration (experiments/lm/window-fit.json); SEED overrides its seed. Needs `npm run build`.
 import { loadRunConfig } from '../../dist/src/train/config-file.js';
 import { setupRun } from '../../dist/src/train/setup.js';
 import { Trainer } from '../../dist/src/train/trainer.js';
 
-const [configFile, stepsArg, seedArg] = process.argv.slice(2);
+const [configFile, stepsArg, seedArg, condArg] = process.argv.slice(2);
 if (!configFile) {
-  console.error('usage: node experiments/lm/window-fit.mjs CONFIG [STEPS=600] [SEED]');
+  console.error('usage: node experiments/lm/window-fit.mjs CONFIG [STEPS=600] [SEED] [COND]');
   process.exit(2);
 }
 const STEPS = Number(stepsArg ?? 600);
+const COND = Number(condArg ?? -1);
 const cfg = loadRunConfig({ config: configFile });
 if (seedArg !== undefined) cfg.seed = Number(seedArg);
 const setup = setupRun(cfg);
@@ -24,7 +28,11 @@ const trainer = new Trainer(cfg, setup.source, setup.synth, setup.rng);
 const pairs = { training: [], frozen: [] };
 let phase = 'training';
 trainer.observer = (stage, v) => {
-  if (stage === 'backward') pairs[phase].push({ x: Float32Array.from(v.sPrev.data), y: Float32Array.from(v.delta.data) });
+  if (stage !== 'backward') return;
+  const pos = setup.source.position(trainer.step), { data, B: rows, L } = setup.source.train;
+  const start = pos.chunk * cfg.bptt, ids = new Int32Array(rows * (COND + 1)).fill(-1);
+  for (let j = 0; j <= COND && start + j < L; j++) for (let b = 0; b < rows; b++) ids[b * (COND + 1) + j] = data[(start + j) * rows + b];
+  pairs[phase].push({ x: Float32Array.from(v.sPrev.data), y: Float32Array.from(v.delta.data), ids });
 };
 const t0 = Date.now();
 for (let i = 0; i < STEPS; i++) trainer.stepOnce();
@@ -34,14 +42,23 @@ phase = 'frozen';
 for (let i = 0; i < STEPS; i++) trainer.stepOnce();
 console.error(`${2 * STEPS} steps in ${((Date.now() - t0) / 1000).toFixed(0)} s (training at lr ${lr}, then frozen)`);
 
-const B = cfg.batch, S = pairs.training[0].x.length / B, P = S + 1; // features: s and a bias
+const B = cfg.batch, S = pairs.training[0].x.length / B;
+const V = 1 + setup.source.train.data.reduce((m, id) => Math.max(m, id), 0); // ids seen in training
+const P = S + (COND + 1) * V + 1; // features: s, the one-hot ids, a bias
+
+/** Row b's features [s, one-hot ids, 1]. */
+function features(row, { x, ids }, b) {
+  row.fill(0);
+  for (let i = 0; i < S; i++) row[i] = x[b * S + i];
+  for (let j = 0; j <= COND; j++) if (ids[b * (COND + 1) + j] >= 0) row[S + j * V + ids[b * (COND + 1) + j]] = 1;
+  row[P - 1] = 1;
+}
 
 /** Adds (or, with sign −1, removes) one step's rows to the normal equations G = XᵀX (lower triangle), C = XᵀY. */
-function accumulate(G, C, { x, y }, sign) {
-  const row = new Float64Array(P);
+function accumulate(G, C, pair, sign) {
+  const row = new Float64Array(P), y = pair.y;
   for (let b = 0; b < B; b++) {
-    for (let i = 0; i < S; i++) row[i] = x[b * S + i];
-    row[S] = 1;
+    features(row, pair, b);
     for (let i = 0; i < P; i++) {
       const ri = sign * row[i];
       if (ri === 0) continue;
@@ -81,13 +98,15 @@ function solve(G, C, ridge) {
   return W;
 }
 
-/** cos(ĝ, δ) over the whole batch, ĝ = [x, 1] W. */
-function cosine(W, { x, y }) {
+/** cos(ĝ, δ) over the whole batch, ĝ = features · W. */
+function cosine(W, pair) {
   let dot = 0, pp = 0, yy = 0;
+  const row = new Float64Array(P), y = pair.y;
   for (let b = 0; b < B; b++) {
+    features(row, pair, b);
     for (let j = 0; j < S; j++) {
-      let p = W[S * S + j];
-      for (let i = 0; i < S; i++) p += x[b * S + i] * W[i * S + j];
+      let p = 0;
+      for (let i = 0; i < P; i++) if (row[i] !== 0) p += row[i] * W[i * S + j];
       const t = y[b * S + j];
       dot += p * t; pp += p * p; yy += t * t;
     }

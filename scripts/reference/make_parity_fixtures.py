@@ -210,6 +210,26 @@ CASES = {
         'step 15 on the bound cuts ghat to 0.4-0.8 of the unbounded run\'s norm), clip 1.0',
         CHAR, NET, optimizer=ADAM, clip=1.0, schedule=None, policy={'name': 'dni', 'warmup': 3, 'unit': 'step'},
         synthesizer=dict(LINEAR, lr=3e-2, normalize='popart', train_at_reset=True, discount=None, aux=0, bound=100)),
+    # cDNI (ALGORITHM.md §4's option): the synthesizer also reads the ids after the cut
+    'dni_condition': case(
+        'DNI after 3 real warmup steps, linear synthesizer conditioned on the ids of the 3 stream positions after '
+        'the cut (condition 2: the next input and 2 targets; the epoch\'s last chunk ends at position 100 of '
+        'L = 101, so 2 of its 3 ids are past the end), popart, synthesizer step at a reset too, clip 1.0',
+        CHAR, NET, optimizer=ADAM, clip=1.0, schedule=None, policy={'name': 'dni', 'warmup': 3, 'unit': 'step'},
+        synthesizer=dict(LINEAR, normalize='popart', train_at_reset=True, discount=None, aux=0, condition=2)),
+    'alt_mlp_condition_word': case(
+        'word level, alternating every 8 steps from real, MLP synthesizer (hidden [32]) conditioned on the next '
+        'input and target (condition 1), popart, gamma 0.5, no synthesizer step at a reset, clip 1.0',
+        WORD, NET, optimizer=ADAM, clip=1.0, schedule={'unit': 'step', 't0': 8, 't_mult': 1},
+        policy={'name': 'alternating', 'first_mode': 'real'},
+        synthesizer=dict(MLP, normalize='popart', train_at_reset=False, discount=0.5, aux=0, condition=1)),
+    'dni_condition_ridge': case(
+        'DNI after 5 real warmup steps, linear synthesizer conditioned on the next input and target (condition 1) '
+        'and set by the ridge fit over [s, one-hot ids, 1] (penalty 0.1, memory 20, solved after every 2nd pair), '
+        'popart, clip 1.0',
+        CHAR, NET, optimizer=ADAM, clip=1.0, schedule=None, policy={'name': 'dni', 'warmup': 5, 'unit': 'step'},
+        synthesizer=dict(LINEAR, normalize='popart', train_at_reset=False, discount=None, aux=0, condition=1,
+                         fit='ridge', ridge=0.1, memory=20, refit_every=2)),
 }
 
 
@@ -231,7 +251,7 @@ def make_init(cfg_path, seed):
     if cfg['tied']:
         tensors['decoder.weight'] = tensors['encoder.weight'].clone()
     if cfg['synthesizer'] is not None:
-        synth = ref.build_synthesizer(cfg['synthesizer'], model.S)
+        synth = ref.build_synthesizer(cfg['synthesizer'], model.S, len(vocab))
         for name, p in synth.state_dict().items():
             tensors['synthesizer.' + name] = torch.empty_like(p).uniform_(-0.05, 0.05)
     return tensors

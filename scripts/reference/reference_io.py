@@ -76,7 +76,7 @@ _SYNTH_DEFAULTS = {'kind': 'linear', 'scale': 0.1, 'lr': 1e-3, 'betas': [0.9, 0.
                    'weight_decay': 0.0, 'hidden': None, 'units': 50, 'noise': 0.5, 'train_in_real': True,
                    'discount': None, 'train_at_reset': True, 'normalize': 'none', 'aux': 0.0,
                    'fit': 'adam', 'ridge': 0.01, 'memory': 1000, 'refit_every': 1, 'average': 0,
-                   'bound': None}
+                   'bound': None, 'condition': 0}
 _EVAL_DEFAULTS = {'batch': 10, 'every': None}
 
 

@@ -396,6 +396,25 @@ def bound_rows_by_hand():
     close(got[1, 2].item(), -4.0 / 5.0, 1e-7, 'bounded row direction')
 
 
+@check
+def condition_input_by_hand():
+    """synthesizer.condition: the input is [s, one-hot of the ids at p .. p+c] per batch row, with a
+    zero block for a position past L; the linear synthesizer's weight is (S, S + (c+1) V)."""
+    d = os.path.join(FIX, 'dni_condition')
+    tr = ref.Trainer(ref.load_config(os.path.join(d, 'config.json')), os.path.join(d, 'init.safetensors'))
+    V, S, L, B = tr.V, tr.S, tr.L, tr.B
+    assert tuple(tr.synth.weight.shape) == (S, S + 3 * V)
+    s = torch.arange(B * S, dtype=torch.float32).view(B, S)
+    x = tr.synth_input(s, 8)  # the state after chunk 0 stands before position 8
+    assert torch.equal(x[:, :S], s)
+    for b in range(B):
+        for j in range(3):
+            block = x[b, S + j * V:S + (j + 1) * V]
+            assert block.sum().item() == 1 and block[int(tr.data[8 + j, b])].item() == 1
+    x = tr.synth_input(s, L - 1)  # after the epoch's last chunk: only position L-1 is in the stream
+    assert x[:, S:S + V].sum().item() == B and x[:, S + V:].abs().sum().item() == 0
+
+
 def rerun_matches(case, tmp, d):
     """The rerun's metrics and final weights equal the fixture's bit for bit, or, where this machine's
     BLAS rounds float32 products otherwise than the one that made them, to 1e-4 (metrics: relative;
@@ -434,7 +453,7 @@ def fixtures_reproduce():
     # the language-model cases (make_parity_fixtures.py); copy_stream_dni is stream_copy_reference.py's
     cases = sorted(d for d in os.listdir(FIX) if os.path.exists(os.path.join(FIX, d, 'config.json'))
                    and json.load(open(os.path.join(FIX, d, 'config.json')))['task'] in ('charlm', 'wordlm'))
-    assert len(cases) == 15, cases
+    assert len(cases) == 18, cases
     for case in cases:
         d = os.path.join(FIX, case)
         with tempfile.TemporaryDirectory() as tmp:
@@ -453,7 +472,8 @@ def fixtures_reproduce():
         modes = ''.join('s' if r['mode'] == 'synthetic' else 'r' for r in recs)
         C = 13
         assert all(r['epoch'] == r['step'] // C and r['chunk'] == r['step'] % C for r in recs)
-        assert all(r['chunk_len'] == (4 if case != 'tied_2layer_word' else 2) for r in recs if r['chunk'] == 12)
+        word = ref.load_config(os.path.join(d, 'config.json'))['task'] == 'wordlm'
+        assert all(r['chunk_len'] == (2 if word else 4) for r in recs if r['chunk'] == 12)
         expect_modes = {
             'bptt_adam': 'r' * 40, 'bptt_sgd_clip_wd': 'r' * 40, 'bptt_with_synth_real': 'r' * 40,
             'dni_linear_steps': 'r' * 5 + 's' * 35, 'dni_mlp': 's' * 40, 'tied_2layer_word': 'rr' + 's' * 38,
@@ -463,6 +483,8 @@ def fixtures_reproduce():
             'dni_popart': 'r' * 5 + 's' * 35, 'dni_discount': 's' * 40,
             'alt_mlp_aux_popart': ''.join('r' if (t // 8) % 2 == 0 else 's' for t in range(40)),
             'dni_ridge': 'r' * 5 + 's' * 35, 'dni_average': 'r' * 3 + 's' * 37, 'dni_bound': 'r' * 3 + 's' * 37,
+            'dni_condition': 'r' * 3 + 's' * 37, 'dni_condition_ridge': 'r' * 5 + 's' * 35,
+            'alt_mlp_condition_word': ''.join('r' if (t // 8) % 2 == 0 else 's' for t in range(40)),
         }[case]
         assert modes == expect_modes, (case, modes)
         if case in ('bptt_adam', 'bptt_sgd_clip_wd'):

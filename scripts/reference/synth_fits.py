@@ -1,7 +1,8 @@
 """The reference's step 5 without Adam on the synthesizer itself (docs/algorithm.md §10):
 `synthesizer.fit: "ridge"` and `synthesizer.average`, written from that text only.
 
-  ridge:   A <- rho A + X^T X,  C <- rho C + X^T Y,  X = [s_{k-1}, 1] (B rows), Y = delta_{k-1},
+  ridge:   A <- rho A + X^T X,  C <- rho C + X^T Y,  X = [x_{k-1}, 1] (B rows), Y = delta_{k-1},
+           x_{k-1} the synthesizer's input (s_{k-1}, or with synthesizer.condition s_{k-1} and the ids),
            rho = 1 - 1/memory, kept in float64; after every `refit_every`-th pair taken in,
            [W^T; b^T] = (A + mu * mean(diag A) * I)^-1 C by a Cholesky factorisation
            (no solve while A is zero); with popart the network's weights are that / sigma.
@@ -22,8 +23,10 @@ def fit_cosine(pred, delta):
 
 
 class RidgeReference:
-    def __init__(self, S, ridge, memory, refit_every):
-        self.S, self.F = S, S + 1
+    def __init__(self, S, ridge, memory, refit_every, width_in=None):
+        self.S = S
+        self.I = S if width_in is None else width_in
+        self.F = self.I + 1
         self.mu, self.rho, self.every = float(ridge), 1.0 - 1.0 / float(memory), int(refit_every)
         self.A = torch.zeros(self.F, self.F, dtype=torch.float64)
         self.C = torch.zeros(self.F, S, dtype=torch.float64)
@@ -36,7 +39,7 @@ class RidgeReference:
         self.pairs += 1
 
     def solution(self):
-        """[W^T; b^T] ([S+1, S], float64) when a refit is due and A is not zero, else None."""
+        """[W^T; b^T] ([I+1, S], float64) when a refit is due and A is not zero, else None."""
         if self.pairs % self.every != 0:
             return None
         trace = torch.diagonal(self.A).sum().item()
@@ -57,10 +60,10 @@ def ridge_step(tr, s_prev, delta):
     tr.ridge.add(s_prev.detach(), delta.detach())
     z = tr.ridge.solution()
     if z is not None:
-        S = tr.ridge.S
+        I = tr.ridge.I
         with torch.no_grad():
-            tr.synth.weight.copy_((z[:S].T / sigma).to(tr.dtype))
-            tr.synth.bias.copy_((z[S] / sigma).to(tr.dtype))
+            tr.synth.weight.copy_((z[:I].T / sigma).to(tr.dtype))
+            tr.synth.bias.copy_((z[I] / sigma).to(tr.dtype))
     return loss, cos
 
 

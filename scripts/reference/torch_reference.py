@@ -54,6 +54,12 @@ What it implements
         synthesizer network's output net(s_k) is multiplied by
         min(1, kappa sqrt(S) / its norm) (float64) before it is used (ghat, the
         aux target);
+      synthesizer.condition (c; 0 = off, cDNI): the synthesizer's input is
+        cat([s, one_hot(ids)]) with ids the token ids at the c + 1 stream
+        positions from p on (p = the chunk's start k*T for s_{k-1}, its end
+        k*T + T' for s_k; a position >= L gives a zero block), so its first
+        nn.Linear takes S + (c + 1) * V inputs (the ridge fit regresses on that
+        whole input);
       synthesizer.aux (0 = off): an nn.Linear(H_n, S) named `aux` on the top
         layer's h_t of every step predicts net(s_k) (the synthesizer network's
         output, no grad), mean squared error over T'*B*S, times aux, added to
@@ -166,11 +172,12 @@ def bound_rows(out, kappa):
     return (wide * factor).to(out.dtype), int(over.sum().item())
 
 
-def build_synthesizer(scfg, S):
+def build_synthesizer(scfg, S, V=0):
+    width_in = S + (int(scfg['condition']) + 1) * V if scfg['condition'] else S
     if scfg['kind'] == 'linear':
-        return nn.Linear(S, S)
+        return nn.Linear(width_in, S)
     widths = scfg['hidden'] if scfg['hidden'] is not None else [S]
-    layers, prev = [], S
+    layers, prev = [], width_in
     for w in widths:
         layers += [nn.Linear(prev, int(w)), nn.ReLU()]
         prev = int(w)
@@ -297,13 +304,17 @@ class Trainer:
         if self.bound is not None and not self.popart:
             raise ValueError('synthesizer.bound needs normalize "popart"')
         self.nu, self.n_stats, self.sigma = 0.0, 0, 1.0
-        self.synth = build_synthesizer(scfg, self.S).to(dtype) if scfg is not None else None
+        self.cond = int(scfg['condition']) if scfg is not None else 0
+        if self.cond and scfg['kind'] not in ('linear', 'mlp'):
+            raise ValueError('synthesizer.condition needs a linear or mlp synthesizer')
+        self.synth = build_synthesizer(scfg, self.S, self.V).to(dtype) if scfg is not None else None
         load_init(self.model, self.synth, init_path)
         self.ridge = self.synth_raw = None
         if scfg is not None and scfg['fit'] == 'ridge':
             if scfg['kind'] != 'linear':
                 raise ValueError('synthesizer.fit "ridge" needs the linear synthesizer')
-            self.ridge = synth_fits.RidgeReference(self.S, scfg['ridge'], scfg['memory'], scfg['refit_every'])
+            width_in = self.synth.weight.shape[1]
+            self.ridge = synth_fits.RidgeReference(self.S, scfg['ridge'], scfg['memory'], scfg['refit_every'], width_in)
         elif scfg is not None and scfg['average'] > 0:
             self.synth_raw = copy.deepcopy(self.synth)  # the weights Adam trains; self.synth holds their mean
             self.average_steps = 0
@@ -327,22 +338,36 @@ class Trainer:
         Tk = min(self.T, self.L - 1 - start)
         return self.data[start:start + Tk], self.data[start + 1:start + 1 + Tk]
 
+    def synth_input(self, s, p):
+        """What the synthesizer reads for a state standing before stream position p:
+        s, or with condition c, cat([s, one_hot of the ids at p .. p+c]) (zeros past L)."""
+        if not self.cond:
+            return s
+        blocks = [s]
+        for j in range(self.cond + 1):
+            if p + j < self.L:
+                blocks.append(F.one_hot(self.data[p + j].long(), self.V).to(s.dtype))
+            else:
+                blocks.append(torch.zeros(s.shape[0], self.V, dtype=s.dtype))
+        return torch.cat(blocks, dim=1)
+
     def rescale_last_layer(self, net, factor):
         last = net if isinstance(net, nn.Linear) else net[-1]
         with torch.no_grad():
             last.weight.copy_((last.weight.double() * factor).to(self.dtype))
             last.bias.copy_((last.bias.double() * factor).to(self.dtype))
 
-    def forward_backward(self, x, y, s_prev_value, mode):
+    def forward_backward(self, x, y, s_prev_value, mode, end=None):
         """Steps 1-4 of §4: returns (loss, s_k, delta, ghat, aux_loss). Leaves the
-        model's .grad filled (synthetic contribution included); changes no weight."""
+        model's .grad filled (synthetic contribution included); changes no weight.
+        `end`: the stream position s_k stands before (read only with synthesizer.condition)."""
         s_prev = s_prev_value.detach().clone().requires_grad_(True)
         loss, s_k, top = self.model.forward_chunk(x, y, s_prev, with_top=True)
         ghat, net_out, aux_loss = None, None, None
         self.bound_frac = None
         if self.synth is not None and (mode == 'synthetic' or self.aux > 0):
             with torch.no_grad():
-                net_out = self.synth(s_k.detach())
+                net_out = self.synth(self.synth_input(s_k.detach(), end))
                 if self.bound is not None:
                     net_out, rows = bound_rows(net_out, self.bound)
                     self.bound_frac = rows / net_out.shape[0]
@@ -414,13 +439,14 @@ class Trainer:
             g['lr'] = lr
 
         self.opt.zero_grad(set_to_none=True)
-        loss, s_k, delta, ghat, aux_loss = self.forward_backward(x, y, self.state, mode)
+        start = k * self.T
+        loss, s_k, delta, ghat, aux_loss = self.forward_backward(x, y, self.state, mode, start + int(x.shape[0]))
 
         sg_loss, fit_cos = None, None
         scfg = self.cfg['synthesizer']
         if self.synth is not None and (mode == 'synthetic' or scfg['train_in_real']) \
                 and (k != 0 or scfg['train_at_reset']):
-            sg_loss, fit_cos = self.synth_step(self.state, delta)
+            sg_loss, fit_cos = self.synth_step(self.synth_input(self.state, start), delta)
 
         clip = self.cfg['clip']
         if clip:

@@ -22,6 +22,37 @@ export interface SynthOptions {
   noise: number;
   /** how the synthesizer copes with the target's scale (target-normalizer.ts); absent = 'none' */
   normalize?: NormalizeKind;
+  /** cDNI: the number c of targets after the cut whose ids the synthesizer also sees (0 or absent: M(s), §4) */
+  condition?: number;
+}
+
+/**
+ * What a conditioned synthesizer (cDNI) sees besides s: the ids of the `slots` stream
+ * positions after the cut, one-hot over `vocab` (slots = c + 1: the next input and c targets).
+ */
+export interface SynthCondition {
+  slots: number;
+  vocab: number;
+}
+
+/** The ids [rows·slots] (row-major; −1 where no position follows: a zero block) one-hot, [rows, slots·V]. */
+export function oneHotIds(ids: Int32Array, rows: number, cond: SynthCondition, dtype: DType): Tensor {
+  const { slots, vocab } = cond, W = slots * vocab;
+  if (ids.length !== rows * slots) throw new RangeError(`conditioned synthesizer: ${ids.length} ids for ${rows} rows of ${slots} positions`);
+  const x = Tensor.zeros([rows, W], dtype);
+  for (let b = 0; b < rows; b++) {
+    for (let j = 0; j < slots; j++) {
+      const id = ids[b * slots + j]!;
+      if (id >= vocab) throw new RangeError(`conditioned synthesizer: id ${id} is outside the vocabulary of ${vocab}`);
+      if (id >= 0) x.data[b * W + j * vocab + id] = 1;
+    }
+  }
+  return x;
+}
+
+/** [s, one-hot ids] [B, S + slots·V]: what a conditioned synthesizer's first layer reads. */
+export function conditionedInput(s: Tensor, ids: Int32Array, cond: SynthCondition): Tensor {
+  return noGrad(() => ag.concat([new Var(s), new Var(oneHotIds(ids, s.shape[0]!, cond, s.dtype))]).value);
 }
 
 /** Which persistent state a prediction reads (only the elementwise kind has one). */
@@ -39,12 +70,15 @@ export interface Synthesizer {
   readonly params: ParamSet;
   /** The target's running scale σ (null: the network predicts δ itself, §4). */
   readonly normalizer: TargetNormalizer | null;
+  /** cDNI: the ids the synthesizer also reads (absent: it reads s alone, §4). */
+  readonly condition?: SynthCondition;
   /**
    * The network's output M_φ(s) for s [B,S]: ĝ itself without a normalizer, ĝ/σ with one. `call` says whether s is the new s_k (ĝ_k) or the
    * incoming s_{k−1} (the prediction trained against δ_{k−1}); `rng` draws the
-   * elementwise kind's training noise (null: no noise).
+   * elementwise kind's training noise (null: no noise); `ids` are the positions
+   * after s for a conditioned synthesizer (conditionedInput).
    */
-  predict(s: Var, call: SynthCall, rng: Rng | null): Var;
+  predict(s: Var, call: SynthCall, rng: Rng | null, ids?: Int32Array | null): Var;
   /** Moves the persistent state past s_k at the end of a step (no-op when stateless). */
   advance(sK: Tensor): void;
   /** Zeroes the persistent state (start of an epoch). */
@@ -121,8 +155,11 @@ class FeedForwardSynth implements Synthesizer {
   readonly params: ParamSet;
   private readonly layers: number;
 
-  constructor(readonly kind: 'linear' | 'mlp', S: number, hidden: number[], dtype: DType, readonly normalizer: TargetNormalizer | null) {
-    const widths = kind === 'linear' ? [S, S] : [S, ...hidden, S];
+  constructor(readonly kind: 'linear' | 'mlp', S: number, hidden: number[], dtype: DType, readonly normalizer: TargetNormalizer | null,
+    readonly condition?: SynthCondition) {
+    // a conditioned synthesizer is the same network on the wider input [s, one-hot ids]
+    const input = S + (condition ? condition.slots * condition.vocab : 0);
+    const widths = kind === 'linear' ? [input, S] : [input, ...hidden, S];
     this.layers = widths.length - 1;
     const specs: ParamSpec[] = [];
     for (let i = 0; i < this.layers; i++) {
@@ -141,8 +178,12 @@ class FeedForwardSynth implements Synthesizer {
     initSynth(this.params, rng, r, [`${last}.weight`, `${last}.bias`]);
   }
 
-  predict(s: Var): Var {
+  predict(s: Var, _call?: SynthCall, _rng?: Rng | null, ids?: Int32Array | null): Var {
     let x = s;
+    if (this.condition) {
+      if (!ids) throw new Error('this synthesizer is conditioned on the ids after the cut (synthesizer.condition) and was called without them');
+      x = ag.concat([s, new Var(oneHotIds(ids, s.shape[0]!, this.condition, s.dtype))]);
+    }
     for (let i = 0; i < this.layers; i++) {
       const p = this.prefix(i);
       x = ag.linear(x, this.params.get(`${p}.weight`), this.params.get(`${p}.bias`));
@@ -256,9 +297,20 @@ class ElementwiseSynth implements Synthesizer {
   }
 }
 
-/** A built-in synthesizer for states of width S, initialised U(−r, r) with its last layer zero (so ĝ = 0 at first). */
-export function createSynthesizer(opts: SynthOptions, S: number, rng: Rng, initRange: number, dtype: DType = 'float32'): Synthesizer {
+/**
+ * A built-in synthesizer for states of width S, initialised U(−r, r) with its last layer zero (so ĝ = 0 at first).
+ * `vocab`: the token vocabulary, which a conditioned synthesizer (opts.condition > 0) one-hot encodes.
+ */
+export function createSynthesizer(opts: SynthOptions, S: number, rng: Rng, initRange: number, dtype: DType = 'float32', vocab = 0): Synthesizer {
   const normalizer = opts.normalize === 'popart' ? new TargetNormalizer() : null;
+  const c = opts.condition ?? 0;
+  if (c > 0) {
+    if (opts.kind === 'elementwise') throw new Error('synthesizer.condition needs a linear or mlp synthesizer, not "elementwise"');
+    if (!(vocab > 0)) throw new Error('synthesizer.condition needs a task with a token vocabulary (charlm, wordlm)');
+    const s = new FeedForwardSynth(opts.kind, S, opts.hidden, dtype, normalizer, { slots: c + 1, vocab });
+    s.init(rng, initRange);
+    return s;
+  }
   if (opts.kind === 'elementwise') {
     const s = new ElementwiseSynth(S, opts.units, opts.noise, dtype, normalizer);
     s.init(rng, initRange);

@@ -63,7 +63,7 @@ export function buildRun(cfg: RunConfig, corpus: CharCorpus | WordCorpus | null,
     if (corpus.test && corpus.test.length >= 2 * cfg.eval.batch) test = batchify(corpus.test, cfg.eval.batch, 'test');
     const model = new LstmLm({ vocab: corpus.vocab.length, embed: cfg.embed, hidden: cfg.hidden, tied: cfg.tied, aux: withAux(cfg) }, dtype);
     model.params.initUniform(rng, cfg.init_range);
-    const synth = createSynth(cfg, model.stateSize, rng, dtype);
+    const synth = createSynth(cfg, model.stateSize, rng, dtype, corpus.vocab.length);
     const source = new LmSource(model, train, cfg.bptt);
     return { kind: 'lm', cfg, model, source, synth, rng, vocab: corpus.vocab, valid, test, trainTokens: corpus.train.length };
   }
@@ -81,6 +81,6 @@ function withAux(cfg: RunConfig): boolean {
   return (cfg.synthesizer?.aux ?? 0) > 0;
 }
 
-function createSynth(cfg: RunConfig, stateSize: number, rng: Rng, dtype: DType): Synthesizer | null {
-  return cfg.synthesizer ? createSynthesizer(cfg.synthesizer, stateSize, rng, cfg.init_range, dtype) : null;
+function createSynth(cfg: RunConfig, stateSize: number, rng: Rng, dtype: DType, vocab = 0): Synthesizer | null {
+  return cfg.synthesizer ? createSynthesizer(cfg.synthesizer, stateSize, rng, cfg.init_range, dtype, vocab) : null;
 }

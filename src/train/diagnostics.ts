@@ -45,7 +45,7 @@ export function measureTrueGradient(trainer: Trainer, source: DiagnosableSource)
   const g = trueFutureGradient(trainer, source);
   if (!g) return none;
   // ĝ_k in δ's units, as the next step's synthesizer fit reads it ('previous': its state before s_k was taken in)
-  const gHat = noGrad(() => synthOutputToTarget(synth, synth.predict(new Var(trainer.sPrev), 'previous', null).value));
+  const gHat = noGrad(() => synthOutputToTarget(synth, synth.predict(new Var(trainer.sPrev), 'previous', null, trainer.idsAt('start')).value));
   return compareGradients(gHat.data, g.data);
 }
 

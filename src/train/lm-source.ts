@@ -39,6 +39,18 @@ export class LmSource implements ChunkSource, Stateful {
     return this.forward(step, sPrev);
   }
 
+  /** cDNI: the ids of `slots` positions from the chunk's first input ('start') or from the input after it ('end'). */
+  conditionIds(step: number, at: 'start' | 'end', slots: number): Int32Array {
+    const { B, L, data } = this.train;
+    const chunk = chunkBounds(step % this.C, L, this.T);
+    const p = at === 'start' ? chunk.start : chunk.start + chunk.len;
+    const ids = new Int32Array(B * slots).fill(-1);
+    for (let j = 0; j < slots && p + j < L; j++) {
+      for (let b = 0; b < B; b++) ids[b * slots + j] = data[(p + j) * B + b]!;
+    }
+    return ids;
+  }
+
   /** Nothing to save: where a step stands follows from its number. */
   stateDict(): StateDict {
     return { tensors: new Map(), meta: null };

@@ -8,6 +8,7 @@
 // step's after it, and every `refit_every` steps sets the linear map to the ridge
 // regression of δ on [s, 1] over them:
 //   A = Σ_k ρ^(K−k) X_kᵀX_k,  C = Σ_k ρ^(K−k) X_kᵀY_k,   X_k = [s_{k−1}, 1] (B rows), Y_k = δ_{k−1}
+// (a conditioned synthesizer's X_k is its whole input, [s_{k−1}, one-hot ids, 1])
 //   [Wᵀ; bᵀ] = (A + μ·mean(diag A)·I)⁻¹ C
 // (μ = `ridge`; the bias is penalised like the weights). Scale-free by construction:
 // multiplying every δ by c multiplies W and b by c.
@@ -16,7 +17,7 @@ import type { FloatArray } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad, Var } from '../autograd/variable.js';
 import { copyInto, type StateDict, type Stateful } from '../models/state.js';
-import type { Synthesizer } from '../models/synthesizers.js';
+import { conditionedInput, type Synthesizer } from '../models/synthesizers.js';
 import { cosine, type SynthFit } from './synth-fit.js';
 import { solveSpd } from '../backends/cpu/cholesky-solve.js';
 
@@ -30,9 +31,9 @@ export interface RidgeSettings {
   refitEvery: number;
 }
 
-/** The decayed sufficient statistics of the regression of δ on [s, 1], and the solve. */
+/** The decayed sufficient statistics of the regression of δ on [x, 1] (x = s, or s and the cDNI ids), and the solve. */
 export class RidgeFit implements Stateful {
-  /** A = Σ ρ^(K−k) XᵀX, [F, F] with F = S + 1 (float64). */
+  /** A = Σ ρ^(K−k) XᵀX, [F, F] with F = the input width + 1 (float64). */
   readonly xtx: Float64Array;
   /** C = Σ ρ^(K−k) XᵀY, [F, S] (float64). */
   readonly xty: Float64Array;
@@ -40,14 +41,15 @@ export class RidgeFit implements Stateful {
   steps = 0;
   private readonly F: number;
   private readonly rho: number;
-  // float32 scratch: X = [s, 1] and the step's products, which the backend computes
+  // float32 scratch: X = [x, 1] and the step's products, which the backend computes
   private x = new Float32Array(0);
   private readonly p: Float32Array;
   private readonly q: Float32Array;
 
-  constructor(readonly S: number, readonly settings: RidgeSettings) {
+  /** S: the width of δ; `input`: the width of the synthesizer's input (S unless conditioned). */
+  constructor(readonly S: number, readonly settings: RidgeSettings, readonly input = S) {
     if (!(settings.memory >= 1)) throw new RangeError(`ridge fit: memory must be >= 1 step (got ${settings.memory})`);
-    this.F = S + 1;
+    this.F = input + 1;
     this.rho = 1 - 1 / settings.memory;
     this.xtx = new Float64Array(this.F * this.F);
     this.xty = new Float64Array(this.F * S);
@@ -55,14 +57,14 @@ export class RidgeFit implements Stateful {
     this.q = new Float32Array(this.F * S);
   }
 
-  /** Takes in the pairs of one step: s [B, S], y [B, S] (row-major). */
+  /** Takes in the pairs of one step: inputs s [B, input], targets y [B, S] (row-major). */
   add(s: FloatArray, y: FloatArray, B: number): void {
-    const { S, F, rho, xtx, xty, p, q } = this;
+    const { S, F, input, rho, xtx, xty, p, q } = this;
     if (this.x.length < B * F) this.x = new Float32Array(B * F);
     const x = this.x;
     for (let b = 0; b < B; b++) {
-      for (let i = 0; i < S; i++) x[b * F + i] = s[b * S + i]!;
-      x[b * F + S] = 1;
+      for (let i = 0; i < input; i++) x[b * F + i] = s[b * input + i]!;
+      x[b * F + input] = 1;
     }
     const y32 = y instanceof Float32Array ? y : Float32Array.from(y);
     backend().matmul(x, x, p, F, B, F, true, false, false); // XᵀX
@@ -78,7 +80,7 @@ export class RidgeFit implements Stateful {
   }
 
   /**
-   * The ridge solution [F, S] (rows 0..S−1: Wᵀ, row S: bᵀ), or null while A is zero.
+   * The ridge solution [F, S] (rows 0..F−2: Wᵀ, row F−1: bᵀ), or null while A is zero.
    * Cholesky of A + μ·mean(diag A)·I, then the two triangular solves, in float64.
    */
   solve(): Float64Array | null {
@@ -114,13 +116,13 @@ export class RidgeFit implements Stateful {
  * the network's units: divided by σ when a target scale is kept). The loss and
  * cosine reported are the prediction's before the update, as with Adam.
  */
-export function fitSynthesizerRidge(synth: Synthesizer, fit: RidgeFit, sPrev: Tensor, delta: Tensor): SynthFit {
+export function fitSynthesizerRidge(synth: Synthesizer, fit: RidgeFit, sPrev: Tensor, delta: Tensor, ids: Int32Array | null = null): SynthFit {
   if (synth.kind !== 'linear') throw new Error(`synthesizer.fit "ridge" needs the linear synthesizer (got kind "${synth.kind}")`);
   const norm = synth.normalizer;
   if (norm) synth.rescaleOutput(norm.update(delta.data));
   const sigma = norm ? norm.sigma : 1;
-  const B = sPrev.shape[0]!, S = fit.S;
-  const out = noGrad(() => synth.predict(new Var(sPrev), 'previous', null).value.data);
+  const B = sPrev.shape[0]!, S = fit.S, I = fit.input;
+  const out = noGrad(() => synth.predict(new Var(sPrev), 'previous', null, ids).value.data);
   // the prediction in δ's units before the update: σ·M(s)
   const pred = new Float64Array(B * S);
   let loss = 0;
@@ -130,14 +132,15 @@ export function fitSynthesizerRidge(synth: Synthesizer, fit: RidgeFit, sPrev: Te
     loss += e * e;
   }
   const cos = cosine(pred, delta.data);
-  fit.add(sPrev.data, delta.data, B);
+  const cond = synth.condition;
+  fit.add(cond && ids ? conditionedInput(sPrev, ids, cond).data : sPrev.data, delta.data, B);
   if (fit.due()) {
     const z = fit.solve();
     if (z) {
       const weight = synth.params.get('synthesizer.weight').value.data, bias = synth.params.get('synthesizer.bias').value.data;
       for (let o = 0; o < S; o++) {
-        for (let i = 0; i < S; i++) weight[o * S + i] = z[i * S + o]! / sigma;
-        bias[o] = z[S * S + o]! / sigma;
+        for (let i = 0; i < I; i++) weight[o * I + i] = z[i * S + o]! / sigma;
+        bias[o] = z[I * S + o]! / sigma;
       }
     }
   }

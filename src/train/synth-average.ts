@@ -34,13 +34,13 @@ export class AveragedFit implements Stateful {
    * synthesizer's weights move to the running mean. The loss and cosine reported are
    * the trained weights' prediction before the update, as without averaging.
    */
-  fit(synth: Synthesizer, lr: number, sPrev: Tensor, delta: Tensor, rng: Rng | null): SynthFit {
+  fit(synth: Synthesizer, lr: number, sPrev: Tensor, delta: Tensor, rng: Rng | null, ids: Int32Array | null = null): SynthFit {
     const p = synth.params.data;
     const mean = this.mean;
     mean.set(p);
     p.set(this.raw);
     const sigmaBefore = synth.normalizer?.sigma ?? 1;
-    const fit = fitSynthesizer(synth, this.adam, lr, sPrev, delta, rng);
+    const fit = fitSynthesizer(synth, this.adam, lr, sPrev, delta, rng, ids);
     this.raw.set(p);
     // PopArt rescaled the trained weights' last layer as σ moved; the mean must follow, or ĝ = σ·M(s) would jump
     p.set(mean);

@@ -16,11 +16,13 @@ export interface SynthFit {
 }
 
 /**
- * One step of `opt` on ℓ_SG against the constant target δ. With a normalizer the
+ * One step of `opt` on ℓ_SG against the constant target δ (`ids`: what a conditioned
+ * synthesizer reads besides s_{k−1}). With a normalizer the
  * network fits δ/σ after σ has taken in this δ (its last layer rescaled so that
  * its outputs in δ's units are unchanged), and the loss reported is σ² times its own.
  */
-export function fitSynthesizer(synth: Synthesizer, opt: Adam, lr: number, sPrev: Tensor, delta: Tensor, rng: Rng | null): SynthFit {
+export function fitSynthesizer(synth: Synthesizer, opt: Adam, lr: number, sPrev: Tensor, delta: Tensor, rng: Rng | null,
+  ids: Int32Array | null = null): SynthFit {
   const norm = synth.normalizer;
   let target = delta;
   if (norm) {
@@ -30,7 +32,7 @@ export function fitSynthesizer(synth: Synthesizer, opt: Adam, lr: number, sPrev:
   }
   synth.params.zeroGrad();
   const B = sPrev.shape[0]!;
-  const pred = synth.predict(new Var(sPrev), 'previous', rng);
+  const pred = synth.predict(new Var(sPrev), 'previous', rng, ids);
   const cos = cosine(pred.value.data, delta.data);
   const err = ag.sub(pred, new Var(target));
   const lSG = ag.scale(ag.sum(ag.mul(err, err)), 1 / B);

@@ -24,6 +24,11 @@ export function createOptimizer(cfg: RunConfig['optimizer'], params: ParamSet): 
     : new Sgd(params, cfg.momentum, cfg.weight_decay);
 }
 
+/** The width of what the synthesizer reads: S, or S plus the one-hot ids of a conditioned one. */
+function synthInputWidth(synth: Synthesizer, S: number): number {
+  return S + (synth.condition ? synth.condition.slots * synth.condition.vocab : 0);
+}
+
 /** What a task gives the trainer: where each step stands, and the chunk's forward. */
 export interface ChunkSource {
   /** The model whose parameters the optimizer updates. */
@@ -45,6 +50,12 @@ export interface ChunkSource {
    * a second backward from s_k, and a backward releases its graph). Absent: γ must be λ.
    */
   forwardAgain?(step: number, sPrev: Var): { sK: Var };
+  /**
+   * cDNI: the ids [B·slots] of the `slots` stream positions from the start of step
+   * `step`'s chunk (where s_{k−1} stands) or from its end (where s_k stands), −1 past
+   * the stream's end. Absent: the task cannot condition the synthesizer.
+   */
+  conditionIds?(step: number, at: 'start' | 'end', slots: number): Int32Array;
 }
 
 /**
@@ -91,10 +102,13 @@ export class Trainer {
     const sc = cfg.synthesizer;
     const adam = () => new Adam(synth!.params, sc!.betas[0], sc!.betas[1], sc!.eps, sc!.weight_decay);
     this.synthOpt = !synth || !sc ? null
-      : sc.fit === 'ridge' ? new RidgeFit(source.stateSize, { ridge: sc.ridge, memory: sc.memory, refitEvery: sc.refit_every })
+      : sc.fit === 'ridge' ? new RidgeFit(source.stateSize, { ridge: sc.ridge, memory: sc.memory, refitEvery: sc.refit_every }, synthInputWidth(synth, source.stateSize))
       : sc.average > 0 ? new AveragedFit(synth, adam(), sc.average)
       : adam();
     this.sPrev = Tensor.zeros([source.batch, source.stateSize], source.params.dtype);
+    if (synth?.condition && !source.conditionIds) {
+      throw new Error('synthesizer.condition reads the tokens after the cut, which this task\'s data source does not give; use 0');
+    }
     if (sc && sc.discount !== null && sc.discount !== sc.scale && !source.forwardAgain) {
       throw new Error(`synthesizer.discount ${sc.discount} differs from synthesizer.scale ${sc.scale}, which this task's data source cannot do yet; leave discount null (= the scale)`);
     }
@@ -133,7 +147,7 @@ export class Trainer {
     let fit: SynthFit | null = null;
     const sc = cfg.synthesizer;
     const trainSynth = this.synth && (mode === 'synthetic' || sc!.train_in_real) && (!atReset || sc!.train_at_reset);
-    if (trainSynth) fit = this.synthesizerStep(this.sPrev, delta);
+    if (trainSynth) fit = this.synthesizerStep(this.sPrev, delta, this.idsAt('start'));
     sgLoss = fit ? fit.loss : null;
     if (seen) this.observer!('synthesizer', { ...seen, sgLoss });
 
@@ -191,7 +205,7 @@ export class Trainer {
     const withAux = auxWeight > 0 && top !== undefined;
     if (this.synth && !terminal && (mode === 'synthetic' || withAux)) {
       const synth = this.synth;
-      netOut = noGrad(() => synth.predict(sK.detach(), 'next', this.noiseRng()).value);
+      netOut = noGrad(() => synth.predict(sK.detach(), 'next', this.noiseRng(), this.idsAt('end')).value);
       if (bound !== null) {
         const { bounded, rows } = boundRows(netOut, bound);
         netOut = bounded;
@@ -251,16 +265,25 @@ export class Trainer {
     this.step += 1;
   }
 
+  /**
+   * cDNI: the ids after s_{k−1} ('start') or after s_k ('end') of the current step's
+   * chunk; null for a synthesizer that reads s alone.
+   */
+  idsAt(at: 'start' | 'end'): Int32Array | null {
+    const cond = this.synth?.condition;
+    return cond ? this.source.conditionIds!(this.step, at, cond.slots) : null;
+  }
+
   /** The elementwise synthesizer's input noise is drawn only while training. */
   private noiseRng(): Rng | null {
     return this.synth?.kind === 'elementwise' ? this.rng : null;
   }
 
   /** One step of φ on the pair (s_{k−1}, δ_{k−1}) (synth-fit.ts, ridge-fit.ts). */
-  private synthesizerStep(sPrevValue: Tensor, delta: Tensor): SynthFit {
+  private synthesizerStep(sPrevValue: Tensor, delta: Tensor, ids: Int32Array | null): SynthFit {
     const opt = this.synthOpt!;
-    if (opt instanceof RidgeFit) return fitSynthesizerRidge(this.synth!, opt, sPrevValue, delta);
-    if (opt instanceof AveragedFit) return opt.fit(this.synth!, this.cfg.synthesizer!.lr, sPrevValue, delta, this.noiseRng());
-    return fitSynthesizer(this.synth!, opt, this.cfg.synthesizer!.lr, sPrevValue, delta, this.noiseRng());
+    if (opt instanceof RidgeFit) return fitSynthesizerRidge(this.synth!, opt, sPrevValue, delta, ids);
+    if (opt instanceof AveragedFit) return opt.fit(this.synth!, this.cfg.synthesizer!.lr, sPrevValue, delta, this.noiseRng(), ids);
+    return fitSynthesizer(this.synth!, opt, this.cfg.synthesizer!.lr, sPrevValue, delta, this.noiseRng(), ids);
   }
 }

@@ -25,7 +25,7 @@ describe('command-line flags', () => {
     }
     const expected = ['--task', '--data', '--split', '--embed', '--hidden', '--layers', '--tied', '--batch', '--bptt',
       '--policy', '--warmup', '--first-mode', '--synth', '--sg-scale', '--sg-lr', '--synth-hidden', '--synth-units',
-      '--synth-noise', '--no-train-in-real', '--train-at-reset', '--sg-normalize', '--sg-bound', '--sg-discount', '--sg-fit', '--sg-ridge', '--sg-memory', '--sg-refit-every', '--sg-average', '--sg-aux', '--optimizer', '--lr', '--lr-min', '--lr-max', '--weight-decay',
+      '--synth-noise', '--no-train-in-real', '--train-at-reset', '--sg-normalize', '--sg-bound', '--sg-discount', '--sg-fit', '--sg-ridge', '--sg-memory', '--sg-refit-every', '--sg-average', '--sg-condition', '--sg-aux', '--optimizer', '--lr', '--lr-min', '--lr-max', '--weight-decay',
       '--momentum', '--clip', '--restart-t0', '--restart-mult', '--restart-cycles', '--restart-unit', '--fractional',
       '--policy-unit', '--epochs', '--steps', '--seed', '--init', '--init-range', '--eval-batch', '--eval-every',
       '--backend', '--threads', '--on-nan', '--copy-width', '--copy-min-length', '--copy-max-length', '--no-copy-stream',

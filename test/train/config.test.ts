@@ -44,7 +44,7 @@ describe('resolveConfig: defaults', () => {
     expect(cfg.policy).toEqual({ name: 'alternating', warmup: 0, first_mode: 'real', unit: 'step' });
     expect(cfg.synthesizer).toEqual({
       kind: 'mlp', scale: 0.1, lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0,
-      hidden: [2 * (32 + 24)], units: 50, noise: 0.5, train_in_real: true, train_at_reset: false, normalize: 'popart', bound: null, discount: null, aux: 0,
+      hidden: [2 * (32 + 24)], units: 50, noise: 0.5, train_in_real: true, train_at_reset: false, normalize: 'popart', bound: null, discount: null, condition: 0, aux: 0,
       fit: 'adam', ridge: 0.01, memory: 1000, refit_every: 1, average: 0,
     });
   });

@@ -40,6 +40,8 @@ describe('diagnostics: training is unchanged', () => {
     ['charlm, linear', lmConfig, {}],
     ['charlm, elementwise + popart, γ 0.5', lmConfig, { synthesizer: { kind: 'elementwise', units: 3, normalize: 'popart', discount: 0.5 } }],
     ['charlm, mlp, no normalizer', lmConfig, { synthesizer: { kind: 'mlp', normalize: 'none' } }],
+    ['charlm, linear cDNI (condition 2) by the ridge fit', lmConfig, { synthesizer: { condition: 2, fit: 'ridge' } }],
+    ['charlm, mlp cDNI (condition 1)', lmConfig, { synthesizer: { kind: 'mlp', condition: 1 } }],
     ['episodic copy, linear', copyConfig, {}],
     ['episodic copy, elementwise + popart', copyConfig, { synthesizer: { kind: 'elementwise', units: 3, normalize: 'popart' } }],
   ];

@@ -2,7 +2,7 @@
 // synthetic-gradient module, its optimizer, and how it copes with its target
 // (docs/algorithm.md §4, §10, §13).
 import { showValue } from './errors.js';
-import { betas, bool, check, choice, DEFAULT_BETAS, DEFAULT_EPS, hiddenWidths, isNum, leaf, nonNegNum, posInt, posNum, section, widths, type Applies, type Env } from './table.js';
+import { betas, bool, check, choice, DEFAULT_BETAS, DEFAULT_EPS, hiddenWidths, isNum, leaf, nonNegInt, nonNegNum, posInt, posNum, section, widths, type Applies, type Env } from './table.js';
 
 /** The ridge fit's settings apply only with `fit: "ridge"`. */
 const RIDGE_ONLY: Applies = { text: 'fit "ridge"', when: (e: Env) => e.get('synthesizer.fit') === 'ridge', otherwise: 'ignore' };
@@ -123,6 +123,22 @@ export const SYNTHESIZER_SECTION = section(true, {
     flag: { name: '--sg-average', syntax: 'num', help: 'predict ĝ with the running mean of the synthesizer\'s Adam iterates over about N steps (0: off, §4; measured unstable on tiny Shakespeare, docs/results.md) [0]' },
     doc: 'iterate averaging (fit "adam" only): Adam trains its own copy of the synthesizer\'s weights (§4) and ĝ is predicted with their running mean '
       + 'over about this many steps (a plain mean before that); 0: ĝ from the trained weights (§4 exactly)',
+  }),
+  condition: leaf({
+    check: nonNegInt, default: 0,
+    rule(v, e) {
+      if (v === 0) return;
+      if (!e.isLM) {
+        throw e.error('synthesizer.condition', `${showValue(v)} conditions the synthesizer on the next chunk's tokens, which only the language-model tasks (charlm, wordlm) have; use 0`);
+      }
+      if (e.get('synthesizer.kind') === 'elementwise') {
+        throw e.error('synthesizer.condition', `${showValue(v)} needs a linear or mlp synthesizer (kind is "elementwise", whose GRUs see one state coordinate each); use 0 or another kind`);
+      }
+    },
+    flag: { name: '--sg-condition', syntax: 'int', help: 'cDNI: the synthesizer also reads the next input and the next c targets after the cut, one-hot (language models; 0: off, §4) [0]' },
+    doc: 'cDNI (§4, "conditioning the synthesizer on the chunk\'s next targets"): with c > 0 the synthesizer\'s input is '
+      + '[s, one-hot ids of the c + 1 stream positions after the cut] (the next chunk\'s first input and its first c targets; '
+      + 'none past the stream\'s end), so its first layer is [out, S + (c+1)·V]; language-model tasks, linear or mlp; 0: M(s) (§4 exactly)',
   }),
   aux: leaf({
     check: nonNegNum, default: 0,
