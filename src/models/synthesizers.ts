@@ -304,19 +304,14 @@ class ElementwiseSynth implements Synthesizer {
 export function createSynthesizer(opts: SynthOptions, S: number, rng: Rng, initRange: number, dtype: DType = 'float32', vocab = 0): Synthesizer {
   const normalizer = opts.normalize === 'popart' ? new TargetNormalizer() : null;
   const c = opts.condition ?? 0;
-  if (c > 0) {
-    if (opts.kind === 'elementwise') throw new Error('synthesizer.condition needs a linear or mlp synthesizer, not "elementwise"');
-    if (!(vocab > 0)) throw new Error('synthesizer.condition needs a task with a token vocabulary (charlm, wordlm)');
-    const s = new FeedForwardSynth(opts.kind, S, opts.hidden, dtype, normalizer, { slots: c + 1, vocab });
-    s.init(rng, initRange);
-    return s;
-  }
+  if (c > 0 && opts.kind === 'elementwise') throw new Error('synthesizer.condition needs a linear or mlp synthesizer, not "elementwise"');
+  if (c > 0 && !(vocab > 0)) throw new Error('synthesizer.condition needs a task with a token vocabulary (charlm, wordlm)');
   if (opts.kind === 'elementwise') {
     const s = new ElementwiseSynth(S, opts.units, opts.noise, dtype, normalizer);
     s.init(rng, initRange);
     return s;
   }
-  const s = new FeedForwardSynth(opts.kind, S, opts.hidden, dtype, normalizer);
+  const s = new FeedForwardSynth(opts.kind, S, opts.hidden, dtype, normalizer, c > 0 ? { slots: c + 1, vocab } : undefined);
   s.init(rng, initRange);
   return s;
 }

@@ -52,6 +52,22 @@ describe('experiments/lm grids', () => {
     }
   });
 
+  it('condition.json: cDNI (condition 8) in issue13-done.json\'s setting, dni at λ 0.1 and 1, alternating at 0.1, 3 seeds', () => {
+    const pts = grid('condition.json');
+    expect(pts.map((p) => `${variant(p)}:${p.cfg.seed}`).sort()).toEqual(
+      ['alternating-c8', 'dni-c8', 'dni-c8-lambda1'].flatMap((v) => [0, 1, 2].map((s) => `${v}:${s}`)).sort());
+    const done = grid('issue13-done.json');
+    const twin = (name: string) => done.find((p) => p.cfg.policy.name === name && p.cfg.seed === 0)!.cfg;
+    for (const p of pts) {
+      const v = variant(p)!, t = twin(p.cfg.policy.name);
+      // the acceptance runs' setting and evaluation; only the synthesizer's condition (and λ) differ
+      expect([p.cfg.hidden, p.cfg.embed, p.cfg.batch, p.cfg.bptt, p.cfg.epochs, p.cfg.optimizer, p.cfg.clip, p.cfg.eval, p.cfg.split, p.cfg.threads])
+        .toEqual([t.hidden, t.embed, t.batch, t.bptt, t.epochs, t.optimizer, t.clip, t.eval, t.split, t.threads]);
+      expect([p.cfg.policy, p.cfg.schedule, p.cfg.diagnostics]).toEqual([t.policy, t.schedule, t.diagnostics]);
+      expect(p.cfg.synthesizer).toEqual({ ...t.synthesizer, condition: 8, scale: v === 'dni-c8-lambda1' ? 1 : 0.1 });
+    }
+  });
+
   it('issue13-lr-min.json: alternating and its bptt-sgdr control at eta_min 3e-4 and 1e-3, otherwise issue13-done.json', () => {
     const pts = grid('issue13-lr-min.json');
     expect(pts.map((p) => `${variant(p)}:${p.cfg.schedule?.eta_min}:${p.cfg.seed}`).sort()).toEqual(
