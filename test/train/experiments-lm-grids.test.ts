@@ -68,6 +68,39 @@ describe('experiments/lm grids', () => {
     }
   });
 
+  it('condition-ridge.json: condition.json\'s setting with the ridge fit and condition 1, at λ 0.1 and at λ 1 with γ 0.1', () => {
+    const pts = grid('condition-ridge.json');
+    expect(pts.map((p) => `${variant(p)}:${p.cfg.seed}`).sort()).toEqual(
+      ['dni-c1-ridge', 'dni-c1-ridge-lambda1'].flatMap((v) => [0, 1, 2].map((s) => `${v}:${s}`)).sort());
+    const twin = grid('condition.json').find((p) => variant(p) === 'dni-c8' && p.cfg.seed === 0)!.cfg;
+    for (const p of pts) {
+      const { synthesizer, seed, ...rest } = p.cfg;
+      const { synthesizer: twinSynth, seed: _s, ...twinRest } = twin;
+      expect(rest).toEqual(twinRest);
+      const lambda1 = variant(p) === 'dni-c1-ridge-lambda1';
+      expect(synthesizer).toEqual({ ...twinSynth, condition: 1, fit: 'ridge', scale: lambda1 ? 1 : 0.1, discount: lambda1 ? 0.1 : null });
+    }
+  });
+
+  it('condition-t8.json: ridge-short-truncation.json\'s T 8 setting, bptt and cDNI (condition 8) at λ 0.1, λ 1 and λ 1 with γ 0.1, seeds 0–5', () => {
+    const pts = grid('condition-t8.json');
+    const names = ['bptt', 'dni-c8', 'dni-c8-lambda1', 'dni-c8-lambda1-gamma0.1'];
+    expect(pts.map((p) => `${variant(p)}:${p.cfg.seed}`).sort()).toEqual(names.flatMap((v) => [0, 1, 2, 3, 4, 5].map((s) => `${v}:${s}`)).sort());
+    const twin = grid('ridge-short-truncation.json').find((p) => variant(p) === 'dni-adam' && p.cfg.seed === 0)!.cfg;
+    for (const p of pts) {
+      expect([p.cfg.hidden, p.cfg.embed, p.cfg.batch, p.cfg.bptt, p.cfg.steps, p.cfg.optimizer, p.cfg.clip, p.cfg.eval, p.cfg.split, p.cfg.threads])
+        .toEqual([twin.hidden, twin.embed, twin.batch, 8, 2400, twin.optimizer, twin.clip, twin.eval, twin.split, twin.threads]);
+      const v = variant(p)!;
+      if (v === 'bptt') {
+        expect([p.cfg.policy.name, p.cfg.synthesizer]).toEqual(['bptt', null]);
+        continue;
+      }
+      expect([p.cfg.policy, p.cfg.diagnostics]).toEqual([twin.policy, twin.diagnostics]);
+      const lambda = v === 'dni-c8' ? 0.1 : 1, gamma = v.endsWith('gamma0.1') ? 0.1 : null;
+      expect(p.cfg.synthesizer).toEqual({ ...twin.synthesizer, condition: 8, scale: lambda, discount: gamma });
+    }
+  });
+
   it('issue13-lr-min.json: alternating and its bptt-sgdr control at eta_min 3e-4 and 1e-3, otherwise issue13-done.json', () => {
     const pts = grid('issue13-lr-min.json');
     expect(pts.map((p) => `${variant(p)}:${p.cfg.schedule?.eta_min}:${p.cfg.seed}`).sort()).toEqual(
