@@ -24,7 +24,7 @@ export interface RunEstimate {
   memory: {
     /** parameters, their gradients and the optimizer's moments */
     model: number;
-    /** the synthesizer's parameters, gradients and Adam moments */
+    /** the synthesizer's parameters, gradients and Adam moments (the ridge fit: its float64 statistics, their copies for the solve and float32 scratch instead of moments) */
     synth: number;
     /** one chunk's activations and their gradients: embeddings, LSTM gates and cells, logits */
     activations: number;
@@ -56,22 +56,32 @@ function modelSpecs(cfg: RunConfig, V: number): { specs: ParamSpec[]; inWidth: n
   return { specs, inWidth, outWidth };
 }
 
-function synthSpecs(cfg: RunConfig): ParamSpec[] {
+function synthSpecs(cfg: RunConfig, V: number): ParamSpec[] {
   const sy = cfg.synthesizer;
   if (!sy) return [];
   const S = stateSizeOf(cfg.hidden);
+  // cDNI: the first layer also reads the one-hot ids of condition + 1 positions
+  const input = S + (sy.condition > 0 ? (sy.condition + 1) * V : 0);
   if (sy.kind === 'elementwise') {
     const m = sy.units;
     return [{ name: 'gru', shape: [m + m + 3 * m * m * 2 + 6 * m + m + 1] }];
   }
-  const widths = sy.kind === 'linear' ? [S, S] : [S, ...sy.hidden, S];
+  const widths = sy.kind === 'linear' ? [input, S] : [input, ...sy.hidden, S];
   return widths.slice(1).flatMap((w, i) => [{ name: `w${i}`, shape: [w, widths[i]!] }, { name: `b${i}`, shape: [w] }]);
+}
+
+/** The synthesizer's memory: parameters and gradients, and Adam's two moments or the ridge fit's A, C (F = input + 1 rows). */
+function synthBytes(cfg: RunConfig, sSpecs: ParamSpec[], Ps: number): number {
+  const sy = cfg.synthesizer;
+  if (!sy || sy.fit !== 'ridge') return Ps * 4 * F32;
+  const F = sSpecs[0]!.shape[1]! + 1, S = sSpecs[0]!.shape[0]!;
+  return Ps * 2 * F32 + (F * F + F * S) * (2 * 8 + F32) + cfg.batch * F * F32;
 }
 
 export function estimateRun(cfg: RunConfig, data: DataSizes, threads: number): RunEstimate {
   const V = cfg.task === 'charlm' || cfg.task === 'wordlm' ? data.vocab : 0;
   const { specs, inWidth, outWidth } = modelSpecs(cfg, V);
-  const sSpecs = synthSpecs(cfg);
+  const sSpecs = synthSpecs(cfg, V);
   const P = count(specs), Ps = count(sSpecs);
   const o = cfg.optimizer;
   const moments = o.name === 'adam' ? 2 : o.momentum > 0 ? 1 : 0;
@@ -84,7 +94,7 @@ export function estimateRun(cfg: RunConfig, data: DataSizes, threads: number): R
   const biggestMatmul = TB * top + outWidth * top + TB * outWidth;
   const memory = {
     model: P * (2 + moments) * F32,
-    synth: Ps * 4 * F32,
+    synth: synthBytes(cfg, sSpecs, Ps),
     activations: activations * F32,
     threads: threads > 1 ? Math.max(biggestMatmul, TB * 4 * Math.max(...cfg.hidden)) * F32 : 0,
     data: data.trainTokens * F32,

@@ -19,6 +19,8 @@ describe('estimateRun', () => {
     ['tied, two layers', { embed: 12, hidden: [12, 12], tied: true }],
     ['linear synthesizer', { synthesizer: {}, policy: { name: 'dni' } }],
     ['mlp synthesizer', { synthesizer: { kind: 'mlp', hidden: [7, 5] }, policy: { name: 'dni' } }],
+    ['conditioned linear synthesizer', { synthesizer: { condition: 3 }, policy: { name: 'dni' } }],
+    ['conditioned mlp synthesizer', { synthesizer: { kind: 'mlp', hidden: [7], condition: 1 }, policy: { name: 'dni' } }],
     ['elementwise synthesizer', { synthesizer: { kind: 'elementwise', units: 3 }, policy: { name: 'dni' } }],
     ['copy', { task: 'copy', data: null, split: null, embed: undefined, copy: { width: 4 } }],
     ['repeat-copy', { task: 'repeat-copy', data: null, split: null, embed: undefined, hidden: [9, 6] }],
@@ -30,6 +32,15 @@ describe('estimateRun', () => {
     const e = estimateRun(cfg, { vocab, trainTokens: s.kind === 'lm' ? s.trainTokens : 0 }, 1);
     expect(e.params).toBe(s.model.params.size);
     expect(e.synthParams).toBe(s.synth?.params.size ?? 0);
+  });
+
+  it('counts the ridge fit\'s statistics instead of Adam\'s moments, for the conditioned input too', () => {
+    // V = 10 (given), H 8: S = 16; condition 1: input 16 + 2·10 = 36, F = 37
+    const cfg = tinyConfig(dir, data, { hidden: [8], batch: 2, synthesizer: { fit: 'ridge', condition: 1 }, policy: { name: 'dni' } });
+    const e = estimateRun(cfg, { vocab: 10, trainTokens: 101 }, 1);
+    const Ps = 16 * 36 + 16, F = 37;
+    expect(e.synthParams).toBe(Ps);
+    expect(e.memory.synth).toBe(Ps * 2 * 4 + (F * F + F * 16) * (8 + 8 + 4) + 2 * F * 4);
   });
 
   it('adds up the parts by their formulas', () => {
