@@ -2,6 +2,8 @@
 // one-hot ids of the c + 1 stream positions after the cut. Which ids, how they are encoded, that
 // the network is the same one on the wider input, and which configurations may ask for it.
 // (Step-by-step agreement with the PyTorch reference: the dni_condition* parity fixtures.)
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { gradcheck } from '../../src/autograd/gradcheck.js';
@@ -12,7 +14,9 @@ import { conditionedInput, createSynthesizer, oneHotIds } from '../../src/models
 import { Rng } from '../../src/tensor/rng.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { applyFlags } from '../../src/train/config.js';
+import { decodeCheckpoint } from '../../src/train/checkpoint.js';
 import { LmSource } from '../../src/train/lm-source.js';
+import { CHECKPOINT, runTraining } from '../../src/train/run.js';
 import { setupRun } from '../../src/train/setup.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { base, configError, resolve, withKey } from './config-helpers.js';
@@ -147,5 +151,24 @@ describe('synthesizer.condition in a run configuration', () => {
     for (const c of previous) expect(c.ids).toEqual(Array.from(source.conditionIds(c.step, 'start', 3)));
     // the ids after s_k of one chunk are the ids after s_{k−1} of the next
     expect(next[1]!.ids).toEqual(previous[1]!.ids);
+  });
+});
+
+describe('a conditioned run resumes', () => {
+  it.each([['adam', { condition: 2 }], ['the ridge fit', { condition: 1, fit: 'ridge' }]] as const)('with %s: a run resumed at step 7 ends as the uninterrupted one, bit for bit', async (_name, synthesizer) => {
+    const dir = tempDir();
+    const data = writeCorpus(dir, 400);
+    const cfgAt = (steps: number) => tinyConfig(dir, data, { steps, policy: { name: 'dni', warmup: 2, unit: 'step' }, synthesizer });
+    const resumed = path.join(dir, 'resumed'), straight = path.join(dir, 'straight');
+    await runTraining(cfgAt(7), { outDir: resumed });
+    await runTraining(cfgAt(20), { outDir: resumed, resume: true });
+    await runTraining(cfgAt(20), { outDir: straight });
+    const a = decodeCheckpoint(fs.readFileSync(path.join(straight, CHECKPOINT)), 'straight');
+    const b = decodeCheckpoint(fs.readFileSync(path.join(resumed, CHECKPOINT)), 'resumed');
+    expect(b.state).toEqual(a.state);
+    expect([...b.tensors.keys()]).toEqual([...a.tensors.keys()]);
+    for (const [n, t] of a.tensors) expect(Array.from(b.tensors.get(n)!.data), n).toEqual(Array.from(t.data));
+    const records = (d: string) => fs.readFileSync(path.join(d, 'metrics.jsonl'), 'utf8');
+    expect(records(resumed)).toBe(records(straight));
   });
 });
