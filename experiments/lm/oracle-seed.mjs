@@ -1,0 +1,89 @@
+// How much can DNI gain at all on a language model? The seed of §4 with the best synthetic
+// gradient there is: at every synthetic step k, instead of ĝ_k = M_φ(s_k), the TRUE future
+// gradient g_k = ∂F/∂s_k, F = Σ_{j=1..H} γ^{j−1} L_{k+j} over the next H chunks the run will see,
+// with the model's weights as they are when the step starts (the look-ahead of diagnostics.ts,
+// §11, which saves and restores everything it touches). The model then gets λ·(∂s_k/∂θ)ᵀ g_k, the
+// credit of H more chunks than truncated BPTT gives it. Nothing else changes: same data, clipping,
+// optimizer; the "synthesizer" is an oracle that ignores its own weights. If this seed does not
+// lower the loss, no synthesizer can. docs/results.md, "An oracle seed: what DNI could gain".
+//   node experiments/lm/oracle-seed.mjs CONFIG MODE [SEED] [OUT.json]
+// CONFIG: a run configuration (experiments/lm/oracle-seed.json); MODE: "none" (the config's bptt:
+// real gradients only) or "oracle:H" (dni with the true g over H chunks, from the config's warm-up on;
+// λ and γ are the config's synthesizer scale and discount). Prints and writes the final valid and
+// test loss. Needs `npm run build`.
+import * as fs from 'node:fs';
+import { Var, noGrad } from '../../dist/src/autograd/variable.js';
+import * as ag from '../../dist/src/autograd/index.js';
+import { ParamSet } from '../../dist/src/models/params.js';
+import { Tensor } from '../../dist/src/tensor/tensor.js';
+import { loadRunConfig } from '../../dist/src/train/config-file.js';
+import { trueFutureGradient } from '../../dist/src/train/diagnostics.js';
+import { evaluateLm } from '../../dist/src/train/lm-source.js';
+import { setupRun } from '../../dist/src/train/setup.js';
+import { Trainer } from '../../dist/src/train/trainer.js';
+import { modeForStep } from '../../dist/src/train/schedule.js';
+
+const [configFile, mode, seedArg, outFile] = process.argv.slice(2);
+const m = /^(none|oracle:(\d+))$/.exec(mode ?? '');
+if (!configFile || !m) {
+  console.error('usage: node experiments/lm/oracle-seed.mjs CONFIG none|oracle:H [SEED] [OUT.json]');
+  process.exit(2);
+}
+const cfg = loadRunConfig({ config: configFile });
+if (seedArg !== undefined) cfg.seed = Number(seedArg);
+const H = m[2] === undefined ? 0 : Number(m[2]);
+if (H === 0) {
+  cfg.policy = { ...cfg.policy, name: 'bptt' };
+  cfg.synthesizer = null;
+}
+cfg.diagnostics = { ...cfg.diagnostics, every: null, horizon: H || 1 };
+const setup = setupRun(cfg);
+if (setup.kind !== 'lm') throw new Error('a language-model task only');
+const S = setup.source.stateSize;
+
+/** The oracle: predict('next') hands out the g precomputed for this step; its weights only keep the trainer's fit busy. */
+const oracle = {
+  kind: 'oracle',
+  params: new ParamSet([{ name: 'synthesizer.weight', shape: [S, S] }, { name: 'synthesizer.bias', shape: [S] }], 'float32'),
+  normalizer: null,
+  next: null,
+  predict(s, call) {
+    if (call === 'next') return new Var(this.next ?? Tensor.zeros(s.shape, s.dtype));
+    return ag.linear(s, this.params.get('synthesizer.weight'), this.params.get('synthesizer.bias'));
+  },
+  advance() {},
+  resetState() {},
+  rescaleOutput() {},
+  stateTensors() { return new Map(); },
+  loadState() {},
+};
+
+const trainer = new Trainer(cfg, setup.source, H ? oracle : null, setup.rng);
+const steps = cfg.steps;
+const t0 = Date.now();
+for (let k = 0; k < steps; k++) {
+  if (H) {
+    oracle.next = null;
+    const pos = setup.source.position(k);
+    if (modeForStep(cfg.policy, cfg.schedule, pos) === 'synthetic') {
+      // s_k with the weights as they are now (the forward stepOnce is about to make), then g_k after it
+      const sPrev = (pos.resetState ?? pos.chunk === 0) ? Tensor.zeros([setup.source.batch, S], 'float32') : trainer.sPrev;
+      const sK = noGrad(() => setup.source.forward(k, new Var(sPrev)).sK.value);
+      const [keepS, keepStep] = [trainer.sPrev, trainer.step];
+      trainer.sPrev = sK;
+      trainer.step = k + 1;
+      try {
+        oracle.next = trueFutureGradient(trainer, setup.source);
+      } finally {
+        trainer.sPrev = keepS;
+        trainer.step = keepStep;
+      }
+    }
+  }
+  const r = trainer.stepOnce();
+  if ((k + 1) % 200 === 0) console.error(`step ${k + 1}/${steps}  loss ${r.loss.toFixed(4)}  grad_norm ${r.grad_norm.toFixed(3)}  ‖g‖ ${r.ghat_norm?.toExponential(2) ?? '–'}  ‖δ‖ ${r.delta_norm.toExponential(2)}  ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+const valid = evaluateLm(setup.model, setup.valid, cfg.bptt), test = evaluateLm(setup.model, setup.test, cfg.bptt);
+const result = { mode, seed: cfg.seed, steps, T: cfg.bptt, lambda: cfg.synthesizer?.scale ?? null, valid: valid.loss, test: test.loss, seconds: (Date.now() - t0) / 1000 };
+console.log(JSON.stringify(result));
+if (outFile) fs.writeFileSync(outFile, `${JSON.stringify(result)}\n`);
