@@ -7,7 +7,7 @@
 // optimizer; the "synthesizer" is an oracle that ignores its own weights. If this seed does not
 // lower the loss, no synthesizer can. docs/results.md, "An oracle seed: what DNI could gain".
 //   node experiments/lm/oracle-seed.mjs CONFIG MODE [SEED] [OUT.json]
-// CONFIG: a run configuration (experiments/lm/oracle-seed.json); MODE: "none" (the config's bptt:
+// CONFIG: a run configuration (experiments/lm/oracle-seed.json, or oracle-seed-2epochs.json); MODE: "none" (the config's bptt:
 // real gradients only) or "oracle:H" (dni with the true g over H chunks, from the config's warm-up on;
 // λ and γ are the config's synthesizer scale and discount). Prints and writes the final valid and
 // test loss. Needs `npm run build`.
@@ -59,7 +59,7 @@ const oracle = {
 };
 
 const trainer = new Trainer(cfg, setup.source, H ? oracle : null, setup.rng);
-const steps = cfg.steps;
+const steps = cfg.steps ?? cfg.epochs * setup.source.position(0).chunksPerEpoch;
 const t0 = Date.now();
 for (let k = 0; k < steps; k++) {
   if (H) {
