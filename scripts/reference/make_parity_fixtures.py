@@ -10,12 +10,15 @@ initial weights come from torch.manual_seed, and the reference trainer
 For every case it writes test/fixtures/parity/<case>/:
   config.json             run configuration (docs/config.md schema, "data" relative
                           to the case folder, "steps": 40)
-  init.safetensors        initial model + synthesizer weights, F32, U(-0.1, 0.1)
-                          for the model, U(-0.05, 0.05) (non-zero!) for the
-                          synthesizer so the synthetic path is exercised
   expected_metrics.jsonl  the reference's 40 per-step records
-  final.safetensors       the reference's weights after the 40 steps (F32)
-and the shared corpora under test/fixtures/parity/data/.
+  expected_final.json     a digest of the reference's weights after the 40 steps
+                          (per tensor: shape, norm, sum, 16 values; reference_io.weights_digest)
+and the shared corpora under test/fixtures/parity/data/. The initial weights
+(model U(-0.1, 0.1), synthesizer U(-0.05, 0.05): non-zero, so that the synthetic
+path is exercised) come from reference_io.rule_tensor, which the TypeScript test
+computes too: no weight file is committed. The cases made before that rule
+(WEIGHT_FILES) keep their init.safetensors (torch.manual_seed) and
+final.safetensors, which the test compares in full.
 
 At the end it reruns every case in float64 (into a temporary folder, not
 kept) and prints the largest relative float32-vs-float64 differences of the
@@ -233,8 +236,13 @@ CASES = {
 }
 
 
-def make_init(cfg_path, seed):
-    """Random F32 initial weights for the configured model and synthesizer."""
+# the cases made before the rule: their weights are files (torch.manual_seed), compared in full
+WEIGHT_FILES = set(CASES) - {'dni_condition', 'alt_mlp_condition_word', 'dni_condition_ridge'}
+
+
+def make_init(cfg_path, seed, rule):
+    """F32 initial weights for the configured model and synthesizer: reference_io.rule_tensor's
+    values (rule), or drawn with torch.manual_seed(seed)."""
     cfg = ref.load_config(cfg_path)
     if cfg['task'] == 'charlm':
         vocab, _, _ = ref.char_corpus(cfg)
@@ -247,14 +255,25 @@ def make_init(cfg_path, seed):
     for name, p in model.state_dict().items():
         if name == 'decoder.weight' and cfg['tied']:
             continue
-        tensors[name] = torch.empty_like(p).uniform_(-0.1, 0.1)
+        tensors[name] = ref.rule_tensor(name, list(p.shape)) if rule else torch.empty_like(p).uniform_(-0.1, 0.1)
     if cfg['tied']:
         tensors['decoder.weight'] = tensors['encoder.weight'].clone()
     if cfg['synthesizer'] is not None:
         synth = ref.build_synthesizer(cfg['synthesizer'], model.S, len(vocab))
         for name, p in synth.state_dict().items():
-            tensors['synthesizer.' + name] = torch.empty_like(p).uniform_(-0.05, 0.05)
+            full = 'synthesizer.' + name
+            tensors[full] = ref.rule_tensor(full, list(p.shape)) if rule else torch.empty_like(p).uniform_(-0.05, 0.05)
     return tensors
+
+
+def case_init(name, tmp):
+    """The path of case `name`'s initial weights: its init.safetensors, or the rule's written into tmp."""
+    d = os.path.join(OUT, name)
+    if name in WEIGHT_FILES:
+        return os.path.join(d, 'init.safetensors')
+    path = os.path.join(tmp, 'init.safetensors')
+    ref.save_safetensors(path, make_init(os.path.join(d, 'config.json'), 0, rule=True), dtype='F32')
+    return path
 
 
 def main(argv=None):
@@ -274,12 +293,18 @@ def main(argv=None):
         cfg_path = os.path.join(d, 'config.json')
         with open(cfg_path, 'w') as f:
             f.write(json.dumps(cfg, indent=2) + '\n')
-        init_path = os.path.join(d, 'init.safetensors')
-        ref.save_safetensors(init_path, make_init(cfg_path, 1000 + i), dtype='F32')
         with tempfile.TemporaryDirectory() as tmp:
-            ref.run(cfg_path, init_path, STEPS, tmp)
-            shutil.copy(os.path.join(tmp, 'metrics.jsonl'), os.path.join(d, 'expected_metrics.jsonl'))
-            shutil.copy(os.path.join(tmp, 'final.safetensors'), os.path.join(d, 'final.safetensors'))
+            if name in WEIGHT_FILES:
+                ref.save_safetensors(os.path.join(d, 'init.safetensors'), make_init(cfg_path, 1000 + i, rule=False), dtype='F32')
+            out = os.path.join(tmp, 'out')
+            ref.run(cfg_path, case_init(name, tmp), STEPS, out)
+            shutil.copy(os.path.join(out, 'metrics.jsonl'), os.path.join(d, 'expected_metrics.jsonl'))
+            if name in WEIGHT_FILES:
+                shutil.copy(os.path.join(out, 'final.safetensors'), os.path.join(d, 'final.safetensors'))
+            else:
+                final, _ = ref.load_safetensors(os.path.join(out, 'final.safetensors'))
+                with open(os.path.join(d, 'expected_final.json'), 'w') as f:
+                    f.write(ref.digest_json(ref.weights_digest(final)))
 
     print('\nfloat32 vs float64 (max over the 40 steps of |x32 - x64| / |x64|):')
     for name in CASES:
@@ -287,12 +312,13 @@ def main(argv=None):
             continue
         d = os.path.join(OUT, name)
         with tempfile.TemporaryDirectory() as tmp:
-            r64 = ref.run(os.path.join(d, 'config.json'), os.path.join(d, 'init.safetensors'), STEPS, tmp,
-                          dtype=torch.float64, quiet=True)
-            w64, _ = ref.load_safetensors(os.path.join(tmp, 'final.safetensors'))
+            init = case_init(name, tmp)
+            r64 = ref.run(os.path.join(d, 'config.json'), init, STEPS, os.path.join(tmp, '64'), dtype=torch.float64, quiet=True)
+            w64, _ = ref.load_safetensors(os.path.join(tmp, '64', 'final.safetensors'))
+            ref.run(os.path.join(d, 'config.json'), init, STEPS, os.path.join(tmp, '32'), quiet=True)
+            w32, _ = ref.load_safetensors(os.path.join(tmp, '32', 'final.safetensors'))
         with open(os.path.join(d, 'expected_metrics.jsonl')) as f:
             r32 = [json.loads(l) for l in f]
-        w32, _ = ref.load_safetensors(os.path.join(d, 'final.safetensors'))
 
         def rel(key):
             vals = [abs(a[key] - b[key]) / abs(b[key]) for a, b in zip(r32, r64) if b[key] is not None]

@@ -61,6 +61,63 @@ def load_safetensors(path):
 
 
 # --------------------------------------------------------------------------
+# fixtures without weight files (test/fixtures/parity/README.md): initial values
+# by a rule both languages compute bit for bit, and a digest of the final weights
+# --------------------------------------------------------------------------
+
+RULE_RANGE = {'model': 0.1, 'synthesizer': 0.05}
+DIGEST_POINTS = 16
+
+
+def _fmix32(h):
+    h &= 0xFFFFFFFF
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & 0xFFFFFFFF
+    return h ^ (h >> 16)
+
+
+def _fnv1a(name):
+    h = 0x811C9DC5
+    for b in name.encode('utf-8'):
+        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def rule_tensor(name, shape):
+    """Element i of tensor `name`: (2u - 1) r, u = fmix32(fnv1a(name) + i * 0x9E3779B9) / 2^32, in
+    float64 then float32; r = 0.05 for synthesizer.* tensors, 0.1 for the model's."""
+    r = RULE_RANGE['synthesizer' if name.startswith('synthesizer.') else 'model']
+    base, n = _fnv1a(name), math.prod(shape)
+    vals = [(2.0 * _fmix32(base + i * 0x9E3779B9) / 4294967296.0 - 1.0) * r for i in range(n)]
+    return torch.tensor(vals, dtype=torch.float64).to(torch.float32).reshape(shape)
+
+
+def digest_indices(n):
+    """The DIGEST_POINTS evenly spaced flat indices a digest keeps (all of them when fewer)."""
+    if n <= DIGEST_POINTS:
+        return list(range(n))
+    return [k * (n - 1) // (DIGEST_POINTS - 1) for k in range(DIGEST_POINTS)]
+
+
+def weights_digest(tensors):
+    """{name: {shape, norm, sum, values: [[i, x_i], ...]}} of a run's final weights (float64 sums)."""
+    out = {}
+    for name in sorted(tensors):
+        flat = tensors[name].detach().double().flatten()
+        out[name] = {'shape': list(tensors[name].shape), 'norm': flat.norm().item(), 'sum': flat.sum().item(),
+                     'values': [[i, flat[i].item()] for i in digest_indices(flat.numel())]}
+    return out
+
+
+def digest_json(digest):
+    """A digest as JSON text, one tensor a line."""
+    lines = [f' {json.dumps(k)}: {json.dumps(v, separators=(",", ":"))}' for k, v in digest.items()]
+    return '{\n' + ',\n'.join(lines) + '\n}\n'
+
+
+# --------------------------------------------------------------------------
 # configuration (docs/config.md)
 # --------------------------------------------------------------------------
 

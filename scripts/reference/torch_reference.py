@@ -111,7 +111,7 @@ import torch.nn.functional as F
 # beside this file: step 5's other fits; safetensors, the configuration and the corpora
 import synth_fits  # noqa: E402
 from reference_io import (batchify, char_corpus, load_config, load_safetensors, read_text,  # noqa: E402,F401
-                          save_safetensors, word_corpus, word_tokens)
+                          digest_json, rule_tensor, save_safetensors, weights_digest, word_corpus, word_tokens)
 
 # --------------------------------------------------------------------------
 # model and synthesizer (§2, §4)

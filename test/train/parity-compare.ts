@@ -4,10 +4,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'vitest';
+import { encodeSafetensors, tensorF32 } from '../../src/io/safetensors.js';
 import { decodeCheckpoint } from '../../src/train/checkpoint.js';
 import { loadConfigFile, nodePath } from '../../src/train/config-file.js';
 import { applyFlags, resolveConfig } from '../../src/train/config.js';
 import { runTraining } from '../../src/train/run.js';
+import { setupRun } from '../../src/train/setup.js';
 import type { StepRecord } from '../../src/train/curves.js';
 
 export const PARITY_ROOT = path.resolve('test/fixtures/parity');
@@ -57,6 +59,59 @@ export function compareWeights(file: string, expectedFile: string): void {
   }
 }
 
+/** A tensor of the final weights as the fixture's expected_final.json keeps it (scripts/reference/reference_io.py weights_digest). */
+interface TensorDigest {
+  shape: number[];
+  norm: number;
+  sum: number;
+  /** [flat index, value] at 16 evenly spaced indices */
+  values: [number, number][];
+}
+
+/** The run's final weights against the reference's digest: shape exactly, norm, sum and the kept values to 1e-3. */
+export function compareDigest(file: string, digestFile: string): void {
+  const got = decodeCheckpoint(fs.readFileSync(file), file).tensors;
+  const want = JSON.parse(fs.readFileSync(digestFile, 'utf8')) as Record<string, TensorDigest>;
+  for (const [name, w] of Object.entries(want)) {
+    const g = got.get(name);
+    expect(g, `final weights: ${name} missing`).toBeDefined();
+    expect(g!.shape, `final weights: ${name} shape`).toEqual(w.shape);
+    let sum = 0, sq = 0;
+    for (let i = 0; i < g!.size; i++) (sum += g!.data[i]!, sq += g!.data[i]! * g!.data[i]!);
+    expect(Math.abs(Math.sqrt(sq) - w.norm), `final weights: ${name} norm ${Math.sqrt(sq)} vs ${w.norm}`).toBeLessThanOrEqual(1e-3);
+    expect(Math.abs(sum - w.sum), `final weights: ${name} sum ${sum} vs ${w.sum}`).toBeLessThanOrEqual(1e-3);
+    for (const [i, x] of w.values) expect(Math.abs(g!.data[i]! - x), `final weights: ${name}[${i}] ${g!.data[i]} vs ${x}`).toBeLessThanOrEqual(1e-3);
+  }
+}
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * The fixtures' initial values without a file (scripts/reference/reference_io.py rule_tensor):
+ * element i of tensor `name` is (2u − 1)·r, u = fmix32(fnv1a(name) + i·0x9E3779B9) / 2³², in
+ * float64 then float32; r = 0.05 for synthesizer.* tensors, 0.1 for the model's.
+ */
+export function ruleTensor(name: string, n: number): Float32Array {
+  let base = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(name)) base = Math.imul(base ^ b, 0x01000193) >>> 0;
+  const r = name.startsWith('synthesizer.') ? 0.05 : 0.1;
+  return Float32Array.from({ length: n }, (_, i) => ((2 * fmix32((base + Math.imul(i, 0x9e3779b9)) >>> 0)) / 4294967296 - 1) * r);
+}
+
+/** Writes the rule's initial weights for every parameter of the configured model and synthesizer to `file`. */
+function writeRuleInit(cfg: ReturnType<typeof resolveConfig>, file: string): void {
+  const s = setupRun(cfg);
+  const specs = [...s.model.params.specs, ...(s.synth?.params.specs ?? [])];
+  const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  fs.writeFileSync(file, encodeSafetensors(specs.map((p) => [p.name, tensorF32(p.shape, ruleTensor(p.name, size(p.shape)))])));
+}
+
 /**
  * The §4 values of the synthesizer keys of ALGORITHM.md §10–§13. A fixture's config
  * without a key was made (by the reference, whose defaults these are) before the key
@@ -71,17 +126,36 @@ export function withSection4Defaults(raw: object): object {
   return { ...r, synthesizer: { ...SECTION4_SYNTH, ...(syn as object) } };
 }
 
-/** Runs fixture case `name` as `train --config C --init init.safetensors --steps 40` into runDir and compares. */
+/**
+ * The initial weights of fixture case `name`: its init.safetensors, or (a case without
+ * one) the rule's (ruleTensor), written to `ruleFile`.
+ */
+export function parityInit(name: string, ruleFile: string): string {
+  const dir = path.join(PARITY_ROOT, name);
+  const file = path.join(dir, 'init.safetensors');
+  if (fs.existsSync(file)) return file;
+  const { raw, baseDir } = loadConfigFile(path.join(dir, 'config.json'));
+  writeRuleInit(resolveConfig(withSection4Defaults(raw), { baseDir, source: name, path: nodePath }), ruleFile);
+  return ruleFile;
+}
+
+/**
+ * Runs fixture case `name` as `train --config C --init INIT --steps 40` into runDir and compares
+ * the records, and the final weights with final.safetensors or (a case without it) expected_final.json.
+ */
 export async function runParityCase(name: string, runDir: string): Promise<void> {
   const dir = path.join(PARITY_ROOT, name);
   const { raw, baseDir } = loadConfigFile(path.join(dir, 'config.json'));
-  const merged = applyFlags(withSection4Defaults(raw), { init: path.join(dir, 'init.safetensors'), steps: String(PARITY_STEPS) }, { cwd: process.cwd(), path: nodePath });
+  const init = parityInit(name, `${runDir}-init.safetensors`);
+  const merged = applyFlags(withSection4Defaults(raw), { init, steps: String(PARITY_STEPS) }, { cwd: process.cwd(), path: nodePath });
   const cfg = resolveConfig(merged, { baseDir, source: name, path: nodePath });
   await runTraining(cfg, { outDir: runDir });
   const got = readJsonl(path.join(runDir, 'metrics.jsonl')).filter((r) => !('split' in r)) as unknown as StepRecord[];
   compareRecords(got, readJsonl(path.join(dir, 'expected_metrics.jsonl')));
   compareCopyFields(got, readJsonl(path.join(dir, 'expected_metrics.jsonl')));
-  compareWeights(path.join(runDir, 'checkpoint.safetensors'), path.join(dir, 'final.safetensors'));
+  const final = path.join(dir, 'final.safetensors'), checkpoint = path.join(runDir, 'checkpoint.safetensors');
+  if (fs.existsSync(final)) compareWeights(checkpoint, final);
+  else compareDigest(checkpoint, path.join(dir, 'expected_final.json'));
 }
 
 /** A copy task's curriculum fields (level, samples), where the fixture has them: exactly. */

@@ -1,6 +1,7 @@
 // Step-for-step parity with an independent PyTorch reference trainer
 // (scripts/reference/torch_reference.py, fixtures in test/fixtures/parity/).
-// Each case runs `train --config C --init init.safetensors --steps 40` and
+// Each case runs `train --config C --init INIT --steps 40` (INIT: the case's init.safetensors or
+// the rule's initial weights, parity-compare.ts) and
 // compares every step record and the final weights (with the default kernels:
 // src/backends/wasm/variant.ts); two cases again with each other kernel variant
 // this engine has (the threaded path: test/backends/threads.test.ts; WebGPU:
@@ -14,7 +15,7 @@ import { tempDir } from './helpers.js';
 import { setBackend } from '../../src/backends/backend.js';
 import { cpuBackend, createCpuBackend } from '../../src/backends/cpu/index.js';
 import { kernelsHere } from '../../src/backends/wasm/variant.js';
-import { compareRecords, PARITY_ROOT as root, PARITY_STEPS as STEPS, readJsonl, runParityCase, withSection4Defaults } from './parity-compare.js';
+import { compareRecords, parityInit, PARITY_ROOT as root, PARITY_STEPS as STEPS, readJsonl, runParityCase, withSection4Defaults } from './parity-compare.js';
 
 const cases = fs.existsSync(root)
   ? fs.readdirSync(root).filter((d) => fs.existsSync(path.join(root, d, 'expected_metrics.jsonl'))).sort()
@@ -36,7 +37,7 @@ describe.skipIf(cases.length === 0)('parity with the PyTorch reference (40 steps
     }
   });
 
-  it('the command line `train --config C --init init.safetensors --steps 40` gives the same records', () => {
+  it('the command line `train --config C --init INIT --steps 40` gives the same records', () => {
     const name = cases[0]!;
     const dir = path.join(root, name);
     const runDir = path.join(out, `cli-${name}`);
@@ -44,7 +45,7 @@ describe.skipIf(cases.length === 0)('parity with the PyTorch reference (40 steps
     const raw = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
     const config = path.join(out, `cli-${name}.json`);
     fs.writeFileSync(config, JSON.stringify({ ...withSection4Defaults(raw), data: path.resolve(dir, raw['data'] as string) }));
-    const r = spawnSync(process.execPath, ['dist/src/cli/main.js', 'train', '--config', config, '--init', path.join(dir, 'init.safetensors'), '--steps', String(STEPS), '--out', runDir], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['dist/src/cli/main.js', 'train', '--config', config, '--init', parityInit(name, path.join(out, `cli-${name}-init.safetensors`)), '--steps', String(STEPS), '--out', runDir], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const got = readJsonl(path.join(runDir, 'metrics.jsonl')).filter((x) => !('split' in x)) as unknown as StepRecord[];
     compareRecords(got, readJsonl(path.join(dir, 'expected_metrics.jsonl')));
