@@ -35,6 +35,16 @@ export interface SynthCondition {
   vocab: number;
 }
 
+/** What `synthesizer.condition` = c gives a synthesizer to read over a vocabulary of V: c + 1 slots (none for c = 0). */
+export function synthCondition(c: number, vocab: number): SynthCondition | undefined {
+  return c > 0 ? { slots: c + 1, vocab } : undefined;
+}
+
+/** The width of a synthesizer's input for states of width S: S, plus the one-hot ids of a conditioned one. */
+export function synthInputWidth(S: number, cond?: SynthCondition): number {
+  return S + (cond ? cond.slots * cond.vocab : 0);
+}
+
 /** The ids [rows·slots] (row-major; −1 where no position follows: a zero block) one-hot, [rows, slots·V]. */
 export function oneHotIds(ids: Int32Array, rows: number, cond: SynthCondition, dtype: DType): Tensor {
   const { slots, vocab } = cond, W = slots * vocab;
@@ -158,7 +168,7 @@ class FeedForwardSynth implements Synthesizer {
   constructor(readonly kind: 'linear' | 'mlp', S: number, hidden: number[], dtype: DType, readonly normalizer: TargetNormalizer | null,
     readonly condition?: SynthCondition) {
     // a conditioned synthesizer is the same network on the wider input [s, one-hot ids]
-    const input = S + (condition ? condition.slots * condition.vocab : 0);
+    const input = synthInputWidth(S, condition);
     const widths = kind === 'linear' ? [input, S] : [input, ...hidden, S];
     this.layers = widths.length - 1;
     const specs: ParamSpec[] = [];
@@ -311,7 +321,7 @@ export function createSynthesizer(opts: SynthOptions, S: number, rng: Rng, initR
     s.init(rng, initRange);
     return s;
   }
-  const s = new FeedForwardSynth(opts.kind, S, opts.hidden, dtype, normalizer, c > 0 ? { slots: c + 1, vocab } : undefined);
+  const s = new FeedForwardSynth(opts.kind, S, opts.hidden, dtype, normalizer, synthCondition(c, vocab));
   s.init(rng, initRange);
   return s;
 }

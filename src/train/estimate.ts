@@ -4,6 +4,7 @@
 // rather than in an "Array buffer allocation failed" halfway through setup.
 import { lstmStackSpecs, stateSizeOf } from '../models/lstm-stack.js';
 import type { ParamSpec } from '../models/params.js';
+import { synthCondition, synthInputWidth } from '../models/synthesizers.js';
 import { copyWidths } from '../data/copy-task.js';
 import { ConfigError, type RunConfig } from './config.js';
 
@@ -60,8 +61,7 @@ function synthSpecs(cfg: RunConfig, V: number): ParamSpec[] {
   const sy = cfg.synthesizer;
   if (!sy) return [];
   const S = stateSizeOf(cfg.hidden);
-  // cDNI: the first layer also reads the one-hot ids of condition + 1 positions
-  const input = S + (sy.condition > 0 ? (sy.condition + 1) * V : 0);
+  const input = synthInputWidth(S, synthCondition(sy.condition, V));
   if (sy.kind === 'elementwise') {
     const m = sy.units;
     return [{ name: 'gru', shape: [m + m + 3 * m * m * 2 + 6 * m + m + 1] }];

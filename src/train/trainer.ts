@@ -8,7 +8,7 @@ import { noGrad, Var } from '../autograd/variable.js';
 import { auxHeadLoss } from '../models/aux-head.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/rng.js';
-import { boundRows, synthOutputToTarget, type Synthesizer } from '../models/synthesizers.js';
+import { boundRows, synthInputWidth, synthOutputToTarget, type Synthesizer } from '../models/synthesizers.js';
 import { fitSynthesizer, type SynthFit } from './synth-fit.js';
 import { fitSynthesizerRidge, RidgeFit } from './ridge-fit.js';
 import { AveragedFit } from './synth-average.js';
@@ -22,11 +22,6 @@ export function createOptimizer(cfg: RunConfig['optimizer'], params: ParamSet): 
   return cfg.name === 'adam'
     ? new Adam(params, cfg.betas[0], cfg.betas[1], cfg.eps, cfg.weight_decay)
     : new Sgd(params, cfg.momentum, cfg.weight_decay);
-}
-
-/** The width of what the synthesizer reads: S, or S plus the one-hot ids of a conditioned one. */
-function synthInputWidth(synth: Synthesizer, S: number): number {
-  return S + (synth.condition ? synth.condition.slots * synth.condition.vocab : 0);
 }
 
 /** What a task gives the trainer: where each step stands, and the chunk's forward. */
@@ -102,7 +97,7 @@ export class Trainer {
     const sc = cfg.synthesizer;
     const adam = () => new Adam(synth!.params, sc!.betas[0], sc!.betas[1], sc!.eps, sc!.weight_decay);
     this.synthOpt = !synth || !sc ? null
-      : sc.fit === 'ridge' ? new RidgeFit(source.stateSize, { ridge: sc.ridge, memory: sc.memory, refitEvery: sc.refit_every }, synthInputWidth(synth, source.stateSize))
+      : sc.fit === 'ridge' ? new RidgeFit(source.stateSize, { ridge: sc.ridge, memory: sc.memory, refitEvery: sc.refit_every }, synthInputWidth(source.stateSize, synth.condition))
       : sc.average > 0 ? new AveragedFit(synth, adam(), sc.average)
       : adam();
     this.sPrev = Tensor.zeros([source.batch, source.stateSize], source.params.dtype);
