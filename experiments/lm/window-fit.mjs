@@ -11,6 +11,7 @@
 //   node experiments/lm/window-fit.mjs CONFIG [STEPS=600] [SEED] [COND]
 // CONFIG: a run configuration (experiments/lm/window-fit.json); SEED overrides its seed. Needs `npm run build`.
 import { loadRunConfig } from '../../dist/src/train/config-file.js';
+import { conditionedInput } from '../../dist/src/models/synthesizers.js';
 import { setupRun } from '../../dist/src/train/setup.js';
 import { Trainer } from '../../dist/src/train/trainer.js';
 
@@ -27,12 +28,12 @@ const setup = setupRun(cfg);
 const trainer = new Trainer(cfg, setup.source, setup.synth, setup.rng);
 const pairs = { training: [], frozen: [] };
 let phase = 'training';
+// the pair's input: s_{k−1}, or what a conditioned synthesizer reads, [s_{k−1}, one-hot ids of the chunk's first c + 1 positions]
+const cond = { slots: COND + 1, vocab: setup.vocab.length };
 trainer.observer = (stage, v) => {
   if (stage !== 'backward') return;
-  const pos = setup.source.position(trainer.step), { data, B: rows, L } = setup.source.train;
-  const start = pos.chunk * cfg.bptt, ids = new Int32Array(rows * (COND + 1)).fill(-1);
-  for (let j = 0; j <= COND && start + j < L; j++) for (let b = 0; b < rows; b++) ids[b * (COND + 1) + j] = data[(start + j) * rows + b];
-  pairs[phase].push({ x: Float32Array.from(v.sPrev.data), y: Float32Array.from(v.delta.data), ids });
+  const x = COND >= 0 ? conditionedInput(v.sPrev, setup.source.conditionIds(trainer.step, 'start', cond.slots), cond) : v.sPrev;
+  pairs[phase].push({ x: Float32Array.from(x.data), y: Float32Array.from(v.delta.data) });
 };
 const t0 = Date.now();
 for (let i = 0; i < STEPS; i++) trainer.stepOnce();
@@ -42,16 +43,13 @@ phase = 'frozen';
 for (let i = 0; i < STEPS; i++) trainer.stepOnce();
 console.error(`${2 * STEPS} steps in ${((Date.now() - t0) / 1000).toFixed(0)} s (training at lr ${lr}, then frozen)`);
 
-const B = cfg.batch, S = pairs.training[0].x.length / B;
-const V = 1 + setup.source.train.data.reduce((m, id) => Math.max(m, id), 0); // ids seen in training
-const P = S + (COND + 1) * V + 1; // features: s, the one-hot ids, a bias
+const B = cfg.batch, S = pairs.training[0].y.length / B, I = pairs.training[0].x.length / B;
+const P = I + 1; // features: the input and a bias
 
-/** Row b's features [s, one-hot ids, 1]. */
-function features(row, { x, ids }, b) {
-  row.fill(0);
-  for (let i = 0; i < S; i++) row[i] = x[b * S + i];
-  for (let j = 0; j <= COND; j++) if (ids[b * (COND + 1) + j] >= 0) row[S + j * V + ids[b * (COND + 1) + j]] = 1;
-  row[P - 1] = 1;
+/** Row b's features [x, 1]. */
+function features(row, { x }, b) {
+  for (let i = 0; i < I; i++) row[i] = x[b * I + i];
+  row[I] = 1;
 }
 
 /** Adds (or, with sign −1, removes) one step's rows to the normal equations G = XᵀX (lower triangle), C = XᵀY. */
