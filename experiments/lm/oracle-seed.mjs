@@ -8,13 +8,16 @@
 // lower the loss, no synthesizer can. docs/results.md, "An oracle seed: what DNI could gain".
 //   node experiments/lm/oracle-seed.mjs CONFIG MODE [SEED] [OUT.json]
 // CONFIG: a run configuration (experiments/lm/oracle-seed.json, or oracle-seed-2epochs.json); MODE: "none" (the config's bptt:
-// real gradients only) or "oracle:H" (dni with the true g over H chunks, from the config's warm-up on;
-// λ and γ are the config's synthesizer scale and discount). Prints and writes the final valid and
-// test loss. Needs `npm run build`.
+// real gradients only), "oracle:H" (dni with the true g over H chunks, from the config's warm-up on;
+// λ and γ are the config's synthesizer scale and discount) or "oracle:H:RHO" (a seed at cosine RHO
+// to that g and of its norm: RHO·g + √(1−RHO²)·‖g‖·n, n a unit direction orthogonal to g, drawn afresh
+// each step from its own generator, so the data order is the same as without it). Prints and
+// writes the final valid and test loss. Needs `npm run build`.
 import * as fs from 'node:fs';
 import { Var, noGrad } from '../../dist/src/autograd/variable.js';
 import * as ag from '../../dist/src/autograd/index.js';
 import { ParamSet } from '../../dist/src/models/params.js';
+import { Rng } from '../../dist/src/tensor/rng.js';
 import { Tensor } from '../../dist/src/tensor/tensor.js';
 import { loadRunConfig } from '../../dist/src/train/config-file.js';
 import { trueFutureGradient } from '../../dist/src/train/diagnostics.js';
@@ -24,11 +27,12 @@ import { Trainer } from '../../dist/src/train/trainer.js';
 import { modeForStep } from '../../dist/src/train/schedule.js';
 
 const [configFile, mode, seedArg, outFile] = process.argv.slice(2);
-const m = /^(none|oracle:(\d+))$/.exec(mode ?? '');
-if (!configFile || !m) {
-  console.error('usage: node experiments/lm/oracle-seed.mjs CONFIG none|oracle:H [SEED] [OUT.json]');
+const m = /^(none|oracle:(\d+)(?::([01](?:\.\d+)?))?)$/.exec(mode ?? '');
+if (!configFile || !m || (m[3] !== undefined && Number(m[3]) > 1)) {
+  console.error('usage: node experiments/lm/oracle-seed.mjs CONFIG none|oracle:H[:RHO] [SEED] [OUT.json]   (RHO in [0, 1])');
   process.exit(2);
 }
+const rho = m[3] === undefined ? 1 : Number(m[3]);
 const cfg = loadRunConfig({ config: configFile });
 if (seedArg !== undefined) cfg.seed = Number(seedArg);
 const H = m[2] === undefined ? 0 : Number(m[2]);
@@ -58,6 +62,25 @@ const oracle = {
   loadState() {},
 };
 
+/** RHO·g + √(1−RHO²)·‖g‖·n with n ⊥ g a unit direction: cos(seed, g) = RHO over the flattened batch, as `sg_true_cos` reads it. */
+const noiseRng = new Rng(0x5eed ^ cfg.seed);
+function atCosine(g) {
+  if (rho === 1) return g;
+  const x = g.data, n = new Float64Array(x.length);
+  let gg = 0, gn = 0;
+  for (let i = 0; i < x.length; i++) { n[i] = noiseRng.normal(); gg += x[i] * x[i]; gn += x[i] * n[i]; }
+  if (gg === 0) return g;
+  let nn = 0;
+  for (let i = 0; i < x.length; i++) { n[i] -= (gn / gg) * x[i]; nn += n[i] * n[i]; }
+  const a = rho, b = Math.sqrt(1 - rho * rho) * Math.sqrt(gg / nn);
+  const out = Tensor.from(Array.from(x, (v, i) => a * v + b * n[i]), g.shape, g.dtype);
+  let og = 0, oo = 0;
+  for (let i = 0; i < x.length; i++) { og += out.data[i] * x[i]; oo += out.data[i] * out.data[i]; }
+  seedCos.push(og / Math.sqrt(oo * gg));
+  return out;
+}
+const seedCos = [];
+
 const trainer = new Trainer(cfg, setup.source, H ? oracle : null, setup.rng);
 const steps = cfg.steps ?? cfg.epochs * setup.source.position(0).chunksPerEpoch;
 const t0 = Date.now();
@@ -73,7 +96,8 @@ for (let k = 0; k < steps; k++) {
       trainer.sPrev = sK;
       trainer.step = k + 1;
       try {
-        oracle.next = trueFutureGradient(trainer, setup.source);
+        const g = trueFutureGradient(trainer, setup.source);
+        oracle.next = g && atCosine(g);
       } finally {
         trainer.sPrev = keepS;
         trainer.step = keepStep;
@@ -84,6 +108,7 @@ for (let k = 0; k < steps; k++) {
   if ((k + 1) % 200 === 0) console.error(`step ${k + 1}/${steps}  loss ${r.loss.toFixed(4)}  grad_norm ${r.grad_norm.toFixed(3)}  ‖g‖ ${r.ghat_norm?.toExponential(2) ?? '–'}  ‖δ‖ ${r.delta_norm.toExponential(2)}  ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 const valid = evaluateLm(setup.model, setup.valid, cfg.bptt), test = evaluateLm(setup.model, setup.test, cfg.bptt);
-const result = { mode, seed: cfg.seed, steps, T: cfg.bptt, lambda: cfg.synthesizer?.scale ?? null, valid: valid.loss, test: test.loss, seconds: (Date.now() - t0) / 1000 };
+const result = { mode, seed: cfg.seed, steps, T: cfg.bptt, lambda: cfg.synthesizer?.scale ?? null, valid: valid.loss, test: test.loss,
+  ...(seedCos.length ? { seed_cos: [Math.min(...seedCos), Math.max(...seedCos)] } : {}), seconds: (Date.now() - t0) / 1000 };
 console.log(JSON.stringify(result));
 if (outFile) fs.writeFileSync(outFile, `${JSON.stringify(result)}\n`);
