@@ -11,8 +11,10 @@
 // real gradients only), "oracle:H" (dni with the true g over H chunks, from the config's warm-up on;
 // λ and γ are the config's synthesizer scale and discount) or "oracle:H:RHO" (a seed at cosine RHO
 // to that g and of its norm: RHO·g + √(1−RHO²)·‖g‖·n, n a unit direction orthogonal to g, drawn afresh
-// each step from its own generator, so the data order is the same as without it). Prints and
-// writes the final valid and test loss. Needs `npm run build`.
+// each step from its own generator, so the data order is the same as without it) or
+// "oracle:H:RHO:state" (the same with an error that is a function of the state, as a synthesizer's
+// is: n from s_k·R, R one fixed random S×S matrix, made orthogonal to g). Prints and writes the
+// final valid and test loss. Needs `npm run build`.
 import * as fs from 'node:fs';
 import { Var, noGrad } from '../../dist/src/autograd/variable.js';
 import * as ag from '../../dist/src/autograd/index.js';
@@ -27,9 +29,9 @@ import { Trainer } from '../../dist/src/train/trainer.js';
 import { modeForStep } from '../../dist/src/train/schedule.js';
 
 const [configFile, mode, seedArg, outFile] = process.argv.slice(2);
-const m = /^(none|oracle:(\d+)(?::([01](?:\.\d+)?))?)$/.exec(mode ?? '');
+const m = /^(none|oracle:(\d+)(?::([01](?:\.\d+)?)(:state)?)?)$/.exec(mode ?? '');
 if (!configFile || !m || (m[3] !== undefined && Number(m[3]) > 1)) {
-  console.error('usage: node experiments/lm/oracle-seed.mjs CONFIG none|oracle:H[:RHO] [SEED] [OUT.json]   (RHO in [0, 1])');
+  console.error('usage: node experiments/lm/oracle-seed.mjs CONFIG none|oracle:H[:RHO[:state]] [SEED] [OUT.json]   (RHO in [0, 1])');
   process.exit(2);
 }
 const rho = m[3] === undefined ? 1 : Number(m[3]);
@@ -64,11 +66,23 @@ const oracle = {
 
 /** RHO·g + √(1−RHO²)·‖g‖·n with n ⊥ g a unit direction: cos(seed, g) = RHO over the flattened batch, as `sg_true_cos` reads it. */
 const noiseRng = new Rng(0x5eed ^ cfg.seed);
-function atCosine(g) {
+const fromState = m[4] !== undefined;
+const R = fromState ? Float64Array.from({ length: S * S }, () => noiseRng.normal()) : null;
+function atCosine(g, sK) {
   if (rho === 1) return g;
   const x = g.data, n = new Float64Array(x.length);
+  if (R) {
+    for (let b = 0; b < x.length / S; b++) {
+      for (let i = 0; i < S; i++) {
+        const si = sK.data[b * S + i];
+        for (let j = 0; j < S; j++) n[b * S + j] += si * R[i * S + j];
+      }
+    }
+  } else {
+    for (let i = 0; i < x.length; i++) n[i] = noiseRng.normal();
+  }
   let gg = 0, gn = 0;
-  for (let i = 0; i < x.length; i++) { n[i] = noiseRng.normal(); gg += x[i] * x[i]; gn += x[i] * n[i]; }
+  for (let i = 0; i < x.length; i++) { gg += x[i] * x[i]; gn += x[i] * n[i]; }
   if (gg === 0) return g;
   let nn = 0;
   for (let i = 0; i < x.length; i++) { n[i] -= (gn / gg) * x[i]; nn += n[i] * n[i]; }
@@ -97,7 +111,7 @@ for (let k = 0; k < steps; k++) {
       trainer.step = k + 1;
       try {
         const g = trueFutureGradient(trainer, setup.source);
-        oracle.next = g && atCosine(g);
+        oracle.next = g && atCosine(g, sK);
       } finally {
         trainer.sPrev = keepS;
         trainer.step = keepStep;
