@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as ag from '../../dist/src/autograd/index.js';
 import { Var } from '../../dist/src/autograd/variable.js';
 import { ParamSet } from '../../dist/src/models/params.js';
-import { oneHotIds } from '../../dist/src/models/synthesizers.js';
+import { oneHotIds, synthCondition } from '../../dist/src/models/synthesizers.js';
 import { TargetNormalizer } from '../../dist/src/models/target-normalizer.js';
 import { Tensor } from '../../dist/src/tensor/tensor.js';
 import { loadRunConfig } from '../../dist/src/train/config-file.js';
@@ -31,7 +31,7 @@ if (seedArg !== undefined) cfg.seed = Number(seedArg);
 const c = cfg.synthesizer?.condition ?? 0;
 if (!(c > 0)) throw new Error('the probe needs synthesizer.condition > 0');
 const setup = setupRun(cfg);
-const S = setup.source.stateSize, V = setup.vocab.length, cond = { slots: c + 1, vocab: V }, E = cond.slots * V, RANK = 64;
+const S = setup.source.stateSize, V = setup.vocab.length, cond = synthCondition(c, V), E = cond.slots * V, RANK = 64;
 
 const params = new ParamSet([
   { name: 'synthesizer.weight', shape: [S, S + E] }, { name: 'synthesizer.bias', shape: [S] },

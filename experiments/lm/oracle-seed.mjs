@@ -66,6 +66,8 @@ const oracle = {
 
 /** RHO·g + √(1−RHO²)·‖g‖·n with n ⊥ g a unit direction: cos(seed, g) = RHO over the flattened batch, as `sg_true_cos` reads it. */
 const noiseRng = new Rng(0x5eed ^ cfg.seed);
+/** The realised cos(seed, g) of every seeded step: recorded as `seed_cos` [min, max]. */
+const seedCos = [];
 const fromState = m[4] !== undefined;
 const R = fromState ? Float64Array.from({ length: S * S }, () => noiseRng.normal()) : null;
 function atCosine(g, sK) {
@@ -93,7 +95,6 @@ function atCosine(g, sK) {
   seedCos.push(og / Math.sqrt(oo * gg));
   return out;
 }
-const seedCos = [];
 
 const trainer = new Trainer(cfg, setup.source, H ? oracle : null, setup.rng);
 const steps = cfg.steps ?? cfg.epochs * setup.source.position(0).chunksPerEpoch;

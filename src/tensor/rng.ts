@@ -2,6 +2,13 @@
 // (Math.imul and >>> are exact in every JS engine), seeded by splitmix32, so a
 // run is reproducible bit for bit. Its whole state is four uint32 words, which
 // a checkpoint saves and restores.
+/** MurmurHash3's 32-bit finalizer: a bijection of uint32 that mixes every input bit into every output bit. */
+export function fmix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /** The seeded random number generator of every random draw (xoshiro128**); `getState`/`setState` save and restore it. */
 export class Rng {
   private s = new Uint32Array(4);
@@ -13,10 +20,7 @@ export class Rng {
     for (let i = 0; i < 4; i++) {
       // splitmix32
       x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      this.s[i] = (z ^ (z >>> 16)) >>> 0;
+      this.s[i] = fmix32(x);
     }
     if ((this.s[0]! | this.s[1]! | this.s[2]! | this.s[3]!) === 0) this.s[0] = 1;
   }

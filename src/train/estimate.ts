@@ -60,12 +60,12 @@ function modelSpecs(cfg: RunConfig, V: number): { specs: ParamSpec[]; inWidth: n
 function synthSpecs(cfg: RunConfig, V: number): ParamSpec[] {
   const sy = cfg.synthesizer;
   if (!sy) return [];
-  const S = stateSizeOf(cfg.hidden);
-  const input = synthInputWidth(S, synthCondition(sy.condition, V));
   if (sy.kind === 'elementwise') {
     const m = sy.units;
     return [{ name: 'gru', shape: [m + m + 3 * m * m * 2 + 6 * m + m + 1] }];
   }
+  const S = stateSizeOf(cfg.hidden);
+  const input = synthInputWidth(S, synthCondition(sy.condition, V));
   const widths = sy.kind === 'linear' ? [input, S] : [input, ...sy.hidden, S];
   return widths.slice(1).flatMap((w, i) => [{ name: `w${i}`, shape: [w, widths[i]!] }, { name: `b${i}`, shape: [w] }]);
 }

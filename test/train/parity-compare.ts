@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'vitest';
 import { encodeSafetensors, tensorF32 } from '../../src/io/safetensors.js';
+import { fmix32 } from '../../src/tensor/rng.js';
 import { decodeCheckpoint } from '../../src/train/checkpoint.js';
 import { loadConfigFile, nodePath } from '../../src/train/config-file.js';
 import { applyFlags, resolveConfig } from '../../src/train/config.js';
@@ -82,14 +83,6 @@ export function compareDigest(file: string, digestFile: string): void {
     expect(Math.abs(sum - w.sum), `final weights: ${name} sum ${sum} vs ${w.sum}`).toBeLessThanOrEqual(1e-3);
     for (const [i, x] of w.values) expect(Math.abs(g!.data[i]! - x), `final weights: ${name}[${i}] ${g!.data[i]} vs ${x}`).toBeLessThanOrEqual(1e-3);
   }
-}
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /**
