@@ -39,16 +39,21 @@ export function formatReport(r: BenchReport): string {
     ]),
   ));
   out.push('');
-  out.push(`char-LSTM LM training, tokens/s (V ${LM.V}, E ${LM.E}, B ${LM.B}, T ${LM.T}; higher is better)`);
+  const tokens = (ms: number) => (LM.B * LM.T * 1000) / ms;
+  const torchMean = (t: BenchReport['training'][number]) => (t.torchMs.length ? t.torchMs.reduce((a, b) => a + b, 0) / t.torchMs.length : null);
+  const withTorch = r.torch !== null;
+  out.push(`char-LSTM LM training, tokens/s (V ${LM.V}, E ${LM.E}, B ${LM.B}, T ${LM.T}; higher is better)${withTorch ? `; PyTorch: ${r.torch}, best/PyTorch against the mean of its runs` : ''}`);
   out.push(table(
-    ['H / policy', ...IMPLS.map((i) => title(i, r.threads)), 'FMA/SIMD', 'best/tfjs-wasm', 'N threads/best', 'best ms/step'],
+    ['H / policy', ...IMPLS.map((i) => title(i, r.threads)), ...(withTorch ? ['PyTorch (before, after)'] : []), 'FMA/SIMD', 'best/tfjs-wasm', ...(withTorch ? ['best/PyTorch'] : []), 'N threads/best', 'best ms/step'],
     r.training.map((t) => {
-      const best = bestOne(t.tokensPerSec);
+      const best = bestOne(t.tokensPerSec), torch = torchMean(t);
       return [
         `H${t.hidden} ${t.policy}`,
         ...IMPLS.map((i) => cell(t.tokensPerSec[i], t.notes[i], 0)),
+        ...(withTorch ? [t.torchMs.length ? t.torchMs.map((ms) => tokens(ms).toFixed(0)).join(', ') : '—'] : []),
         ratio(t.tokensPerSec.fma, t.tokensPerSec.simd, 2),
         ratio(t.tokensPerSec[best], t.tokensPerSec['tfjs-wasm']),
+        ...(withTorch ? [ratio(t.tokensPerSec[best], torch === null ? null : tokens(torch), 2)] : []),
         ratio(t.tokensPerSec.threads, t.tokensPerSec[best], 2),
         cell(t.msPerStep[best], t.notes[best], 1),
       ];

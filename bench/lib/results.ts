@@ -2,6 +2,10 @@
 export interface BenchOptions {
   quick: boolean;
   threads: number;
+  /** the char-LSTM widths (default: 256 with --quick, else 256 and 1024) */
+  hiddens?: number[];
+  /** a Python with torch: bench/torch_lstm.py runs before and after our steps of each H (null: no PyTorch column) */
+  python?: string | null;
   /** progress lines (stderr in the CLI) */
   log?: (line: string) => void;
 }
@@ -33,6 +37,8 @@ export interface TrainResult {
   msPerStep: Record<Impl, number | null>;
   tokensPerSec: Record<Impl, number | null>;
   notes: Partial<Record<Impl, string>>;
+  /** the PyTorch peer's ms per step (one thread), run before and after ours; empty without it */
+  torchMs: number[];
 }
 
 export interface BenchReport {
@@ -45,5 +51,7 @@ export interface BenchReport {
   timer: string;
   matmul: MatmulResult[];
   training: TrainResult[];
+  /** the char-LSTM's PyTorch peer: e.g. "torch 1.13.0 (1 thread)", or why it did not run; null: not asked for */
+  torch: string | null;
   notes: string[];
 }

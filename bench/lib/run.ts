@@ -35,10 +35,10 @@ export async function runBench(opts: BenchOptions, command = 'synthgrad bench'):
   const notes: string[] = [];
   const kernels = kernelsAvailable('wasm-simd-fma');
   const pool = opts.threads > 1 && simdAvailable() ? await createThreadedBackend(opts.threads, { kernels }) : null;
-  let matmul: MatmulResult[], training: TrainResult[];
+  let matmul: MatmulResult[], training: TrainResult[], torch: string | null;
   try {
     matmul = await benchMatmul(opts, timer, tfb, pool, log);
-    training = await benchTraining(opts, tfb, pool, log);
+    ({ rows: training, torch } = await benchTraining(opts, tfb, pool, log));
   } finally {
     pool?.dispose();
   }
@@ -52,6 +52,7 @@ export async function runBench(opts: BenchOptions, command = 'synthgrad bench'):
     timer: `products: ${timer.name}, best of interleaved rounds; training: median ms per step, trainers in alternation, each timed step right after an untimed one of the same trainer`,
     matmul,
     training,
+    torch,
     notes,
   };
 }

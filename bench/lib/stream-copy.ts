@@ -3,13 +3,11 @@
 // bptt and dni with a linear synthesizer, our trainer next to the PyTorch peer
 // bench/torch_stream_copy.py (the same model and step), run right before and right
 // after our one-thread steps of each T when a Python is given.
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Backend } from '../../src/backends/backend.js';
 import type { Trainer } from '../../src/train/trainer.js';
 import { alternatingMedians } from './timing.js';
 import { stepOn, trainerOn } from './char-lm.js';
+import { runTorchPeer, type TorchPeerRun } from './torch-peer.js';
 
 /** The experiments' shape: H 256, B 256, T ∈ {2, 4, 8}; copy width 8 (9 input bits, 8 output bits). */
 export const STREAM_COPY = { hidden: 256, batch: 256, bptt: [2, 4, 8] } as const;
@@ -59,24 +57,10 @@ export function streamCopyTrainer(hidden: number, batch: number, T: number, poli
   return trainerOn(raw, process.cwd(), b);
 }
 
-interface TorchRun {
-  torch: string;
-  results: { bptt: number; policy: 'bptt' | 'dni'; msPerStep: number }[];
-}
-
 /** bench/torch_stream_copy.py at these shapes and truncation T on one thread; a string says why it did not run. */
-function runTorch(python: string, o: StreamCopyOptions, T: number): TorchRun | string {
-  const script = fileURLToPath(new URL('../../../bench/torch_stream_copy.py', import.meta.url));
-  const alt = fileURLToPath(new URL('../torch_stream_copy.py', import.meta.url)); // run from the sources (vitest)
-  const file = fs.existsSync(script) ? script : fs.existsSync(alt) ? alt : null;
-  if (!file) return 'bench/torch_stream_copy.py is not here (it is in the repository, not the npm package)';
-  const args = [file, '--json', '--threads', '1', '--hidden', String(o.hidden), '--batch', String(o.batch), '--bptt', String(T),
-    '--steps', String(Math.max(3, o.minRounds)), '--seconds', String(o.budgetMs / o.backends.length / 1000)];
-  const r = spawnSync(python, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
-  if (r.error) return `${python}: ${r.error.message}`;
-  if (r.status !== 0) return `${python} ${args.slice(0, 1).join(' ')} failed (exit ${r.status}): ${r.stderr.trim().split('\n').pop() ?? ''}`;
-  const out = JSON.parse(r.stdout) as TorchRun & { threads: number };
-  return { torch: out.torch, results: out.results };
+function runTorch(python: string, o: StreamCopyOptions, T: number): TorchPeerRun<{ bptt: number; policy: 'bptt' | 'dni'; msPerStep: number }> | string {
+  return runTorchPeer(python, 'torch_stream_copy.py', ['--hidden', String(o.hidden), '--batch', String(o.batch), '--bptt', String(T),
+    '--steps', String(Math.max(3, o.minRounds)), '--seconds', String(o.budgetMs / o.backends.length / 1000)]);
 }
 
 /**

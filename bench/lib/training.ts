@@ -1,5 +1,6 @@
 // Char-LSTM training tokens/s: our trainer with each kernel variant and on N
-// threads, and the same model and step in tfjs.
+// threads, the same model and step in tfjs, and (with a Python) in PyTorch
+// (bench/torch_lstm.py, run right before and right after our steps of each H).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,13 +12,16 @@ import { emptyRow, IMPLS, type BenchOptions, type Impl, type TrainResult } from 
 import { alternatingMedians, timePair } from './timing.js';
 import { makeTfStep, useTfBackend, type TfBackends } from './tfjs.js';
 import { LM, makeOurStep, writeCorpus } from './char-lm.js';
+import { runTorchPeer } from './torch-peer.js';
 
-export async function benchTraining(opts: BenchOptions, tfb: TfBackends, pool: ThreadedBackend | null, log: (l: string) => void): Promise<TrainResult[]> {
+/** The rows of each H and policy, and what became of the PyTorch peer (null: not asked for). */
+export async function benchTraining(opts: BenchOptions, tfb: TfBackends, pool: ThreadedBackend | null, log: (l: string) => void): Promise<{ rows: TrainResult[]; torch: string | null }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthgrad-bench-'));
   const out: TrainResult[] = [];
+  let torchNote: string | null = opts.python ? '' : null;
   try {
     const corpus = writeCorpus(dir, 200_000);
-    const hiddens = opts.quick ? [256] : [256, 1024];
+    const hiddens = opts.hiddens ?? (opts.quick ? [256] : [256, 1024]);
     const simd = createCpuBackend({ kernels: 'wasm-simd' }), plain = createCpuBackend({ kernels: 'ts' });
     const fma = fmaAvailable() ? createCpuBackend({ kernels: 'wasm-simd-fma' }) : null;
     // fast implementations fill the budget, slow ones get the minimum rounds; ours get at
@@ -30,13 +34,28 @@ export async function benchTraining(opts: BenchOptions, tfb: TfBackends, pool: T
         msPerStep: emptyRow(),
         tokensPerSec: emptyRow(),
         notes: {},
+        torchMs: [],
       }));
+      // the peer right before and right after our one-thread steps, timed about as long as one of our backends
+      const torch = () => {
+        if (!opts.python || (torchNote && !torchNote.startsWith('torch '))) return; // not asked for, or it failed
+        log(`char-LSTM H${H} bptt and dni: PyTorch (${opts.python})`);
+        const r = runTorchPeer<{ policy: 'bptt' | 'dni'; msPerStep: number }>(opts.python, 'torch_lstm.py',
+          ['--hidden', String(H), '--policy', 'bptt,dni', '--steps', String(ourRounds), '--seconds', String(budget / 3 / 1000)]);
+        if (typeof r === 'string') return void (torchNote = r);
+        torchNote = `torch ${r.torch} (1 thread)`;
+        for (const row of rows) {
+          const t = r.results.find((x) => x.policy === row.policy);
+          if (t) row.torchMs.push(t.msPerStep);
+        }
+      };
       const record = (impl: Impl, ms: [number, number] | string) => {
         rows.forEach((r, i) => {
           if (typeof ms === 'string') r.notes[impl] = ms;
           else r.msPerStep[impl] = ms[i]!;
         });
       };
+      torch();
       {
         if (simd.simd) {
           // the variants on one thread and N threads in alternation, so that their ratios are fair
@@ -49,6 +68,7 @@ export async function benchTraining(opts: BenchOptions, tfb: TfBackends, pool: T
           backends.forEach(([impl], i) => record(impl, [ms[2 * i]!, ms[2 * i + 1]!]));
           if (!fma) record('fma', 'no fused relaxed SIMD');
           if (!pool) record('threads', opts.threads > 1 ? 'no wasm SIMD' : '--threads 1');
+          torch();
         } else {
           record('simd', 'no wasm SIMD');
           record('fma', 'no wasm SIMD');
@@ -88,5 +108,5 @@ export async function benchTraining(opts: BenchOptions, tfb: TfBackends, pool: T
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return out;
+  return { rows: out, torch: torchNote };
 }

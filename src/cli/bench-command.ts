@@ -55,7 +55,7 @@ async function streamCopy(opts: BenchOpts, threads: number): Promise<void> {
 /** Configures `cmd` as the bench command; `invokedAs` is how the report names the command run. */
 export function benchCommand(cmd: Command, invokedAs = 'synthgrad bench'): Command {
   return cmd
-    .description('measure matrix-product GFLOP/s and char-LSTM training tokens/s, next to tfjs-backend-cpu and tfjs-backend-wasm')
+    .description('measure matrix-product GFLOP/s and char-LSTM training tokens/s, next to tfjs-backend-cpu and tfjs-backend-wasm (and PyTorch with --torch)')
     .option('--json', 'print the results as JSON on stdout (progress still goes to stderr)')
     .option('--quick', 'shorter timings; skip H 1024')
     .option('--threads <n>', 'threads of the "SIMD N threads" columns (1: leave them out) ["auto": the logical CPUs]', 'auto')
@@ -64,12 +64,13 @@ export function benchCommand(cmd: Command, invokedAs = 'synthgrad bench'): Comma
     .option('--stream-hidden <n>', '--stream-copy: LSTM width', String(STREAM_COPY.hidden))
     .option('--stream-batch <n>', '--stream-copy: batch', String(STREAM_COPY.batch))
     .option('--stream-bptt <list>', '--stream-copy: truncation lengths T, comma-separated', STREAM_COPY.bptt.join(','))
-    .option('--torch <python>', '--stream-copy: a Python with torch, to run bench/torch_stream_copy.py before and after ours')
+    .option('--torch <python>', 'a Python with torch: its peer of the same model and step (bench/torch_lstm.py, with --stream-copy bench/torch_stream_copy.py) runs on one thread right before and after ours, and the table gives ours / PyTorch')
     .action(async (opts: BenchOpts) => {
       if (opts.backend !== 'cpu' && opts.backend !== 'webgpu') {
         throw new ConfigError(`option --backend: ${JSON.stringify(opts.backend)} is not one of cpu, webgpu`, 'backend', '--backend');
       }
       if (opts.backend === 'webgpu') {
+        if (opts.torch) throw new ConfigError('option --torch: the WebGPU benchmark has no PyTorch peer; use it with --backend cpu', undefined, '--torch');
         // the WebGPU benchmark is its own script (bench/webgpu.ts): it opens the device in a worker
         const script = fileURLToPath(new URL('../../bench/webgpu.js', import.meta.url));
         const r = spawnSync(process.execPath, [script, ...(opts.quick ? ['--quick'] : []), ...(opts.json ? ['--json'] : [])], { stdio: 'inherit' });
@@ -78,9 +79,8 @@ export function benchCommand(cmd: Command, invokedAs = 'synthgrad bench'): Comma
       }
       const threads = parseThreadsOption(opts.threads) ?? defaultThreads();
       if (opts.streamCopy) return streamCopy(opts, threads);
-      if (opts.torch) throw new ConfigError('option --torch: it belongs to --stream-copy (the char-LSTM\'s PyTorch peer is bench/torch_lstm.py, run on its own)', undefined, '--torch');
-      const argv = [invokedAs, opts.json ? '--json' : '', opts.quick ? '--quick' : '', threads !== 1 ? `--threads ${threads}` : ''].filter(Boolean).join(' ');
-      const report = await runBench({ quick: !!opts.quick, threads, log: (l) => process.stderr.write(`bench: ${l}\n`) }, argv);
+      const argv = [invokedAs, opts.json ? '--json' : '', opts.quick ? '--quick' : '', threads !== 1 ? `--threads ${threads}` : '', opts.torch ? `--torch ${opts.torch}` : ''].filter(Boolean).join(' ');
+      const report = await runBench({ quick: !!opts.quick, threads, python: opts.torch ?? null, log: (l) => process.stderr.write(`bench: ${l}\n`) }, argv);
       process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : formatReport(report)) + '\n');
     });
 }

@@ -70,11 +70,11 @@ describe('bench --stream-copy', () => {
     }
   });
 
-  it('rejects a bad size and --torch without --stream-copy (exit 2, naming the option)', () => {
+  it('rejects a bad size and --torch with the WebGPU benchmark (exit 2, naming the option)', () => {
     const bad = spawnSync(process.execPath, [CLI, ...TINY.slice(0, -4), '2,0'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--stream-bptt');
-    const torch = spawnSync(process.execPath, [CLI, 'bench', '--torch', 'python3'], { encoding: 'utf8' });
+    const torch = spawnSync(process.execPath, [CLI, 'bench', '--backend', 'webgpu', '--torch', 'python3'], { encoding: 'utf8' });
     expect(torch.status).toBe(2);
     expect(torch.stderr).toContain('--torch');
   });

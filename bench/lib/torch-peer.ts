@@ -1,0 +1,33 @@
+// The PyTorch peers (bench/torch_lstm.py, bench/torch_stream_copy.py): run with a
+// given Python on one thread, right before and right after our steps, their --json
+// output read back.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface TorchPeerRun<R> {
+  /** torch.__version__ */
+  torch: string;
+  results: R[];
+}
+
+/**
+ * `python bench/<script> --json --threads 1 …args` with OMP_NUM_THREADS=1; a string
+ * says why it did not run (no such Python, no torch, the script missing or failing).
+ */
+export function runTorchPeer<R>(python: string, script: string, args: string[]): TorchPeerRun<R> | string {
+  const built = fileURLToPath(new URL(`../../../bench/${script}`, import.meta.url)); // dist/bench/lib → bench/
+  const sources = fileURLToPath(new URL(`../${script}`, import.meta.url)); // run from the sources (vitest)
+  const file = fs.existsSync(built) ? built : fs.existsSync(sources) ? sources : null;
+  if (!file) return `bench/${script} is not here (it is in the repository, not the npm package)`;
+  const argv = [file, '--json', '--threads', '1', ...args];
+  const r = spawnSync(python, argv, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  if (r.error) return `${python}: ${r.error.message}`;
+  if (r.status !== 0) return `${python} bench/${script} failed (exit ${r.status}): ${r.stderr.trim().split('\n').pop() ?? ''}`;
+  try {
+    const out = JSON.parse(r.stdout) as TorchPeerRun<R>;
+    return { torch: out.torch, results: out.results };
+  } catch {
+    return `${python} bench/${script} printed no JSON: ${r.stdout.trim().split('\n').pop() ?? ''}`;
+  }
+}
