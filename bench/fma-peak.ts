@@ -1,6 +1,7 @@
 // What this CPU's WebAssembly engine allows fused multiply-add to gain, without
 // the product kernel's memory traffic: the ceiling behind issue 16's "fused ≥ 1.5×
-// unfused" (docs/performance.md, "how much fused multiply-add can gain on this CPU").
+// unfused" (docs/performance-log.md, "how much fused multiply-add can gain on this
+// CPU"; docs/performance.md for the Intel Xeon).
 //
 // A register-only loop of K independent chains acc = acc·m + c of f32x4
 // multiply-adds, fused (relaxed_madd) against unfused (mul then add), timed in

@@ -31,3 +31,11 @@ export function runTorchPeer<R>(python: string, script: string, args: string[]):
     return `${python} bench/${script} printed no JSON: ${r.stdout.trim().split('\n').pop() ?? ''}`;
   }
 }
+
+/** Why `python` cannot run a peer (not found, or no torch), or null when it can: checked before any timing starts. */
+export function torchPeerProblem(python: string): string | null {
+  const r = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (r.error) return `${python} does not run (${r.error.message})`;
+  if (r.status !== 0) return `${python} cannot import torch: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`}`;
+  return null;
+}

@@ -10,6 +10,7 @@ import { defaultThreads } from './backend-select.js';
 import { parsePositiveInt, parseThreadsOption } from './threads-option.js';
 import { runBench } from '../../bench/lib/run.js';
 import { formatReport } from '../../bench/lib/format.js';
+import { torchPeerProblem } from '../../bench/lib/torch-peer.js';
 import { benchStreamCopy, formatStreamCopy, STREAM_COPY } from '../../bench/lib/stream-copy.js';
 import { createCpuBackend } from '../backends/cpu/index.js';
 import { createThreadedBackend } from '../backends/threads/index.js';
@@ -77,6 +78,8 @@ export function benchCommand(cmd: Command, invokedAs = 'synthgrad bench'): Comma
         process.exitCode = r.status ?? 1;
         return;
       }
+      const problem = opts.torch ? torchPeerProblem(opts.torch) : null;
+      if (problem) throw new ConfigError(`option --torch: ${problem} (install it with: apt-get install -y python3-torch libopenblas0-openmp)`, undefined, '--torch');
       const threads = parseThreadsOption(opts.threads) ?? defaultThreads();
       if (opts.streamCopy) return streamCopy(opts, threads);
       const argv = [invokedAs, opts.json ? '--json' : '', opts.quick ? '--quick' : '', threads !== 1 ? `--threads ${threads}` : '', opts.torch ? `--torch ${opts.torch}` : ''].filter(Boolean).join(' ');

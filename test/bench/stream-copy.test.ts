@@ -63,6 +63,7 @@ describe('bench --stream-copy', () => {
     }
     // the peer is timed for as long as our steps are (each backend's share of the budget), not for a few steps
     const calls = fs.readFileSync(argsFile, 'utf8').trim().split('\n');
+    expect(calls.shift()).toBe('-c import torch'); // checked before any timing
     expect(calls).toHaveLength(4);
     for (const c of calls) {
       const seconds = Number(/--seconds (\S+)/.exec(c)?.[1]);
@@ -77,5 +78,15 @@ describe('bench --stream-copy', () => {
     const torch = spawnSync(process.execPath, [CLI, 'bench', '--backend', 'webgpu', '--torch', 'python3'], { encoding: 'utf8' });
     expect(torch.status).toBe(2);
     expect(torch.stderr).toContain('--torch');
+    // a Python that is not there, or has no torch: refused before any timing, saying which
+    const missing = spawnSync(process.execPath, [CLI, ...TINY, '--torch', '/nonexistent/python'], { encoding: 'utf8' });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/option --torch: \/nonexistent\/python does not run/);
+    expect(missing.stderr).not.toContain('stream copy H8');
+    const dir = tempDir(), noTorch = path.join(dir, 'python');
+    fs.writeFileSync(noTorch, '#!/bin/sh\necho "ModuleNotFoundError: No module named \'torch\'" >&2\nexit 1\n', { mode: 0o755 });
+    const without = spawnSync(process.execPath, [CLI, 'bench', '--quick', '--torch', noTorch], { encoding: 'utf8' });
+    expect(without.status).toBe(2);
+    expect(without.stderr).toMatch(/cannot import torch: ModuleNotFoundError: No module named 'torch'/);
   });
 });

@@ -36,8 +36,8 @@ export interface CpuBackendOptions {
   /**
    * With a SIMD variant and no `allocate`: float32 parameters (their gradients and, through
    * their ParamSet, the Adam moments) in the SIMD Adam's WebAssembly memory
-   * (../wasm/adam-simd.ts), updated there in place. Off by default: on the CPUs measured it
-   * was no faster than the TypeScript loop (docs/performance.md), and that memory is never freed.
+   * (../wasm/adam-simd.ts), updated there in place. Off by default: that memory is never freed,
+   * and on the AMD CPUs measured it was no faster than the TypeScript loop (docs/performance.md).
    */
   wasmParams?: boolean;
 }

@@ -12,8 +12,8 @@
 // shows the engine fuses: where relaxed_madd is a mul and an add, it would compute
 // exactly what 'wasm-simd' does, under another name.
 //
-// The default is the fastest variant the engine has (fused, the product ran 1.2–1.3×
-// faster on an AMD EPYC: docs/performance.md). SYNTHGRAD_SIMD (read when a backend is created, unless its options
+// The default is the fastest variant the engine has (fused: the product runs 1.2×
+// faster on an Intel Xeon and an AMD Zen 3, level on Zen 5: docs/performance.md). SYNTHGRAD_SIMD (read when a backend is created, unless its options
 // say) forces one: fma, simd, or 0/off for the TypeScript kernels; a variant the
 // engine lacks falls back to the next one down (1 and on mean the fastest, as unset).
 // config.json records the one used (`kernels`).
