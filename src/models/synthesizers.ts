@@ -104,8 +104,8 @@ export interface Synthesizer {
 export function synthOutputToTarget(synth: Synthesizer, out: Tensor): Tensor {
   const sigma = synth.normalizer?.sigma;
   if (sigma === undefined) return out;
-  const g = out.clone();
-  for (let i = 0; i < g.size; i++) g.data[i] = sigma * g.data[i]!;
+  const g = out.clone(), d = g.data;
+  for (let i = 0; i < d.length; i++) d[i] = sigma * d[i]!;
   return g;
 }
 

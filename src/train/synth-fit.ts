@@ -28,7 +28,8 @@ export function fitSynthesizer(synth: Synthesizer, opt: Adam, lr: number, sPrev:
   if (norm) {
     synth.rescaleOutput(norm.update(delta.data));
     target = delta.clone();
-    for (let i = 0; i < target.size; i++) target.data[i] = target.data[i]! / norm.sigma;
+    const t = target.data, sigma = norm.sigma;
+    for (let i = 0; i < t.length; i++) t[i] = t[i]! / sigma;
   }
   synth.params.zeroGrad();
   const B = sPrev.shape[0]!;

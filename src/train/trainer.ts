@@ -224,8 +224,8 @@ export class Trainer {
     }
     if (lossRoot) roots.push(lossRoot), seeds.push(1);
     if (gHat) {
-      const seed = gHat.clone();
-      for (let i = 0; i < seed.size; i++) seed.data[i] = lambda * seed.data[i]!;
+      const seed = gHat.clone(), d = seed.data;
+      for (let i = 0; i < d.length; i++) d[i] = lambda * d[i]!;
       roots.push(sK), seeds.push(seed);
     }
     if (roots.length > 0) backward(roots, seeds);

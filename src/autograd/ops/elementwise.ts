@@ -49,13 +49,17 @@ function combine(kind: BinaryKind, x: FloatArray, y: FloatArray, o: FloatArray):
   }
 }
 
-function binary(kind: BinaryKind, a: Var, b: Var, backward: (g: Tensor, out: Tensor) => [Tensor | null, Tensor | null]): Var {
+/**
+ * `backward(g, needA, needB)` computes only the gradients asked for: an operand that
+ * needs none (a constant target, say) would have its gradient made and then dropped.
+ */
+function binary(kind: BinaryKind, a: Var, b: Var, backward: (g: Tensor, needA: boolean, needB: boolean) => [Tensor | null, Tensor | null]): Var {
   sameDtype(kind, a, b);
   const shape = broadcastShape(kind, a, b);
   const out = Tensor.zeros(shape, a.dtype);
   combine(kind, a.value.data, b.value.data, out.data);
   return record1(kind, [a, b], out, (g) => {
-    const [ga, gb] = backward(g, out);
+    const [ga, gb] = backward(g, a.requiresGrad, b.requiresGrad);
     return [ga && reduceTo(ga, a.shape), gb && reduceTo(gb, b.shape)];
   });
 }
@@ -72,23 +76,24 @@ function timesBroadcast(g: Tensor, v: Var, sign = 1): Tensor {
 
 function negated(g: Tensor): Tensor {
   const out = Tensor.zeros(g.shape, g.dtype);
-  for (let i = 0; i < out.size; i++) out.data[i] = -g.data[i]!;
+  const o = out.data, x = g.data;
+  for (let i = 0; i < o.length; i++) o[i] = -x[i]!;
   return out;
 }
 
 /** a + b, elementwise; the smaller operand may be the trailing dimensions of the other's shape (a row [N] is added to every row of [M,N]). */
 export function add(a: Var, b: Var): Var {
-  return binary('add', a, b, (g) => [g, g]);
+  return binary('add', a, b, (g, needA, needB) => [needA ? g : null, needB ? g : null]);
 }
 
 /** a − b, elementwise (shapes as `add`). */
 export function sub(a: Var, b: Var): Var {
-  return binary('sub', a, b, (g) => [g, negated(g)]);
+  return binary('sub', a, b, (g, needA, needB) => [needA ? g : null, needB ? negated(g) : null]);
 }
 
 /** a ⊙ b, elementwise (shapes as `add`). */
 export function mul(a: Var, b: Var): Var {
-  return binary('mul', a, b, (g) => [timesBroadcast(g, b), timesBroadcast(g, a)]);
+  return binary('mul', a, b, (g, needA, needB) => [needA ? timesBroadcast(g, b) : null, needB ? timesBroadcast(g, a) : null]);
 }
 
 type Fn1 = (x: number) => number;
@@ -100,7 +105,8 @@ function unary(op: string, a: Var, f: Fn1, dfdx: (x: number, y: number) => numbe
   for (let i = 0; i < y.length; i++) y[i] = f(x[i]!);
   return record1(op, [a], out, (g) => {
     const gx = Tensor.zeros(a.shape, a.dtype);
-    for (let i = 0; i < y.length; i++) gx.data[i] = g.data[i]! * dfdx(x[i]!, y[i]!);
+    const dx = gx.data, dy = g.data;
+    for (let i = 0; i < y.length; i++) dx[i] = dy[i]! * dfdx(x[i]!, y[i]!);
     return [gx];
   });
 }
