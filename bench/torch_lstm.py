@@ -7,20 +7,19 @@ Same model and step as `synthgrad bench`: V 65, E 64, one LSTM layer of H, B 32,
 clip 1, truncated BPTT with the state carried (detached) between chunks.
   bptt: the step above (no gradient at s_{k-1}: nothing needs it; ours computes it, as its trainer logs
         δ's norm every step).
-  dni:  as the bench's `dni` (a linear synthesizer, every other synthesizer key at its default): M(s) on
-        s = [h, c] (2H -> 2H, zero-initialised) with the PopArt target scale (ĝ = σ·M(s), σ a running
-        RMS of δ, the layer rescaled when σ moves); the seed λ·ĝ_k at s_k (λ 0.1) in the same backward
-        as the loss; δ_{k-1} = the gradient at s_{k-1} (the bootstrapped target); one Adam step of the
-        synthesizer on (1/B) Σ_b ‖M(s_{k-1}) − δ_{k-1}/σ‖². bench/torch_stream_copy.py has the same step.
+  dni:  as the bench's `dni`: the seed λ·ĝ_k at s_k in the same backward as the loss, δ_{k-1} = the
+        gradient at s_{k-1} (the bootstrapped target), one step of the synthesizer (bench/torch_peer.py,
+        which bench/torch_stream_copy.py uses too).
 With two policies their steps are timed in alternation. Each is timed for at least --steps steps (after
 5 untimed ones) and on until --seconds have passed; prints the median tokens/s (B·T / step time).
 Which BLAS torch uses decides the figure: Debian's python3-torch takes libblas.so.3 from
 update-alternatives — the reference BLAS by default, OpenBLAS once `libopenblas0-openmp` is installed.
 """
-import argparse, json, statistics, time
+import argparse, json
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch_peer import Synthesizer, median_ms
 
 p = argparse.ArgumentParser()
 p.add_argument('--hidden', type=int, default=256)
@@ -39,7 +38,6 @@ for policy in policies:
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
 V, E, B, T, H = 65, 64, 32, 32, a.hidden
-LAM, DECAY = 0.1, 0.99
 data = torch.randint(0, V, (T + 1, B))
 
 
@@ -49,12 +47,7 @@ class Run:
         self.enc, self.rnn, self.dec = nn.Embedding(V, E), nn.LSTM(E, H), nn.Linear(H, V)
         self.params = list(self.enc.parameters()) + list(self.rnn.parameters()) + list(self.dec.parameters())
         self.opt = torch.optim.Adam(self.params, lr=1e-3)
-        if dni:
-            self.synth = nn.Linear(2 * H, 2 * H)
-            nn.init.zeros_(self.synth.weight)
-            nn.init.zeros_(self.synth.bias)
-            self.sopt = torch.optim.Adam(self.synth.parameters(), lr=1e-3)
-            self.nu, self.count, self.sigma = 0.0, 0, 1.0
+        self.synth = Synthesizer(H) if dni else None
         self.s = torch.zeros(B, 2 * H)
 
     def step(self):
@@ -64,43 +57,17 @@ class Run:
         s_k = torch.cat([h[0], c[0]], 1)
         total = F.cross_entropy(self.dec(out).reshape(-1, V), data[1:].reshape(-1))
         if self.dni:
-            with torch.no_grad():
-                ghat = self.sigma * self.synth(s_k)
-            total = total + (s_k * (LAM * ghat)).sum()
+            total = total + (s_k * self.synth.seed(s_k)).sum()
         total.backward()
         if self.dni:
-            delta = sp.grad
-            self.nu = DECAY * self.nu + (1 - DECAY) * float((delta.double() ** 2).mean())
-            self.count += 1
-            old, self.sigma = self.sigma, (self.nu / (1 - DECAY ** self.count)) ** 0.5
-            with torch.no_grad():
-                self.synth.weight.mul_(old / self.sigma)
-                self.synth.bias.mul_(old / self.sigma)
-            self.sopt.zero_grad()
-            l_sg = ((self.synth(self.s) - delta / self.sigma) ** 2).sum() / B
-            l_sg.backward()
-            self.sopt.step()
+            self.synth.fit(self.s, sp.grad)
         torch.nn.utils.clip_grad_norm_(self.params, 1.0)
         self.opt.step()
         self.s = s_k.detach()
 
 
-runs = [Run(policy == 'dni') for policy in policies]
-times = [[] for _ in runs]
-step, start = 0, None
-while step < a.steps + 5 or time.perf_counter() - start < a.seconds:
-    if step == 5:
-        start = time.perf_counter()
-    for i, r in enumerate(runs):
-        t0 = time.perf_counter()
-        r.step()
-        if step >= 5:
-            times[i].append(time.perf_counter() - t0)
-    step += 1
-results = []
-for policy, t in zip(policies, times):
-    ms = 1000 * statistics.median(t)
-    results.append({'policy': policy, 'msPerStep': ms, 'tokensPerSec': B * T / ms * 1000, 'steps': len(t)})
+timed = median_ms([Run(policy == 'dni') for policy in policies], a.steps, a.seconds)
+results = [{'policy': policy, 'msPerStep': ms, 'tokensPerSec': B * T / ms * 1000, 'steps': n} for policy, (ms, n) in zip(policies, timed)]
 if a.json:
     print(json.dumps({'torch': torch.__version__, 'threads': a.threads, 'hidden': H, 'results': results}))
 else:

@@ -9,20 +9,19 @@ The same model and step as `synthgrad train --task copy --copy-stream --hidden H
 chunk's output positions, Adam lr 1e-3, no clipping, the state carried (detached) between chunks.
   bptt: truncated BPTT over chunks of T positions (no gradient at s_{k-1}: ours computes it, as its
         trainer logs δ's norm every step, one per-step product more).
-  dni:  a linear synthesizer M(s) on s = [h, c] (2H -> 2H, zero-initialised) with the target scale of
-        `synthesizer.normalize popart` (ĝ = σ·M(s), σ a running RMS of δ, the last layer rescaled when σ
-        moves); the seed λ·ĝ_k at s_k (λ 0.1) in the same backward as the loss; δ_{k-1} = the gradient at
-        s_{k-1} (the bootstrapped target, γ = λ); one Adam step of the synthesizer on
-        (1/B) Σ_b ‖M(s_{k-1}) − δ_{k-1}/σ‖².
+  dni:  the seed λ·ĝ_k at s_k in the same backward as the loss; δ_{k-1} = the gradient at s_{k-1} (the
+        bootstrapped target, γ = λ); one step of the linear synthesizer with the PopArt target scale
+        (bench/torch_peer.py, which bench/torch_lstm.py uses too).
 The episodes (N = 1, the curriculum's first level, length 2N+1) are laid out as endless streams per row
 before timing; our step draws its chunk inside the step (a few hundred µs at B 256). For each T the bptt
 and dni steps are timed in alternation, at least --steps each and on until --seconds have passed; prints the
 median ms per step and positions/s (B·T / step time).
 """
-import argparse, json, statistics, time
+import argparse, json
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch_peer import Synthesizer, median_ms
 
 p = argparse.ArgumentParser()
 p.add_argument('--hidden', type=int, default=256)
@@ -38,7 +37,6 @@ a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
 H, B, W = a.hidden, a.batch, 8
-LAM, DECAY = 0.1, 0.99
 
 
 def streams(T, steps):
@@ -62,12 +60,7 @@ class Run:
             nn.init.uniform_(q, -0.1, 0.1)
         self.params = list(self.lstm.parameters()) + list(self.dec.parameters())
         self.opt = torch.optim.Adam(self.params, lr=1e-3)
-        if dni:
-            self.synth = nn.Linear(2 * H, 2 * H)
-            nn.init.zeros_(self.synth.weight)
-            nn.init.zeros_(self.synth.bias)
-            self.sopt = torch.optim.Adam(self.synth.parameters(), lr=1e-3)
-            self.nu, self.count, self.sigma = 0.0, 0, 1.0
+        self.synth = Synthesizer(H) if dni else None
         self.x, self.y, self.scored = streams(T, steps)
         self.chunks = steps
         self.s = torch.zeros(B, 2 * H)
@@ -85,26 +78,12 @@ class Run:
         logits = self.dec(out)
         total = F.binary_cross_entropy_with_logits(logits[m], y[m]) if m.any() else None
         if self.dni:
-            with torch.no_grad():
-                ghat = self.sigma * self.synth(s_k)
-            seeded = (s_k * (LAM * ghat)).sum()
+            seeded = (s_k * self.synth.seed(s_k)).sum()
             total = seeded if total is None else total + seeded
         if total is not None:
             total.backward()
         if self.dni:
-            delta = sp.grad if sp.grad is not None else torch.zeros_like(sp)
-            self.nu = DECAY * self.nu + (1 - DECAY) * float((delta.double() ** 2).mean())
-            self.count += 1
-            mean_sq = self.nu / (1 - DECAY ** self.count)
-            if mean_sq > 0:
-                old, self.sigma = self.sigma, mean_sq ** 0.5
-                with torch.no_grad():
-                    self.synth.weight.mul_(old / self.sigma)
-                    self.synth.bias.mul_(old / self.sigma)
-            self.sopt.zero_grad()
-            l_sg = ((self.synth(self.s) - delta / self.sigma) ** 2).sum() / B
-            l_sg.backward()
-            self.sopt.step()
+            self.synth.fit(self.s, sp.grad if sp.grad is not None else torch.zeros_like(sp))
         torch.sqrt(sum((q.grad.double() ** 2).sum() for q in self.params))  # grad_norm, logged every step
         self.opt.step()
         self.s = s_k.detach()
@@ -113,20 +92,8 @@ class Run:
 results = []
 for T in [int(t) for t in a.bptt.split(',')]:
     chunks = max(a.steps + 5, 200)
-    runs = [Run(T, False, chunks), Run(T, True, chunks)]
-    times = [[], []]
-    step, start = 0, None
-    while step < a.steps + 5 or time.perf_counter() - start < a.seconds:
-        if step == 5:
-            start = time.perf_counter()
-        for i, r in enumerate(runs):
-            t0 = time.perf_counter()
-            r.step()
-            if step >= 5:
-                times[i].append(time.perf_counter() - t0)
-        step += 1
-    for policy, t in zip(['bptt', 'dni'], times):
-        ms = 1000 * statistics.median(t)
+    timed = median_ms([Run(T, False, chunks), Run(T, True, chunks)], a.steps, a.seconds)
+    for policy, (ms, _) in zip(['bptt', 'dni'], timed):
         results.append({'bptt': T, 'policy': policy, 'msPerStep': ms, 'positionsPerSec': B * T / ms * 1000})
 head = {'torch': torch.__version__, 'threads': a.threads, 'hidden': H, 'batch': B}
 if a.json:
