@@ -37,11 +37,12 @@ export async function benchTraining(opts: BenchOptions, tfb: TfBackends, pool: T
         torchMs: [],
       }));
       // the peer right before and right after our one-thread steps, timed about as long as one of our backends
+      const ours = simd.simd ? 1 + (fma ? 1 : 0) + (pool ? 1 : 0) : 1;
       const torch = () => {
         if (!opts.python || (torchNote && !torchNote.startsWith('torch '))) return; // not asked for, or it failed
         log(`char-LSTM H${H} bptt and dni: PyTorch (${opts.python})`);
         const r = runTorchPeer<{ policy: 'bptt' | 'dni'; msPerStep: number }>(opts.python, 'torch_lstm.py',
-          ['--hidden', String(H), '--policy', 'bptt,dni', '--steps', String(ourRounds), '--seconds', String(budget / 3 / 1000)]);
+          ['--hidden', String(H), '--policy', 'bptt,dni', '--steps', String(ourRounds), '--seconds', String(budget / ours / 1000)]);
         if (typeof r === 'string') return void (torchNote = r);
         torchNote = `torch ${r.torch} (1 thread)`;
         for (const row of rows) {
