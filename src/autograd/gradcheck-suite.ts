@@ -8,7 +8,7 @@ import type { Shape } from '../tensor/shape.js';
 import { gradcheck, gradcheckRoots } from './gradcheck.js';
 import { Var } from './variable.js';
 import { add, exp, log, mul, neg, relu, scale, sigmoid, sub, tanh } from './ops/elementwise.js';
-import { mean, reshape, sum } from './ops/reduce.js';
+import { mean, reshape, sum, sumSquares } from './ops/reduce.js';
 import { matmul } from './ops/matmul.js';
 import { linear } from './ops/linear.js';
 import { embedding } from './ops/embedding.js';
@@ -183,6 +183,7 @@ function specs(): OpSpec[] {
     elementwiseUnary('log', log, 0.1, 3),
     { op: 'sum', make: (rng) => ({ f: (a) => sum(a!), inputs: [leaf(rng, [dim(rng), dim(rng), dim(rng)])] }) },
     { op: 'mean', make: (rng) => ({ f: (a) => mean(a!), inputs: [leaf(rng, [dim(rng), dim(rng), dim(rng)])] }) },
+    { op: 'sumSquares', make: (rng) => ({ f: (a) => sumSquares(a!), inputs: [leaf(rng, [dim(rng), dim(rng), dim(rng)])] }) },
     {
       op: 'reshape',
       make: (rng) => {

@@ -2,7 +2,7 @@ export { Var, noGrad, isGradEnabled, record, record1, gradSink, gradSinks, type 
 export { backward, accumulateGrad } from './engine.js';
 export { gradcheck, gradcheckRoots, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
 export { add, sub, mul, scale, neg, sigmoid, tanh, relu, exp, log } from './ops/elementwise.js';
-export { sum, mean, reshape } from './ops/reduce.js';
+export { sum, sumSquares, mean, reshape } from './ops/reduce.js';
 export { matmul, type MatmulOptions } from './ops/matmul.js';
 export { linear } from './ops/linear.js';
 export { embedding } from './ops/embedding.js';

@@ -33,5 +33,5 @@ export function auxHeadLoss(weight: Var, bias: Var, top: Var, target: Tensor): V
   const y = Tensor.zeros([rows, S], top.dtype);
   for (let r = 0; r < rows; r++) y.data.set(target.data.subarray((r % B) * S, (r % B + 1) * S), r * S);
   const err = ag.sub(pred, new Var(y));
-  return ag.scale(ag.sum(ag.mul(err, err)), 1 / (rows * S));
+  return ag.scale(ag.sumSquares(err), 1 / (rows * S));
 }

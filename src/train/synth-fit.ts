@@ -36,7 +36,7 @@ export function fitSynthesizer(synth: Synthesizer, opt: Adam, lr: number, sPrev:
   const pred = synth.predict(new Var(sPrev), 'previous', rng, ids);
   const cos = cosine(pred.value.data, delta.data);
   const err = ag.sub(pred, new Var(target));
-  const lSG = ag.scale(ag.sum(ag.mul(err, err)), 1 / B);
+  const lSG = ag.scale(ag.sumSquares(err), 1 / B);
   backward([lSG]);
   opt.step(lr);
   const loss = lSG.item();

@@ -121,11 +121,46 @@ describe('gradcheck: elementwise ops (property)', () => {
 
 describe('gradcheck: reductions, reshape, matmul, embedding, concat, split, losses (property)', () => {
   const anyShape = fc.array(dim(4), { minLength: 0, maxLength: 3 });
-  for (const [name, op] of [['sum', ag.sum], ['mean', ag.mean]] as const) {
+  for (const [name, op] of [['sum', ag.sum], ['sumSquares', ag.sumSquares], ['mean', ag.mean]] as const) {
     it(name, () => {
       prop(anyShape.chain((s) => fc.record({ s: fc.constant(s), a: doubles(sizeOf(s)) })), ({ s, a }) => check(`${name} ${JSON.stringify(s)}`, (x) => op(x!), [v64(a, s)]));
     });
   }
+
+  it('sumSquares has the bits of sum(mul(a, a)): the value and the gradient, float32 and float64', () => {
+    // magnitudes from 1e-40 to 1e3: squares that round, squares below float32's range, and g·a subnormal in float32
+    const value = fc.oneof(fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.double({ min: -1e-18, max: 1e-18, noNaN: true }), fc.double({ min: -1e-37, max: 1e-37, noNaN: true }));
+    const arb = fc.tuple(anyShape, fc.constantFrom<DType>('float32', 'float64'), fc.double({ min: -4, max: 4, noNaN: true }))
+      .chain(([s, dtype, c]) => fc.record({ s: fc.constant(s), dtype: fc.constant(dtype), c: fc.constant(c), a: fc.array(value, { minLength: sizeOf(s), maxLength: sizeOf(s) }) }));
+    prop(arb, ({ s, dtype, c, a }) => {
+      const run = (f: (x: Var) => Var) => {
+        const x = new Var(Tensor.from(a, s, dtype), true);
+        const y = ag.scale(f(x), c);
+        ag.backward([y]);
+        return [y.value.data[0]!, ...Array.from(x.grad!.data)];
+      };
+      const fused = run((x) => ag.sumSquares(x)), composed = run((x) => ag.sum(ag.mul(x, x)));
+      expect(fused.map((v) => Object.is(v, -0) ? '-0' : v)).toEqual(composed.map((v) => Object.is(v, -0) ? '-0' : v));
+    });
+  });
+
+  it('sumSquares rounds each square and each g·a as mul does (cases where skipping a rounding shows)', () => {
+    const grads = (f: (x: Var) => Var, a: number[], c: number) => {
+      const x = new Var(Tensor.from(a, [a.length], 'float32'), true);
+      const y = ag.scale(f(x), c);
+      ag.backward([y]);
+      return [y.value.data[0]!, ...Array.from(x.grad!.data)];
+    };
+    // (1 + 2⁻¹²)² rounds to 1 + 2⁻¹¹ in float32: three unrounded squares would sum 2⁻²² higher
+    const square = [1 + 2 ** -12, 1 + 2 ** -12, 1 + 2 ** -12];
+    // g·a = 2.45·2⁻¹⁴⁹ rounds to 2·2⁻¹⁴⁹ (subnormal): doubled 4·2⁻¹⁴⁹, where 2·g·a rounded at once is 5·2⁻¹⁴⁹
+    const tiny = [7 * 2 ** -149];
+    for (const [a, c] of [[square, 1], [tiny, 0.35]] as const) {
+      expect(grads((x) => ag.sumSquares(x), [...a], c)).toEqual(grads((x) => ag.sum(ag.mul(x, x)), [...a], c));
+    }
+    expect(grads((x) => ag.sumSquares(x), square, 1)[0]).toBe(Math.fround(3 * Math.fround((1 + 2 ** -12) ** 2)));
+    expect(grads((x) => ag.sumSquares(x), tiny, 0.35)[1]).toBe(4 * 2 ** -149);
+  });
 
   it('reshape', () => {
     // [a, b·c] viewed as [a·b, c] or as [c, a·b] or flat: the seed is varied, so a wrong index mapping shows
