@@ -7,7 +7,7 @@ import type { Backend } from '../../src/backends/backend.js';
 import type { Trainer } from '../../src/train/trainer.js';
 import { alternatingMedians } from './timing.js';
 import { stepOn, trainerOn } from './char-lm.js';
-import { runTorchPeer, type TorchPeerRun } from './torch-peer.js';
+import { TorchPeer } from './torch-peer.js';
 
 /** The experiments' shape: H 256, B 256, T ∈ {2, 4, 8}; copy width 8 (9 input bits, 8 output bits). */
 export const STREAM_COPY = { hidden: 256, batch: 256, bptt: [2, 4, 8] } as const;
@@ -57,29 +57,21 @@ export function streamCopyTrainer(hidden: number, batch: number, T: number, poli
   return trainerOn(raw, process.cwd(), b);
 }
 
-/** bench/torch_stream_copy.py at these shapes and truncation T on one thread; a string says why it did not run. */
-function runTorch(python: string, o: StreamCopyOptions, T: number): TorchPeerRun<{ bptt: number; policy: 'bptt' | 'dni'; msPerStep: number }> | string {
-  return runTorchPeer(python, 'torch_stream_copy.py', ['--hidden', String(o.hidden), '--batch', String(o.batch), '--bptt', String(T),
-    '--steps', String(Math.max(3, o.minRounds)), '--seconds', String(o.budgetMs / o.backends.length / 1000)]);
-}
-
 /**
  * For each T: the PyTorch peer, our one-thread steps, the peer again, then our other
  * backends; each backend's bptt and dni steps alternate (a drifting load hits them alike).
  */
 export function benchStreamCopy(o: StreamCopyOptions): StreamCopyReport {
   const log = o.log ?? (() => {});
-  let torchNote = o.python ? '' : 'no PyTorch (--torch PYTHON runs bench/torch_stream_copy.py)';
-  const torch = (rows: StreamCopyRow[]) => {
-    if (!o.python || (torchNote && !torchNote.startsWith('torch '))) return; // none asked for, or it failed
-    log(`stream copy H${o.hidden} B${o.batch} T${rows[0]!.bptt}: PyTorch (${o.python})`);
-    const r = runTorch(o.python, o, rows[0]!.bptt);
-    if (typeof r === 'string') return void (torchNote = r);
-    torchNote = `torch ${r.torch} (1 thread)`;
-    for (const row of rows) {
-      const t = r.results.find((x) => x.bptt === row.bptt && x.policy === row.policy);
-      if (t) row.torchMs.push(t.msPerStep);
-    }
+  const peer = o.python ? new TorchPeer<{ bptt: number; policy: 'bptt' | 'dni'; msPerStep: number }>(o.python, 'torch_stream_copy.py') : null;
+  // bench/torch_stream_copy.py at these shapes and the pair's T, timed as long as one of our backends
+  const torch = (pair: StreamCopyRow[]) => {
+    if (!peer || peer.failed) return;
+    const T = pair[0]!.bptt;
+    log(`stream copy H${o.hidden} B${o.batch} T${T}: PyTorch (${o.python})`);
+    peer.runInto(['--hidden', String(o.hidden), '--batch', String(o.batch), '--bptt', String(T),
+      '--steps', String(Math.max(3, o.minRounds)), '--seconds', String(o.budgetMs / o.backends.length / 1000)],
+      pair, (row, x) => x.bptt === row.bptt && x.policy === row.policy);
   };
   const rows: StreamCopyRow[] = [];
   for (const T of o.bptt) {
@@ -95,6 +87,7 @@ export function benchStreamCopy(o: StreamCopyOptions): StreamCopyReport {
     });
     rows.push(...pair);
   }
+  const torchNote = peer ? peer.note ?? '' : 'no PyTorch (--torch PYTHON runs bench/torch_stream_copy.py)';
   return { hidden: o.hidden, batch: o.batch, backends: o.backends.map(([t]) => t), rows, torch: torchNote };
 }
 

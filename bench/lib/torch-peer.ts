@@ -1,6 +1,6 @@
 // The PyTorch peers (bench/torch_lstm.py, bench/torch_stream_copy.py): run with a
 // given Python on one thread, right before and right after our steps, their --json
-// output read back.
+// output read back into the rows of our table.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -38,4 +38,32 @@ export function torchPeerProblem(python: string): string | null {
   if (r.error) return `${python} does not run (${r.error.message})`;
   if (r.status !== 0) return `${python} cannot import torch: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`}`;
   return null;
+}
+
+/**
+ * One peer script, run as often as a table asks (before and after our steps): each run's
+ * ms per step goes to the rows it matches; after a failure it is not run again, and
+ * `note` says why.
+ */
+export class TorchPeer<R extends { msPerStep: number }> {
+  /** "torch 1.13.0 (1 thread)" once it ran, or why it did not; null before its first run */
+  note: string | null = null;
+  failed = false;
+
+  constructor(readonly python: string, readonly script: string) {}
+
+  runInto<Row extends { torchMs: number[] }>(args: string[], rows: Row[], match: (row: Row, result: R) => boolean): void {
+    if (this.failed) return;
+    const r = runTorchPeer<R>(this.python, this.script, args);
+    if (typeof r === 'string') {
+      this.failed = true;
+      this.note = r;
+      return;
+    }
+    this.note = `torch ${r.torch} (1 thread)`;
+    for (const row of rows) {
+      const t = r.results.find((x) => match(row, x));
+      if (t) row.torchMs.push(t.msPerStep);
+    }
+  }
 }

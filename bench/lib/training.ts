@@ -12,13 +12,13 @@ import { emptyRow, IMPLS, type BenchOptions, type Impl, type TrainResult } from 
 import { alternatingMedians, timePair } from './timing.js';
 import { makeTfStep, useTfBackend, type TfBackends } from './tfjs.js';
 import { LM, makeOurStep, writeCorpus } from './char-lm.js';
-import { runTorchPeer } from './torch-peer.js';
+import { TorchPeer } from './torch-peer.js';
 
 /** The rows of each H and policy, and what became of the PyTorch peer (null: not asked for). */
 export async function benchTraining(opts: BenchOptions, tfb: TfBackends, pool: ThreadedBackend | null, log: (l: string) => void): Promise<{ rows: TrainResult[]; torch: string | null }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthgrad-bench-'));
   const out: TrainResult[] = [];
-  let torchNote: string | null = opts.python ? '' : null;
+  const peer = opts.python ? new TorchPeer<{ policy: 'bptt' | 'dni'; msPerStep: number }>(opts.python, 'torch_lstm.py') : null;
   try {
     const corpus = writeCorpus(dir, 200_000);
     const hiddens = opts.hiddens ?? (opts.quick ? [256] : [256, 1024]);
@@ -39,16 +39,10 @@ export async function benchTraining(opts: BenchOptions, tfb: TfBackends, pool: T
       // the peer right before and right after our one-thread steps, timed about as long as one of our backends
       const ours = simd.simd ? 1 + (fma ? 1 : 0) + (pool ? 1 : 0) : 1;
       const torch = () => {
-        if (!opts.python || (torchNote && !torchNote.startsWith('torch '))) return; // not asked for, or it failed
+        if (!peer || peer.failed) return;
         log(`char-LSTM H${H} bptt and dni: PyTorch (${opts.python})`);
-        const r = runTorchPeer<{ policy: 'bptt' | 'dni'; msPerStep: number }>(opts.python, 'torch_lstm.py',
-          ['--hidden', String(H), '--policy', 'bptt,dni', '--steps', String(ourRounds), '--seconds', String(budget / ours / 1000)]);
-        if (typeof r === 'string') return void (torchNote = r);
-        torchNote = `torch ${r.torch} (1 thread)`;
-        for (const row of rows) {
-          const t = r.results.find((x) => x.policy === row.policy);
-          if (t) row.torchMs.push(t.msPerStep);
-        }
+        peer.runInto(['--hidden', String(H), '--policy', 'bptt,dni', '--steps', String(ourRounds), '--seconds', String(budget / ours / 1000)],
+          rows, (row, x) => x.policy === row.policy);
       };
       const record = (impl: Impl, ms: [number, number] | string) => {
         rows.forEach((r, i) => {
@@ -109,5 +103,5 @@ export async function benchTraining(opts: BenchOptions, tfb: TfBackends, pool: T
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return { rows: out, torch: torchNote };
+  return { rows: out, torch: peer ? peer.note ?? '' : null };
 }

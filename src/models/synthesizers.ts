@@ -103,10 +103,7 @@ export interface Synthesizer {
 /** ĝ = σ·M_φ(s) in the target's own units (out itself without a normalizer). */
 export function synthOutputToTarget(synth: Synthesizer, out: Tensor): Tensor {
   const sigma = synth.normalizer?.sigma;
-  if (sigma === undefined) return out;
-  const g = out.clone(), d = g.data;
-  for (let i = 0; i < d.length; i++) d[i] = sigma * d[i]!;
-  return g;
+  return sigma === undefined ? out : out.scaled(sigma);
 }
 
 /**

@@ -58,6 +58,13 @@ export class Tensor {
     return new Tensor(this.data.slice(), this.shape);
   }
 
+  /** c·this as a new tensor (each product rounded to the dtype). */
+  scaled(c: number): Tensor {
+    const out = this.clone(), d = out.data;
+    for (let i = 0; i < d.length; i++) d[i] = c * d[i]!;
+    return out;
+  }
+
   astype(dtype: DType): Tensor {
     if (dtype === this.dtype) return this.clone();
     const out = allocate(dtype, this.size);

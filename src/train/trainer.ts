@@ -223,11 +223,7 @@ export class Trainer {
       }
     }
     if (lossRoot) roots.push(lossRoot), seeds.push(1);
-    if (gHat) {
-      const seed = gHat.clone(), d = seed.data;
-      for (let i = 0; i < d.length; i++) d[i] = lambda * d[i]!;
-      roots.push(sK), seeds.push(seed);
-    }
+    if (gHat) roots.push(sK), seeds.push(gHat.scaled(lambda));
     if (roots.length > 0) backward(roots, seeds);
 
     // 4. the bootstrapped target δ_{k−1} = ∂L_k/∂s_{k−1} + (∂s_k/∂s_{k−1})ᵀ γ ĝ_k (γ = λ unless a discount is set)
@@ -246,9 +242,7 @@ export class Trainer {
     const kept = params.grad.slice();
     const sPrev = new Var(this.sPrev, true, 'sPrev');
     const { sK } = this.source.forwardAgain!(this.step, sPrev);
-    const seed = gHat.clone();
-    for (let i = 0; i < seed.size; i++) seed.data[i] = c * seed.data[i]!;
-    backward([sK], [seed]);
+    backward([sK], [gHat.scaled(c)]);
     params.grad.set(kept);
     const extra = sPrev.grad!.data;
     for (let i = 0; i < delta.size; i++) delta.data[i] = delta.data[i]! + extra[i]!;
